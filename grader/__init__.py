@@ -1,0 +1,1 @@
+"""Grading tooling for backprop-course: release, self-check, and (later) class grading via nbgrader."""

@@ -1,0 +1,44 @@
+"""Where the course lives: the checkout root, `solutions/` (source) and `course/` (release)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.errors import CourseError
+
+SOLUTIONS_DIRNAME = "solutions"
+COURSE_DIRNAME = "course"
+
+
+def repo_root() -> Path:
+    """The checkout that holds `solutions/` and `course/`.
+
+    `BPCOURSE_ROOT` wins when set; otherwise the folder above this package, which is the checkout
+    when the package is installed in editable mode (`pip install -e .`, as the Makefile does).
+    """
+    override = os.environ.get("BPCOURSE_ROOT")
+    root = Path(override) if override else Path(__file__).resolve().parent.parent
+    if not (root / COURSE_DIRNAME).is_dir():
+        raise CourseError(
+            f"no course/ folder under {root}: install the course from its checkout with "
+            "`pip install -e .` (the Makefile does), or set BPCOURSE_ROOT to the checkout."
+        )
+    return root
+
+
+def solutions_dir() -> Path:
+    """`solutions/`: instructor notebooks with solutions and hidden tests (nbgrader's source)."""
+    return repo_root() / SOLUTIONS_DIRNAME
+
+
+def course_dir() -> Path:
+    """`course/`: the student notebooks that `bpcourse release` generates (nbgrader's release)."""
+    return repo_root() / COURSE_DIRNAME
+
+
+def assignments(folder: Path) -> list[str]:
+    """Assignment ids (`01_term`, ...) in a source or release folder, in course order."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))

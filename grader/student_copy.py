@@ -1,0 +1,81 @@
+"""`bpcourse start`: give a student their own copy of the course without ever overwriting their work.
+
+The student's folder keeps, under `.bpcourse/delivered/`, the release version each notebook was last
+delivered as. That is how an update tells "the course changed" (deliver the new version beside the
+student's copy) from "the student edited it" (leave it alone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import CourseError
+
+DELIVERED_DIRNAME = ".bpcourse/delivered"
+
+
+@dataclass
+class CopyReport:
+    """What `copy_course` did, notebook by notebook (paths relative to the student's folder)."""
+
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_student_edits: list[str] = field(default_factory=list)
+    updates_beside: list[tuple[str, str]] = field(default_factory=list)  # (student's copy, new version)
+
+    def lines(self) -> list[str]:
+        out = [f"added       {p}" for p in self.added]
+        out += [f"kept        {p} (your edits; the course has not changed it)" for p in self.kept_student_edits]
+        out += [
+            f"updated     {new} (a newer course version; your {mine} is untouched)" for mine, new in self.updates_beside
+        ]
+        if self.unchanged:
+            out.append(f"up to date  {len(self.unchanged)} notebook(s)")
+        return out
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def update_name(rel: Path, release_file: Path) -> Path:
+    """`01_term/01_term.ipynb` -> `01_term/01_term.course-update-<8 hex>.ipynb` (same content, same name)."""
+    return rel.with_name(f"{rel.stem}.course-update-{_digest(release_file)[:8]}{rel.suffix}")
+
+
+def copy_course(release_root: Path, dest: Path) -> CopyReport:
+    """Copy every file of the release into `dest`, never overwriting a file that exists there.
+
+    Args:
+        release_root: the generated student release (`course/`), one folder per assignment.
+        dest: the student's working folder; created if missing.
+    """
+    if dest.exists() and not dest.is_dir():
+        raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
+    report = CopyReport()
+    delivered_root = dest / DELIVERED_DIRNAME
+    for src in sorted(p for p in release_root.rglob("*") if p.is_file()):
+        rel = src.relative_to(release_root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        target, delivered = dest / rel, delivered_root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            shutil.copyfile(src, target)
+            report.added.append(str(rel))
+        elif _digest(target) == _digest(src):
+            report.unchanged.append(str(rel))
+        elif delivered.exists() and _digest(delivered) == _digest(src):
+            report.kept_student_edits.append(str(rel))
+            continue  # the course has not changed since delivery; the difference is the student's work
+        else:
+            beside = dest / update_name(rel, src)
+            if not beside.exists():
+                shutil.copyfile(src, beside)
+            report.updates_beside.append((str(rel), str(beside.relative_to(dest))))
+        delivered.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, delivered)
+    return report

@@ -1,0 +1,62 @@
+"""Does the CLI give one-line errors on bad input, and help on every subcommand?"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("sub", ["start", "check", "release"])
+def test_every_subcommand_has_help(sub: str) -> None:
+    """Does `bpcourse SUB --help` describe the subcommand?"""
+    done = run(sub, "--help")
+    assert done.returncode == 0 and "usage: bpcourse" in done.stdout
+
+
+BAD_INPUTS = {
+    "missing": (None, "no such file"),
+    "folder": ("<dir>", "is a folder"),
+    "not_json": ("this is not json", "not valid JSON"),
+    "empty": ("", "is empty"),
+    "json_not_notebook": ('{"a": 1}', "not a Jupyter notebook"),
+    "binary": (b"\xff\xfe\x00\x81", "not a notebook"),
+    "unknown_assignment": (
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        "not a notebook of any known assignment",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_check_bad_input_is_one_line(tmp_path: Path, case: str) -> None:
+    """Does `bpcourse check` answer bad input with one line naming the problem, and no traceback?"""
+    content, expected = BAD_INPUTS[case]
+    path = tmp_path / "student.ipynb"
+    if content == "<dir>":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    done = run("check", str(path))
+    assert done.returncode == 2
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.slow
+def test_check_passes_solutions_and_fails_release(tmp_path: Path) -> None:
+    """Does `bpcourse check` pass a solution notebook and fail the untouched release, naming why?"""
+    for folder, expected_rc, word in (("solutions", 0, "PASS"), ("course", 1, "not implemented yet")):
+        done = run("check", str(ROOT / folder / "01_term" / "01_term.ipynb"), "--quiet")
+        assert done.returncode == expected_rc, done.stdout + done.stderr
+        assert word in done.stdout

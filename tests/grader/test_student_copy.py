@@ -1,0 +1,84 @@
+"""Does `bpcourse start` copy the course without ever overwriting a student's work?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.errors import CourseError
+from grader.student_copy import copy_course
+
+
+def _release(root: Path, text: str) -> Path:
+    (root / "01_term").mkdir(parents=True, exist_ok=True)
+    (root / "01_term" / "01_term.ipynb").write_text(text)
+    return root
+
+
+def test_first_run_adds_every_notebook(tmp_path: Path) -> None:
+    """Does a first run copy every release notebook and report it as added?"""
+    release = _release(tmp_path / "release", "v1")
+    report = copy_course(release, tmp_path / "me")
+    assert report.added == ["01_term/01_term.ipynb"]
+    assert (tmp_path / "me" / "01_term" / "01_term.ipynb").read_text() == "v1"
+
+
+def test_student_edit_survives_a_second_run(tmp_path: Path) -> None:
+    """Is a student's edit kept when start runs again with the same course?"""
+    release = _release(tmp_path / "release", "v1")
+    mine = tmp_path / "me" / "01_term" / "01_term.ipynb"
+    copy_course(release, tmp_path / "me")
+    mine.write_text("my work")
+    report = copy_course(release, tmp_path / "me")
+    assert mine.read_text() == "my work"
+    assert report.kept_student_edits == ["01_term/01_term.ipynb"]
+
+
+def test_course_update_arrives_beside_the_students_copy(tmp_path: Path) -> None:
+    """Does a changed course notebook arrive under a clear new name, leaving the student's copy alone?"""
+    release = _release(tmp_path / "release", "v1")
+    copy_course(release, tmp_path / "me")
+    (tmp_path / "me" / "01_term" / "01_term.ipynb").write_text("my work")
+    _release(release, "v2")
+    report = copy_course(release, tmp_path / "me")
+    assert (tmp_path / "me" / "01_term" / "01_term.ipynb").read_text() == "my work"
+    ((mine, new),) = report.updates_beside
+    assert mine == "01_term/01_term.ipynb"
+    assert new.startswith("01_term/01_term.course-update-") and new.endswith(".ipynb")
+    assert (tmp_path / "me" / new).read_text() == "v2"
+    assert "updated" in "\n".join(report.lines())
+    # A third run with the same course adds nothing more.
+    again = copy_course(release, tmp_path / "me")
+    assert again.updates_beside == [] and again.added == []
+
+
+def test_new_notebook_in_an_update_is_added(tmp_path: Path) -> None:
+    """Does a notebook new to the course get added on the next run?"""
+    release = _release(tmp_path / "release", "v1")
+    copy_course(release, tmp_path / "me")
+    (release / "02_definition").mkdir()
+    (release / "02_definition" / "feedforward.ipynb").write_text("new")
+    report = copy_course(release, tmp_path / "me")
+    assert report.added == ["02_definition/feedforward.ipynb"]
+
+
+def test_destination_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    """Is a file given as the destination refused with a message?"""
+    release = _release(tmp_path / "release", "v1")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(CourseError, match="is a file"):
+        copy_course(release, tmp_path / "afile")
+
+
+def test_start_command_keeps_an_edit_of_the_real_course(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Does `bpcourse start --no-lab` on the real course keep a student's edit when run again?"""
+    dest = tmp_path / "course-copy"
+    assert main(["start", str(dest), "--no-lab"]) == 0
+    notebook = dest / "01_term" / "01_term.ipynb"
+    notebook.write_text(notebook.read_text() + " ")
+    edited = notebook.read_bytes()
+    assert main(["start", str(dest), "--no-lab"]) == 0
+    assert notebook.read_bytes() == edited
+    assert "kept" in capsys.readouterr().out

@@ -1,0 +1,19 @@
+"""Does ruff pass on the packages, the tests and every notebook?"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_ruff_passes() -> None:
+    """Is `ruff check` clean on bp_helpers, grader, tests, benchmarks, solutions and course?"""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "bp_helpers", "grader", "tests", "benchmarks", "solutions", "course"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
