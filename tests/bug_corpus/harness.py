@@ -1,0 +1,63 @@
+"""Run a notebook's real test cell (hidden tests included) against any implementation of its function.
+
+The bug corpus uses this to prove each hidden test fails a known bug, naming its cause, and passes
+correct implementations written another way. Only the notebook's nbgrader cells before the test cell
+run (setup, given and solution cells), so hidden tests must depend on nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import nbformat
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@lru_cache(maxsize=None)
+def _cells(notebook: str) -> tuple[tuple[str, str, bool], ...]:
+    """(grade_id, source, is_test) for every nbgrader code cell of solutions/<notebook>, in order."""
+    nb = nbformat.read(ROOT / "solutions" / notebook, as_version=4)
+    found = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if cell.cell_type == "code" and meta and "grade_id" in meta:
+            found.append((meta["grade_id"], cell.source, bool(meta.get("grade")) and not meta.get("solution")))
+    return tuple(found)
+
+
+def test_cell_source(notebook: str, test_grade_id: str) -> str:
+    """The full source (hidden tests included) of one test cell."""
+    for grade_id, source, _ in _cells(notebook):
+        if grade_id == test_grade_id:
+            return source
+    raise KeyError(f"no cell {test_grade_id!r} in solutions/{notebook}")
+
+
+def run_test_cell(notebook: str, test_grade_id: str, implementation: str) -> str:
+    """Exec the nbgrader cells before `test_grade_id`, then `implementation`, then the test cell.
+
+    Args:
+        notebook: path under solutions/, e.g. "01_term/01_term.ipynb".
+        test_grade_id: grade id of the test cell to run.
+        implementation: Python source that (re)defines the function(s) under test, as a student would.
+    Returns:
+        what the cells printed (stdout). Raises whatever the test cell raises (AssertionError on a bug).
+    """
+    namespace: dict = {"__name__": "__main__"}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for grade_id, source, is_test in _cells(notebook):
+            if grade_id == test_grade_id:
+                exec(compile(implementation, "<implementation>", "exec"), namespace)
+                exec(compile(source, f"<{test_grade_id}>", "exec"), namespace)
+                return out.getvalue()
+            if not is_test:
+                exec(compile(source, f"<{grade_id}>", "exec"), namespace)
+    raise KeyError(f"no cell {test_grade_id!r} in solutions/{notebook}")
