@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 start: $(VENV)/.installed-core
 	$(BIN)/bpcourse start $(DIR)
 
-## test: install with the test extras (first time), then run every test
+## test: install with the test and frameworks extras (first time), then run every test
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -35,7 +35,7 @@ $(VENV)/.installed-core: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
-	$(PIP) install -e ".[test]"
+	$(PIP) install -e ".[test,frameworks]"
 	touch $@ $(VENV)/.installed-core
 
 clean:
