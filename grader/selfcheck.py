@@ -8,6 +8,7 @@ count. A test cell the student deleted is put back at the end. Each test cell is
 from __future__ import annotations
 
 import copy
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +127,8 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, show_progress: bool = True
         on_cell_executed=lambda **_: bar.update(1),
     )
     try:
-        client.execute()
+        # The kernel's own stderr (ipykernel's start-up warnings) is noise to a student; cell output is kept.
+        client.execute(stderr=subprocess.DEVNULL)
     except (CellTimeoutError, DeadKernelError, RuntimeError):
         pass  # the cells that did not run are reported as such by `verdicts`
     finally:
