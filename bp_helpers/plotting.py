@@ -68,6 +68,13 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
     return ax
 
 
+def _mark_start(ax, x, y) -> None:
+    """A green square at a path's start, named once in the legend however many paths share the Axes."""
+    named = "start" in ax.get_legend_handles_labels()[1]
+    ax.plot(x, y, "s", color="tab:green", ms=7, label="_nolegend_" if named else "start")
+    ax.legend()
+
+
 def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], xs: Sequence[float], ax=None, title: str | None = None):
     """A 1-D function with a gradient-descent path `xs` (x0 first) drawn on it."""
     ax = _axes(ax)
@@ -78,8 +85,7 @@ def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], xs: Sequence[float], ax=
     ax.plot(grid, f(grid), color="0.3")
     ax.plot(finite, f(finite), "o-", color="tab:red", ms=4, lw=1)
     if finite.size:
-        ax.plot(finite[:1], f(finite[:1]), "s", color="tab:green", ms=7, label="start")
-        ax.legend()
+        _mark_start(ax, finite[:1], f(finite[:1]))
     ax.set_xlabel("x")
     if title:
         ax.set_title(title)
@@ -98,8 +104,7 @@ def plot_path_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], path: np.nda
     ax.contour(g0, g1, f(g0, g1), levels=20, cmap="viridis", linewidths=0.7)
     ax.plot(finite[:, 0], finite[:, 1], "o-", color="tab:red", ms=3, lw=1)
     if finite.size:
-        ax.plot(finite[0, 0], finite[0, 1], "s", color="tab:green", ms=7, label="start")
-        ax.legend()
+        _mark_start(ax, finite[:1, 0], finite[:1, 1])
     ax.set_aspect("equal")
     if title:
         ax.set_title(title)

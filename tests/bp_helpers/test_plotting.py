@@ -57,3 +57,10 @@ def test_plot_chain_writes_values_and_gradients() -> None:
     ax = plotting.plot_chain([0.5, 2.0, 4.0], [8.0, 4.0, 1.0])
     texts = {t.get_text() for t in ax.texts}
     assert {"0.5", "2", "4", "8", "1"} <= texts
+
+
+def test_two_paths_on_one_axes_name_start_once() -> None:
+    """Is 'start' listed once in the legend when two descent paths share an Axes?"""
+    ax = plotting.plot_path_1d(np.square, [1.0, 0.5])
+    plotting.plot_path_1d(np.square, [-1.0, -0.5], ax=ax)
+    assert ax.get_legend_handles_labels()[1].count("start") == 1
