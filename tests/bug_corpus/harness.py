@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cells(notebook: str) -> tuple[tuple[str, str, bool], ...]:
     """(grade_id, source, is_test) for every nbgrader code cell of solutions/<notebook>, in order."""
     nb = nbformat.read(ROOT / "solutions" / notebook, as_version=4)
