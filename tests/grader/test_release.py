@@ -45,15 +45,21 @@ def test_every_assignment_is_released() -> None:
     assert {notebook_id(p) for p in SOLUTION_NOTEBOOKS} == {notebook_id(p) for p in RELEASE_NOTEBOOKS}
 
 
-def _solution_lines(source: str) -> list[str]:
+def _code_line(line: str) -> str:
+    """A line without indentation and trailing comment, as it is compared for leaks."""
+    return line.split("  #")[0].strip()
+
+
+def _lines(source: str, inside_solution: bool) -> list[str]:
+    """The code lines inside (or outside) the BEGIN/END SOLUTION regions of a cell."""
     lines, inside = [], False
     for line in source.splitlines():
         if "### BEGIN SOLUTION" in line:
             inside = True
         elif "### END SOLUTION" in line:
             inside = False
-        elif inside and len(line.strip()) > 12 and not line.strip().startswith("#"):
-            lines.append(line.strip())
+        elif inside == inside_solution:
+            lines.append(_code_line(line))
     return lines
 
 
@@ -68,27 +74,13 @@ def test_release_leaks_nothing(path: Path) -> None:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{notebook_id(path)} has outputs"
     solution = nbformat.read(ROOT / "solutions" / path.parent.name / path.name, as_version=4)
-    released_code = "\n".join(c.source for c in release.cells)
+    released_lines = {_code_line(line) for cell in release.cells for line in cell.source.splitlines()}
+    given = {line for cell in solution.cells for line in _lines(cell.source, inside_solution=False)}
     for cell in solution.cells:
-        for line in _solution_lines(cell.source):
-            # A line of the model answer may coincide with given code; only flag distinctive ones.
-            if re.search(r"[=(\[]", line) and line not in _given_lines(solution):
-                assert line not in released_code, f"{notebook_id(path)} leaks solution line {line!r}"
-
-
-def _given_lines(solution: nbformat.NotebookNode) -> set[str]:
-    """Lines that appear outside every solution region (given code a solution may repeat)."""
-    given: set[str] = set()
-    for cell in solution.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "### BEGIN SOLUTION" in line:
-                inside = True
-            elif "### END SOLUTION" in line:
-                inside = False
-            elif not inside:
-                given.add(line.strip())
-    return given
+        for line in _lines(cell.source, inside_solution=True):
+            # Short or given lines (`return out`, code the notebook also shows) may coincide; distinctive ones not.
+            if len(line) > 12 and re.search(r"[=(\[]", line) and line not in given:
+                assert line not in released_lines, f"{notebook_id(path)} leaks solution line {line!r}"
 
 
 @pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=notebook_id)
