@@ -24,7 +24,7 @@ def main() -> None:
         seconds = time.perf_counter() - start
         total += seconds
         errors = sum(o.output_type == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-        print(f"{path.parent.name}/{path.name:<28} {seconds:6.1f} s  errors: {errors}")
+        print(f"{path.parent.name + '/' + path.name:<40} {seconds:6.1f} s  errors: {errors}")
     print(f"{'all solution notebooks':<40} {total:6.1f} s  (budget 90 s)")
 
 

@@ -1,0 +1,230 @@
+"""What every explorer shares: a figure drawn off-screen with Agg and shown as a PNG image widget.
+
+Each explorer has a *view*: an object that owns one matplotlib Figure (no pyplot, so no global state and no
+inline-backend double display) and whose `render(**state)` updates the figure's artists in place and returns a
+`Frame` (the figure and the numbers it shows). The widget only wires controls to `render`: moving a control
+renders a new frame, writes its PNG into an `ipywidgets.Image` and its numbers into an HTML line. Tests and
+benchmarks drive `render` (or the controls themselves) without a browser.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+DPI = 80
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A Figure with its own Agg canvas (never registered with pyplot)."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _encode(canvas) -> bytes:
+    """The canvas's pixels as a PNG (fast zlib level: the image travels once to the browser)."""
+    rgba = np.asarray(canvas.buffer_rgba())
+    buf = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The whole figure drawn afresh, as PNG bytes."""
+    fig.canvas.draw()
+    return _encode(fig.canvas)
+
+
+class View:
+    """Owns one figure; the static part is drawn once and cached, the dynamic artists are redrawn each frame.
+
+    A subclass builds its axes, calls `set_dynamic(artists)` (or `set_layers([[...], [...]])`) with the artists that
+    change with the controls (lines, texts, images: updated in place with set_data / set_text), and `invalidate()`
+    after changing anything static (axis limits, a new background). `png()` restores the cached background and
+    draws only the dynamic artists (matplotlib's blitting), which keeps a redraw well under the 50 ms budget.
+
+    Layers: when a view sets `layer_keys[i]` to a hashable description of what layer i shows (None: changes every
+    frame), the bitmap after drawing layers 0..i is remembered under those keys, so a frame whose first layers did
+    not change starts from that bitmap and redraws only the later layers (text-heavy layers are the slow ones).
+    """
+
+    MEMO_SIZE = 24
+
+    def __init__(self, width: float, height: float):
+        self.fig = new_figure(width, height)
+        self._layers: list[list] = []
+        self.layer_keys: list = []
+        self._background = None
+        self._memo: OrderedDict = OrderedDict()
+
+    def set_dynamic(self, artists) -> None:
+        self.set_layers([list(artists)])
+
+    def set_layers(self, layers) -> None:
+        for layer in self._layers:
+            for artist in layer:
+                artist.set_animated(False)
+        self._layers = [list(layer) for layer in layers]
+        self.layer_keys = [None] * len(self._layers)
+        for layer in self._layers:
+            for artist in layer:
+                artist.set_animated(True)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self._background = None
+        self._memo.clear()
+
+    def png(self) -> bytes:
+        canvas, fig = self.fig.canvas, self.fig
+        if self._background is None:
+            canvas.draw()  # animated artists are skipped here: the cached background holds the static part only
+            self._background = canvas.copy_from_bbox(fig.bbox)
+        n = len(self._layers)
+        keys = list(self.layer_keys) + [None] * (n - len(self.layer_keys))
+        start, region = 0, self._background
+        for j in range(n - 1, 0, -1):
+            key = tuple(keys[:j])
+            if None not in key and key in self._memo:
+                start, region = j, self._memo[key]
+                self._memo.move_to_end(key)
+                break
+        canvas.restore_region(region)
+        for i in range(start, n):
+            for artist in self._layers[i]:
+                if artist.get_visible():
+                    fig.draw_artist(artist)
+            key = tuple(keys[: i + 1])
+            if i < n - 1 and None not in key:
+                self._memo[key] = canvas.copy_from_bbox(fig.bbox)
+                while len(self._memo) > self.MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        return _encode(canvas)
+
+
+@dataclass
+class Frame:
+    """One rendered state of an explorer: its figure and the numbers printed beside it."""
+
+    figure: Figure
+    numbers: dict = field(default_factory=dict)
+    view: View | None = None
+
+    def png(self) -> bytes:
+        return self.view.png() if self.view is not None else figure_png(self.figure)
+
+
+def format_numbers(numbers: Mapping, keys: list[str] | None = None) -> str:
+    """The numbers as one HTML line, `name = value` separated by middots (floats to 4 significant digits)."""
+    parts = []
+    for key in keys if keys is not None else list(numbers):
+        value = numbers[key]
+        if isinstance(value, float):
+            text = f"{value:.4g}"
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, float) for v in value):
+            text = "(" + ", ".join(f"{v:.4g}" for v in value) + ")"
+        else:
+            text = str(value)
+        parts.append(f"<b>{html.escape(str(key))}</b> = {html.escape(text)}")
+    return "<span style='font-family: monospace'>" + " &middot; ".join(parts) + "</span>"
+
+
+class Explorer(widgets.VBox):
+    """The container every explorer returns: controls on top, then the figure, then the numbers.
+
+    Attributes tests use: `controls` (name -> widget), `image` (the PNG), `numbers_html`, `view`,
+    `frame` (the last Frame), `renders` (how many frames were drawn).
+    """
+
+    def __init__(self, view, controls: Mapping[str, widgets.Widget], state: Callable[[], dict],
+                 layout_rows: list[list[str]] | None = None, extra: list[widgets.Widget] | None = None,
+                 title: str = "", number_keys: list[str] | None = None):
+        self.view = view
+        self.controls = dict(controls)
+        self._state = state
+        self._lock = threading.Lock()
+        self.number_keys = number_keys
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.numbers_html = widgets.HTML()
+        self.message = widgets.HTML()
+        self.frame: Frame | None = None
+        self.error: Exception | None = None
+        self.renders = 0
+        self.last_render_seconds = 0.0
+        rows = layout_rows or [list(self.controls)]
+        boxes = [widgets.HBox([self.controls[name] for name in row]) for row in rows]
+        header = [widgets.HTML(f"<h4 style='margin:4px 0'>{html.escape(title)}</h4>")] if title else []
+        super().__init__(header + boxes + list(extra or []) + [self.image, self.numbers_html, self.message])
+        for control in self.controls.values():
+            if hasattr(control, "value"):
+                control.observe(self._on_change, names="value")
+        self.refresh()
+
+    def _on_change(self, _change=None) -> None:
+        self.refresh()
+
+    def refresh(self) -> Frame | None:
+        """Render the current control values and show the new frame.
+
+        If a function passed in raises (a student's function not written yet, say), the widget says so under the
+        last figure and `error` holds the exception; nothing is raised, so the notebook cell still runs.
+        """
+        with self._lock:
+            start = time.perf_counter()
+            try:
+                frame = self.view.render(**self._state())
+                png = frame.png()
+            except Exception as err:
+                self.error = err
+                self.message.value = error_html(err)
+                return None
+            self.error = None
+            self.message.value = ""
+            self.frame = frame
+            self.image.value = png
+            self.numbers_html.value = format_numbers(frame.numbers, self.number_keys)
+            self.renders += 1
+            self.last_render_seconds = time.perf_counter() - start
+            return frame
+
+
+def error_html(err: BaseException) -> str:
+    """A short, red, worded note for an exception raised while drawing (usually by a student's function)."""
+    hint = " (write that function first, then run its cell and this one again)" if isinstance(
+        err, NotImplementedError) else ""
+    return ("<span style='color:#b00'>the explorer could not draw this: "
+            f"{html.escape(type(err).__name__)}: {html.escape(str(err))}{hint}</span>")
+
+
+def slider(kind, description: str, width: str = "260px", **kwargs):
+    """A slider with a readable label and a fixed width, updating while dragged."""
+    return kind(description=description, continuous_update=True, style={"description_width": "initial"},
+                layout=widgets.Layout(width=width), **kwargs)
+
+
+def require(functions: Mapping | None, overrides: Mapping, names: list[str], call: str) -> dict:
+    """Pick the named implementations from `functions` (e.g. a notebook's `globals()`) and keyword overrides.
+
+    Raises a worded error naming what is missing, so a student sees which function to write (or run) first.
+    """
+    merged = dict(functions or {})
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    missing = [name for name in names if not callable(merged.get(name))]
+    if missing:
+        raise ValueError(
+            f"this explorer runs your own functions and needs {', '.join(missing)}: write them (and run their "
+            f"cells) first, then pass them, e.g. `{call}`."
+        )
+    return {name: merged[name] for name in names}

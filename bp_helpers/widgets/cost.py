@@ -1,0 +1,156 @@
+"""Explorer 7 (05_comparison): the measured cost of a gradient against the number of parameters.
+
+Each method maps a problem of a given size to the gradient of one scalar function (the notebook wires YOUR
+finite differences, forward mode and backprop to the same function). Slide the size: the explorer times every
+method at each size up to it (median of repeats, cached), draws time against the parameter count P on log-log
+axes, and checks that the gradients agree. Finite differences and forward mode need about n evaluations of f,
+backprop (reverse mode) about one forward and one backward pass, whatever n is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+import ipywidgets as widgets
+import numpy as np
+
+from bp_helpers.widgets._base import Explorer, Frame, View
+
+SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
+SLOW_SECONDS = 0.5  # a method that took longer than this at one size is not timed at larger sizes
+COLORS = ("tab:red", "tab:purple", "tab:blue", "tab:green", "tab:orange")
+
+
+def time_call(fn: Callable[[], object], min_total: float = 0.02, max_repeats: int = 25) -> float:
+    """Median seconds per call of fn(), repeated until min_total seconds or max_repeats calls (once if slow)."""
+    times = []
+    total = 0.0
+    while len(times) < 3 or (total < min_total and len(times) < max_repeats):
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        times.append(elapsed)
+        total += elapsed
+        if elapsed > 0.2:
+            break
+    return float(np.median(times))
+
+
+def random_vector(size: int, seed: int = 0) -> np.ndarray:
+    """The default problem: a seeded float64 vector of `size` parameters in [-1, 1]."""
+    return np.random.default_rng(seed + size).uniform(-1.0, 1.0, size)
+
+
+class CostView(View):
+    """`render(size)` -> Frame with every method's measured time at each size up to `size`, and their agreement."""
+
+    def __init__(self, methods: Mapping[str, Callable], make_problem: Callable | None = None, sizes=SIZES,
+                 reference: str | None = None):
+        super().__init__(7.8, 3.4)
+        if not methods:
+            raise ValueError("give at least one method: {name: function mapping a problem to its gradient}")
+        self.methods = dict(methods)
+        self.sizes = tuple(sizes)
+        self.make_problem = make_problem or random_vector
+        self.reference = reference or list(self.methods)[-1]
+        if self.reference not in self.methods:
+            raise ValueError(f"reference {self.reference!r} is not one of the methods {list(self.methods)}")
+        self.problems = {size: self.make_problem(size) for size in self.sizes}
+        self.times: dict[tuple[str, int], float] = {}
+        self.grads: dict[tuple[str, int], np.ndarray] = {}
+        # the parameter count of each size: the length of the reference gradient (also warms the reference up)
+        self.counts = {size: self._gradient(self.reference, size).size for size in self.sizes}
+        self.ax = self.fig.add_axes((0.1, 0.15, 0.52, 0.72))
+        self.ax.set_xscale("log")
+        self.ax.set_yscale("log")
+        lo, hi = min(self.counts.values()), max(self.counts.values())
+        self.ax.set_xlim(lo * 0.8, hi * 1.25)
+        self.ax.set_ylim(1e-6, 10.0)
+        self.ax.set_xlabel("number of parameters P")
+        self.ax.set_ylabel("seconds per gradient")
+        self.ax.grid(True, which="major", color="0.9")
+        self.lines = {}
+        for i, name in enumerate(self.methods):
+            (line,) = self.ax.plot([], [], "o-", color=COLORS[i % len(COLORS)], ms=4, label=name)
+            self.lines[name] = line
+        self.ax.legend(loc="upper left", fontsize=8, frameon=False)
+        (self.marker,) = self.ax.plot([], [], color="0.5", lw=1, ls="--")
+        self.table = self.fig.text(0.65, 0.85, "", va="top", fontsize=9, family="monospace")
+        self.title = self.ax.set_title("", fontsize=10)
+        self.set_dynamic(list(self.lines.values()) + [self.marker, self.table, self.title])
+
+    def _gradient(self, name: str, size: int) -> np.ndarray:
+        key = (name, size)
+        if key not in self.grads:
+            self.grads[key] = np.asarray(self.methods[name](self.problems[size]), dtype=np.float64).reshape(-1)
+        return self.grads[key]
+
+    def measure(self, name: str, size: int) -> float | None:
+        key = (name, size)
+        if key not in self.times:
+            smaller = [m for m in self.sizes if m < size and (name, m) in self.times]
+            if smaller and self.times[(name, smaller[-1])] > SLOW_SECONDS:
+                return None  # too slow at a smaller size already: skip
+            self._gradient(name, size)
+            fn, problem = self.methods[name], self.problems[size]
+            self.times[key] = time_call(lambda: fn(problem))
+        return self.times[key]
+
+    def render(self, size: int = 16) -> Frame:
+        if size not in self.sizes:
+            raise ValueError(f"size must be one of {self.sizes}, got {size}")
+        upto = [m for m in self.sizes if m <= size]
+        count = self.counts[size]
+        numbers: dict = {"size": size, "P": count}
+        for name, line in self.lines.items():
+            pts = [(self.counts[m], self.measure(name, m)) for m in upto]
+            pts = [(p, t) for p, t in pts if t is not None]
+            line.set_data([p for p, _ in pts], [t for _, t in pts])
+            numbers[f"{name} seconds"] = self.times.get((name, size), float("nan"))
+        ref = self.grads.get((self.reference, size))
+        rows = [f"P = {count} parameters", ""]
+        ref_t = self.times.get((self.reference, size))
+        for name in self.methods:
+            t = self.times.get((name, size))
+            grad = self.grads.get((name, size))
+            diff = float(np.max(np.abs(grad - ref))) if grad is not None and t is not None else float("nan")
+            numbers[f"{name} max difference"] = diff
+            rows.append(f"{name[:18]:<18} {t * 1e3:8.3f} ms" if t is not None else f"{name[:18]:<18}  too slow")
+            if name != self.reference and t is not None:
+                numbers[f"{name} / {self.reference}"] = t / ref_t
+                rows.append(f"    x{t / ref_t:,.0f} time, diff {diff:.1e}")
+        self.table.set_text("\n".join(rows))
+        self.marker.set_data([count, count], [1e-6, 10.0])
+        self.title.set_text(f"measured cost of one gradient, up to P = {count}")
+        return Frame(self.fig, numbers, self)
+
+
+def cost_comparison_explorer(methods: Mapping[str, Callable], make_problem: Callable | None = None, sizes=SIZES,
+                             size_label: str = "parameters", reference: str | None = None,
+                             start: int | None = None) -> Explorer:
+    """A parameter-count slider; the measured time of each gradient method (e.g. finite differences, forward mode
+    and backprop), all computing the gradient of the same scalar function.
+
+    Args:
+        methods: {name: gradient function}; each maps a problem (what `make_problem(size)` returns) to the
+            gradient, an array of P parameters. The last one is the reference the others are compared with.
+        make_problem: size -> problem (default: a seeded vector of `size` parameters, so each method maps x (n,)
+            to the gradient at x).
+        sizes: the values the slider offers (parameter counts, or e.g. hidden widths).
+        size_label: the slider's label.
+        reference: the method the others are compared with (default: the last one).
+        start: the slider's first value (default: the middle size).
+    Returns:
+        an ipywidgets container.
+    """
+    view = CostView(methods, make_problem, sizes, reference=reference)
+    first = start if start in view.sizes else view.sizes[len(view.sizes) // 2]
+    controls = {
+        "size": widgets.SelectionSlider(options=list(view.sizes), value=first, description=size_label,
+                                        continuous_update=False, style={"description_width": "initial"},
+                                        layout=widgets.Layout(width="380px")),
+    }
+    keys = ["P"] + [f"{name} seconds" for name in view.methods]
+    return Explorer(view, controls, lambda: {"size": controls["size"].value},
+                    title="Cost of a gradient: finite differences, forward mode, backprop (역전파)", number_keys=keys)

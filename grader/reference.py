@@ -1,0 +1,129 @@
+"""The functions an instructor notebook in `solutions/` defines (the only copy of the answers), for the explorers.
+
+`load_solution_functions("04_usage/04a_backprop.ipynb")` executes that notebook's nbgrader setup, locked and
+solution code cells (never its test cells, never its free cells) in a fresh namespace with matplotlib's Agg
+backend, and returns the functions (and classes) it defined. The explorers' tests and the widgets-only view
+(`bpcourse explore`) use it to run the explorers that need forward and backward passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import types
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+
+from grader.errors import CourseError
+from grader.notebooks import read_notebook
+from grader.paths import SOLUTIONS_DIRNAME
+
+
+def _solutions_root() -> Path:
+    """`solutions/` of the checkout this package lives in (BPCOURSE_ROOT wins, as for the other commands)."""
+    override = os.environ.get("BPCOURSE_ROOT")
+    root = Path(override) if override else Path(__file__).resolve().parent.parent
+    return root / SOLUTIONS_DIRNAME
+
+
+def solution_path(notebook_relpath: str) -> Path:
+    return _solutions_root() / notebook_relpath
+
+
+def solution_cells(notebook_relpath: str) -> list[tuple[str, str]]:
+    """(grade_id, source) of the setup, locked and solution code cells of solutions/<notebook_relpath>, in order."""
+    path = solution_path(notebook_relpath)
+    if not path.exists():
+        raise CourseError(
+            f"no solution notebook {SOLUTIONS_DIRNAME}/{notebook_relpath}: the reference implementations come from "
+            "it (is this a full checkout of the course, with solutions/?)"
+        )
+    nb = read_notebook(path)
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or "grade_id" not in meta:
+            continue
+        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        if is_test:
+            continue
+        if meta.get("solution") or meta.get("locked"):
+            cells.append((meta["grade_id"], cell.source))
+    return cells
+
+
+@contextlib.contextmanager
+def _working_dir(folder: Path):
+    """Run in the notebook's folder, as Jupyter does (a notebook may read its neighbours), then come back."""
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def _agg_backend():
+    """Run with matplotlib's Agg backend (a solution cell that plots draws nothing on screen), then restore."""
+    import matplotlib.pyplot as plt
+
+    previous = matplotlib.get_backend()
+    plt.switch_backend("Agg")
+    try:
+        yield
+    finally:
+        plt.close("all")
+        if previous.lower() != "agg":
+            try:
+                plt.switch_backend(previous)
+            except Exception:  # the previous backend cannot be restored here (no display): stay on Agg
+                pass
+
+
+@cache
+def _load(notebook_relpath: str) -> dict:
+    namespace: dict = {"__name__": f"solution_{Path(notebook_relpath).stem}"}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), _agg_backend(), _working_dir(solution_path(notebook_relpath).parent):
+        for grade_id, source in solution_cells(notebook_relpath):
+            if source.lstrip().startswith(("%", "!")):
+                continue  # IPython magics and shell lines have no meaning here
+            try:
+                exec(compile(source, f"<{notebook_relpath}:{grade_id}>", "exec"), namespace)
+            except Exception as err:
+                raise CourseError(
+                    f"running cell {grade_id!r} of {SOLUTIONS_DIRNAME}/{notebook_relpath} failed: "
+                    f"{type(err).__name__}: {err}"
+                ) from err
+    return namespace
+
+
+def load_solution_functions(notebook_relpath: str) -> dict[str, object]:
+    """The functions and classes that solutions/<notebook_relpath>'s setup, locked and solution cells define.
+
+    Args:
+        notebook_relpath: the notebook's path under solutions/, e.g. "04_usage/04a_backprop.ipynb".
+    Returns:
+        {name: function or class}, e.g. {"mlp_forward": ..., "mlp_backward": ...}, including those the notebook
+        loads by executing code itself (04b takes 04a's); not what it imports from modules. A fresh dict each call
+        (the executed namespace itself is cached, so a notebook runs once per process).
+    """
+    namespace = _load(notebook_relpath)
+    return {
+        name: value
+        for name, value in namespace.items()
+        if not name.startswith("_")
+        and (isinstance(value, (types.FunctionType, type)))
+        and _defined_by_notebook(value, namespace["__name__"])
+    }
+
+
+def _defined_by_notebook(value, namespace_name: str) -> bool:
+    """Defined by the notebook's code (directly, or by code it executed itself), not imported from a module."""
+    module = getattr(value, "__module__", None)
+    return module == namespace_name or module not in sys.modules
