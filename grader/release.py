@@ -37,33 +37,42 @@ class _ErrorCollector(logging.Handler):
         return self.lines[0].strip() if self.lines else "unknown error"
 
 
+def generate_assignment(config, assignment: str) -> None:
+    """Run nbgrader's GenerateAssignment on one assignment with `config` (its CourseDirectory settings).
+
+    Raises `CourseError` with the cause nbgrader logged (not its traceback) when it fails.
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    config.CourseDirectory.assignment_id = assignment
+    converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
+    errors = _ErrorCollector()
+    converter.log.handlers = [errors]
+    converter.log.propagate = False
+    converter.log.setLevel(logging.ERROR)
+    try:
+        converter.start()
+    except Exception:  # nbgrader raises NbGraderException after logging the real cause
+        raise CourseError(errors.cause()) from None
+
+
 def _nbgrader_generate(root: Path, out_dir: Path) -> None:
     """Run nbgrader's generate_assignment for every assignment under `root/solutions` into `out_dir`.
 
     `out_dir`'s parent must be a scratch folder: nbgrader's throw-away gradebook is written there.
     """
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
-
     # A release needs no gradebook, but nbgrader's no_database option still runs SaveCells (and fails),
     # so nbgrader records the assignment in a throw-away gradebook beside the output.
     config = course_config(root, release_dir=out_dir, db_path=out_dir.parent / "release-gradebook.db")
     config.GenerateAssignment.force = True
     for assignment in assignments(root / SOLUTIONS_DIRNAME):
-        config.CourseDirectory.assignment_id = assignment
-        coursedir = CourseDirectory(config=config)
-        converter = GenerateAssignment(coursedir=coursedir, config=config)
-        errors = _ErrorCollector()
-        converter.log.handlers = [errors]
-        converter.log.propagate = False
-        converter.log.setLevel(logging.ERROR)
         try:
-            converter.start()
-        except Exception:  # nbgrader raises NbGraderException after logging the real cause
+            generate_assignment(config, assignment)
+        except CourseError as err:
             raise CourseError(
-                f"nbgrader could not release {assignment}: {errors.cause()}. Fix "
-                f"solutions/{assignment} (cell metadata, BEGIN/END SOLUTION markers) and run "
-                "`bpcourse release` again."
+                f"nbgrader could not release {assignment}: {err}. Fix solutions/{assignment} (cell metadata, "
+                "BEGIN/END SOLUTION markers) and run `bpcourse release` again."
             ) from None
 
 

@@ -14,7 +14,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("sub", ["start", "check", "release"])
+@pytest.mark.parametrize("sub", ["start", "check", "release", "grade", "explore"])
 def test_every_subcommand_has_help(sub: str) -> None:
     """Does `bpcourse SUB --help` describe the subcommand?"""
     done = run(sub, "--help")
@@ -60,3 +60,19 @@ def test_check_passes_solutions_and_fails_release(tmp_path: Path) -> None:
         done = run("check", str(ROOT / folder / "01_term" / "01_term.ipynb"), "--quiet")
         assert done.returncode == expected_rc, done.stdout + done.stderr
         assert word in done.stdout
+
+
+@pytest.mark.slow
+def test_check_is_not_fooled_by_a_patched_allclose(tmp_path: Path) -> None:
+    """Does `bpcourse check` fail wrong answers hidden behind `np.allclose = lambda *a, **k: True`, as grade does?"""
+    import nbformat
+
+    from grader.demo_class import cheat_allclose, release_of, write_notebook
+
+    source_path = ROOT / "solutions" / "01_term" / "01_term.ipynb"
+    release = release_of(source_path, ROOT / "course")
+    cheat = tmp_path / "cheat.ipynb"
+    write_notebook(cheat_allclose(release, nbformat.read(source_path, as_version=4)), cheat)
+    done = run("check", str(cheat), "--quiet")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "trusted re-check" in done.stdout

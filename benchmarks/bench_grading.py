@@ -1,0 +1,111 @@
+"""Benchmark: plain sequential `nbgrader autograde` against `bpcourse grade`, on the same synthetic class.
+
+    python benchmarks/bench_grading.py [--students 16] [--jobs N] [--assignment A ...]
+
+The class: every assignment in solutions/, each student a recipe from grader.demo_class (right, partly right,
+wrong, untouched; repeated to reach --students). Both graders start from a prepared workspace (generate_assignment
+done, not timed). Plain nbgrader runs `nbgrader autograde <assignment>` once per assignment (all students in one
+process: its fastest sequential use). `bpcourse grade` runs with the trusted re-check, the default worker count and
+a fresh journal. Prints both times, their ratio, and whether both gave the same autograded scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grader import demo_class  # noqa: E402
+from grader.grade import prepare_workspace, run_grade  # noqa: E402
+from grader.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # noqa: E402
+from grader.paths import assignments, solutions_dir  # noqa: E402
+from grader.workspace import init_workspace  # noqa: E402
+
+HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
+
+
+def gradebook_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+        for assignment in gb.assignments:
+            for submission in gb.assignment_submissions(assignment.name):
+                for nb in submission.notebooks:
+                    scores[(submission.student_id, assignment.name, nb.name)] = float(nb.code_score)
+    return scores
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=16)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--assignment", action="append", help="limit to these assignments (default: all)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    ensure_alembic_on_path()
+    chosen = args.assignment or assignments(solutions_dir())
+    copies = -(-args.students // len(HONEST))
+    tmp = Path(tempfile.mkdtemp(prefix="bpcourse-bench-"))
+    try:
+        plain_ws, ours_ws = tmp / "plain", tmp / "ours"
+        init_workspace(plain_ws)
+        prepare_workspace(ours_ws)
+        submissions = demo_class.build_class(tmp / "class", ours_ws / "release", HONEST, chosen, copies=copies)
+        students = sorted(p.name for p in submissions.iterdir())[: args.students]
+        for extra in sorted(p.name for p in submissions.iterdir())[args.students :]:
+            shutil.rmtree(submissions / extra)
+        notebooks = sorted(submissions.glob("*/*/*.ipynb"))
+        print(
+            f"class: {len(students)} students x {len(chosen)} assignments = {len(notebooks)} notebooks "
+            f"({os.cpu_count()} cores)"
+        )
+        shutil.copytree(submissions, plain_ws / "submitted")
+
+        started = time.monotonic()
+        for assignment in chosen:
+            done = subprocess.run(
+                [sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"],
+                cwd=plain_ws,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                print(f"nbgrader autograde {assignment} failed:\n{done.stderr[-1500:]}")
+                return 1
+        plain = time.monotonic() - started
+        print(f"plain nbgrader autograde (sequential): {plain:7.1f} s  ({plain / len(notebooks):.2f} s/notebook)")
+
+        started = time.monotonic()
+        summary = run_grade(submissions, ours_ws, jobs=args.jobs, progress=False, out=io.StringIO())
+        ours = time.monotonic() - started
+        print(
+            f"bpcourse grade ({summary['workers']} workers, trusted re-check): {ours:7.1f} s  "
+            f"({ours / len(notebooks):.2f} s/notebook)"
+        )
+        print(f"ratio: {plain / ours:.2f}x faster")
+
+        plain_scores, our_scores = gradebook_scores(plain_ws), gradebook_scores(ours_ws)
+        differ = sorted(k for k in plain_scores if abs(plain_scores[k] - our_scores.get(k, -1)) > 1e-9)
+        print(
+            f"same autograded scores in both gradebooks: {len(plain_scores) - len(differ)}/{len(plain_scores)}"
+            + (f"; differ: {differ[:5]}" if differ else "")
+        )
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

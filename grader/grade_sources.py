@@ -1,0 +1,143 @@
+"""The solution notebook as the grader's single source of truth: its exercises, and its own functions.
+
+`read_source` maps each autograded test cell to the graded functions it checks; `reference_namespace`
+executes the solution notebook's nbgrader cells (setup, locked and solution cells, never the tests) in the
+grader's own process and returns the resulting namespace, whose functions give the expected values.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grader.selfcheck import is_manual_cell, is_test_cell
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {}) or {}
+
+
+def is_solution_code(cell) -> bool:
+    return cell.cell_type == "code" and bool(_nbgrader(cell).get("solution"))
+
+
+def is_locked_code(cell) -> bool:
+    """A locked code cell that is not a test (setup, demos)."""
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and bool(meta.get("locked")) and not is_test_cell(cell) and not meta.get("solution")
+
+
+def _strip_magics(source: str) -> str:
+    return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def defined_names(source: str) -> list[str]:
+    """Top-level functions and classes a cell defines (empty when it does not parse)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+
+
+def used_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+@dataclass
+class Exercise:
+    """One autograded test cell of a source notebook."""
+
+    grade_id: str
+    points: float
+    functions: list[str]  # graded functions the test calls (defined in solution cells)
+
+
+@dataclass
+class SourceInfo:
+    """What the grader needs to know about one solution notebook."""
+
+    assignment: str
+    path: Path
+    exercises: list[Exercise]
+    manual: dict[str, float]  # written answers: grade id -> points
+    solution_cells: dict[str, str]  # grade id -> source (the solution version)
+    setup_sources: list[str]  # locked code cells before the first solution cell (imports), in order
+    function_cell: dict[str, str]  # graded function -> grade id of the solution cell defining it
+    hidden_lines: set[str] = field(default_factory=set)  # lines of test cells: never shown in feedback
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def read_source(assignment: str, path: Path) -> SourceInfo:
+    nb = nbformat.read(path, as_version=4)
+    exercises: list[Exercise] = []
+    manual: dict[str, float] = {}
+    solution_cells: dict[str, str] = {}
+    setup: list[str] = []
+    function_cell: dict[str, str] = {}
+    pending: list[str] = []
+    hidden: set[str] = set()
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if is_solution_code(cell) and "grade_id" in meta:
+            solution_cells[meta["grade_id"]] = cell.source
+            for name in defined_names(cell.source):
+                function_cell[name] = meta["grade_id"]
+                pending.append(name)
+        elif is_test_cell(cell):
+            used = used_names(cell.source)
+            own = [n for n in pending if n in used]
+            functions = own or [n for n in function_cell if n in used]
+            exercises.append(Exercise(meta["grade_id"], float(meta.get("points", 0)), functions))
+            pending = []
+            hidden.update(line.strip() for line in cell.source.splitlines() if len(line.strip()) >= 16)
+        elif is_manual_cell(cell):
+            manual[meta["grade_id"]] = float(meta.get("points", 0))
+        elif is_locked_code(cell) and not solution_cells:
+            setup.append(cell.source)
+    return SourceInfo(assignment, path, exercises, manual, solution_cells, setup, function_cell, hidden)
+
+
+_NAMESPACES: dict[tuple[str, float], dict] = {}
+
+
+def reference_namespace(source: SourceInfo) -> dict:
+    """Execute the solution notebook's setup and solution cells here (trusted code) and return the namespace.
+
+    Cached per file and modification time. Printing is swallowed; plots go to the Agg backend.
+    """
+    key = (str(source.path), source.path.stat().st_mtime)
+    if key in _NAMESPACES:
+        return _NAMESPACES[key]
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    nb = nbformat.read(source.path, as_version=4)
+    namespace: dict = {"__name__": "__bpcourse_reference__"}
+    here = os.getcwd()
+    os.chdir(source.path.parent)  # a notebook may read its siblings (04b reads 04a's functions)
+    try:
+        _run_cells(nb, namespace, source.assignment)
+    finally:
+        os.chdir(here)
+    _NAMESPACES[key] = namespace
+    return namespace
+
+
+def _run_cells(nb, namespace: dict, assignment: str) -> None:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for cell in nb.cells:
+            if is_locked_code(cell) or is_solution_code(cell):
+                with contextlib.suppress(Exception):
+                    exec(compile(_strip_magics(cell.source), f"<solution {assignment}>", "exec"), namespace)

@@ -1,0 +1,190 @@
+"""What grading hands back: the class CSV, feedback HTML per student, and the printed summary.
+
+Feedback names, for each lost point, the cause the failing check gave (the AssertionError message of the hidden
+test, or the trusted re-check's finding). It never shows test code: no cell source, no traceback, and a message
+that quotes a line of a test cell is withheld.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from pathlib import Path
+
+STATUS_OK = "ok"
+STATUS_MANUAL = "awaiting manual grading"
+REVIEW = "needs review: "
+MAX_CAUSE_CHARS = 400
+
+
+def status_of(results) -> str:
+    """`ok`, `awaiting manual grading`, or `needs review: <reasons>` for one student's results."""
+    reasons = []
+    for r in results:
+        reasons.extend(f"{r.assignment}: {reason}" for reason in r.review)
+    if reasons:
+        return REVIEW + "; ".join(reasons)
+    if any(e.kind == "manual" and e.points is None for r in results for e in r.exercises):
+        return STATUS_MANUAL
+    return STATUS_OK
+
+
+def _hidden_lines(workspace: Path, assignment: str) -> set[str]:
+    from grader.grade_sources import read_source
+
+    lines: set[str] = set()
+    for path in sorted((workspace / "source" / assignment).glob("*.ipynb")):
+        lines |= read_source(assignment, path).hidden_lines
+    return lines
+
+
+def safe_cause(cause: str, hidden: set[str]) -> str:
+    """The cause as shown to a student: shortened, and withheld if it quotes test code."""
+    text = " ".join(cause.split())
+    if any(line in cause or " ".join(line.split()) in text for line in hidden):
+        return "the check failed (its message quoted test code, so it is not shown; ask your instructor)"
+    return text if len(text) <= MAX_CAUSE_CHARS else text[: MAX_CAUSE_CHARS - 3] + "..."
+
+
+def _exercise_label(grade_id: str) -> str:
+    return grade_id.removesuffix("_test")
+
+
+def write_feedback(workspace: Path, result) -> Path:
+    """feedback/<student>/<assignment>/<notebook>.html: scores and causes, never test code."""
+    hidden = _hidden_lines(workspace, result.assignment) if result.assignment != "?" else set()
+    rows = []
+    for ex in result.exercises:
+        if ex.kind == "manual":
+            score = "awaiting a person" if ex.points is None else f"{ex.points:g} / {ex.max_points:g}"
+            cause = "" if ex.points is None else safe_cause(ex.cause, hidden)
+        else:
+            score = f"{(ex.points or 0):g} / {ex.max_points:g}"
+            cause = "" if ex.points == ex.max_points else safe_cause(ex.cause or "the check failed", hidden)
+        rows.append(
+            f"<tr><td>{html.escape(_exercise_label(ex.grade_id))}</td><td>{html.escape(score)}</td>"
+            f"<td>{html.escape(cause)}</td></tr>"
+        )
+    notes = "".join(f"<li>{html.escape(safe_cause(r, hidden))}</li>" for r in result.review)
+    review = f"<h2>Flagged for your instructor</h2><ul>{notes}</ul>" if notes else ""
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Feedback: {html.escape(result.assignment)}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{border-bottom:1px solid #ccc;
+padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>
+<h1>{html.escape(result.assignment)}: {html.escape(result.student)}</h1>
+<p>Autograded score: <b>{result.score:g} / {result.max_score:g}</b>
+(written answers are graded by a person and added later).</p>
+<table><tr><th>exercise</th><th>points</th><th>what to fix</th></tr>
+{"".join(rows)}
+</table>
+{review}
+</body></html>
+"""
+    out = workspace / "feedback" / result.student / result.assignment / f"{result.notebook}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
+    """Written answers a person has graded in formgrader: (student, assignment, grade id) -> score."""
+    from nbgrader.api import Gradebook
+
+    from grader.nbgrader_config import COURSE_ID
+
+    scores = {}
+    try:
+        with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+            for assignment in gb.assignments:
+                for submission in gb.assignment_submissions(assignment.name):
+                    for nb in submission.notebooks:
+                        for grade in nb.grades:
+                            if grade.manual_score is not None and grade.cell.cell_type == "markdown":
+                                scores[(submission.student_id, assignment.name, grade.name)] = grade.manual_score
+    except Exception:
+        return {}
+    return scores
+
+
+def write_csv(workspace: Path, results) -> Path:
+    """grades.csv: a row per student, a column per exercise (course-wide unique grade ids), total and status."""
+    manual = _manual_scores(workspace)
+    columns: list[str] = []
+    for r in sorted(results, key=lambda r: r.assignment):
+        for ex in r.exercises:
+            if ex.grade_id not in columns:
+                columns.append(ex.grade_id)
+    by_student: dict[str, list] = {}
+    for r in results:
+        by_student.setdefault(r.student, []).append(r)
+    path = workspace / "class-grades.csv"  # nbgrader export writes grades.csv
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *columns, "total", "max", "status"])
+        for student in sorted(by_student):
+            cells: dict[str, str] = {}
+            total = maximum = 0.0
+            for r in by_student[student]:
+                for ex in r.exercises:
+                    score = ex.points
+                    if ex.kind == "manual" and score is None:
+                        score = manual.get((student, r.assignment, ex.grade_id))
+                    cells[ex.grade_id] = "" if score is None else f"{score:g}"
+                    total += score or 0.0
+                    maximum += ex.max_points
+            writer.writerow(
+                [
+                    student,
+                    *(cells.get(c, "") for c in columns),
+                    f"{total:g}",
+                    f"{maximum:g}",
+                    status_of(by_student[student]),
+                ]
+            )
+    return path
+
+
+def _short_status(results) -> str:
+    """The status for the printed table: the first reason only (the CSV has them all)."""
+    reasons = [f"{r.assignment}: {reason}" for r in results for reason in r.review]
+    if not reasons:
+        return status_of(results)
+    first = reasons[0] if len(reasons[0]) <= 90 else reasons[0][:87] + "..."
+    return REVIEW + first + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
+
+
+def print_summary(summary: dict, out) -> None:
+    results = summary["results"]
+    by_student: dict[str, list] = {}
+    for r in results:
+        by_student.setdefault(r.student, []).append(r)
+    assignments = sorted({r.assignment for r in results})
+    width = max([len(s) for s in by_student] + [7])
+    header = f"{'student':<{width}}  " + "  ".join(f"{a[:14]:>14}" for a in assignments) + "  status"
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for student in sorted(by_student):
+        scores = []
+        for a in assignments:
+            mine = [r for r in by_student[student] if r.assignment == a]
+            got, most = sum(r.score for r in mine), sum(r.max_score for r in mine)
+            scores.append(f"{f'{got:g}/{most:g}' if mine else '-':>14}")
+        status = _short_status(by_student[student])
+        print(f"{student:<{width}}  " + "  ".join(scores) + f"  {status}", file=out)
+    flagged = sum(1 for rs in by_student.values() if status_of(rs).startswith(REVIEW))
+    not_checked = {}
+    for r in results:
+        for name, why in r.not_checked.items():
+            not_checked.setdefault(name, why)
+    print(
+        f"\n{len(by_student)} student(s), {len(results)} notebook(s): {summary['graded']} graded now with "
+        f"{summary.get('workers', 1)} worker(s), {summary['reused']} kept from an earlier run; {flagged} need review; "
+        f"{summary['seconds']:.1f} s",
+        file=out,
+    )
+    if not_checked:
+        print("not re-checked outside the kernel (nbgrader's result alone counts):", file=out)
+        for name, why in sorted(not_checked.items()):
+            print(f"  {name}: {why}", file=out)
+    print(f"grades: {summary['csv']}", file=out)
+    print(f"feedback: {Path(summary['csv']).parent / 'feedback'}/<student>/<assignment>/", file=out)

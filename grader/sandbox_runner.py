@@ -1,0 +1,353 @@
+"""The trusted re-check's child process: run a student's solution cells, call their functions, report JSON lines.
+
+This file is run as a script (`python -I -S sandbox_runner.py FD`) by `grader.sandbox`: isolated mode, no
+`site` processing (so the course checkout, installed in editable mode, is not importable), cwd a throw-away
+folder. It must import nothing from `grader/`. The grader imports it only for `encode` / `decode`, the plain-data
+format both sides share (JSON; arrays as flat lists with shape and dtype; never pickle).
+
+Order inside the child (student code runs only after every limit and guard is in place):
+  1. resource limits (CPU seconds, address space, file size, no core dumps);
+  2. read the job from stdin (JSON), set `sys.path`, import numpy;
+  3. stdout/stderr to /dev/null (results go to the pipe FD only), install the audit hook (no reads of other
+     folders than the sandbox and the Python installation, no writes outside the sandbox, no processes,
+     no sockets, no ctypes);
+  4. execute the setup cells (trusted, from the source notebook), then the student's solution cells, each
+     under a soft time limit;
+  5. call each requested function on the grader's inputs and write one JSON line per call.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+
+MAX_ELEMENTS = 2_000_000  # a larger result is reported as too large, not sent
+
+# Test functions passed as arguments (numerical_gradient(f, x), gradient_descent(grad_fn, ...)). The grader
+# executes this same text to compute its reference values: one definition for both sides.
+TEST_FUNCTIONS_SOURCE = """
+import numpy as np
+
+def sum_of_squares(x):
+    return float(np.sum(np.asarray(x) ** 2))
+
+def smooth_scalar(x):
+    x = np.asarray(x)
+    return float(np.sum(np.sin(x) * x) + 0.5 * np.sum(x) ** 2)
+
+def quadratic_bowl_grad(x):
+    x = np.asarray(x, dtype=np.float64)
+    return 2.0 * (x - 1.5) * (1.0 + np.arange(x.size).reshape(x.shape) * 0.25)
+
+def polynomial(x):
+    return x * x * 3.0 + x * 2.0 + 1.0
+
+def cubic_product(x):
+    return x * x * x + x * 4.0
+"""
+
+
+def _numpy():
+    import numpy
+
+    return numpy
+
+
+def encode(value, depth=0):
+    """Python/numpy value -> JSON-able data (tuples, dicts, arrays and callables tagged)."""
+    if depth > 20:
+        return {"__obj__": "nested too deep"}
+    np = sys.modules.get("numpy")
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**53 else float(value)
+    if isinstance(value, float):
+        return value
+    if np is not None and isinstance(value, np.ndarray | np.generic):
+        arr = np.asarray(value)
+        if arr.size > MAX_ELEMENTS:
+            return {"__toolarge__": list(arr.shape)}
+        if arr.dtype.kind not in "biuf":
+            return {"__obj__": f"array of dtype {arr.dtype}"}
+        return {"__nd__": arr.ravel().tolist(), "shape": list(arr.shape), "dtype": str(arr.dtype)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[str(k), encode(v, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, TestFunction):
+        return {"__fn__": value.name}
+    return {"__obj__": type(value).__name__}
+
+
+class TestFunction:
+    """A reference to one of TEST_FUNCTIONS_SOURCE's functions, by name."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+
+def decode(data, functions=None):
+    """Inverse of `encode`. `functions` maps test-function names to callables (None: keep TestFunction)."""
+    np = _numpy()
+    if isinstance(data, list):
+        return [decode(v, functions) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "__nd__" in data:
+        dtype = np.dtype(data["dtype"]) if data.get("dtype") in _DTYPES else np.float64
+        shape = tuple(int(s) for s in data["shape"])
+        flat = np.asarray(data["__nd__"], dtype=dtype)
+        if flat.size != math.prod(shape):
+            raise ValueError("array data does not match its shape")
+        return flat.reshape(shape)
+    if "__tuple__" in data:
+        return tuple(decode(v, functions) for v in data["__tuple__"])
+    if "__dict__" in data:
+        return {k: decode(v, functions) for k, v in data["__dict__"]}
+    if "__fn__" in data:
+        return functions[data["__fn__"]] if functions is not None else TestFunction(data["__fn__"])
+    return Opaque(data.get("__obj__") or f"too large ({data.get('__toolarge__')})")
+
+
+_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"}
+
+
+class Opaque:
+    """A result the format cannot carry (an object, a too large array): compared as wrong, named."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __repr__(self):
+        return f"<{self.what}>"
+
+
+# ----------------------------------------------------------------------------- child process only
+
+
+def _limit_resources(limits):
+    import resource
+
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    memory = int(limits["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    size = int(limits["file_bytes"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _inside(path, roots):
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _install_guard(sandbox, read_roots, report):
+    """An audit hook: reads only inside the sandbox and the Python installation, writes only in the sandbox."""
+    realpath = os.path.realpath
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+    forbidden_prefixes = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "pty.", "ctypes.")
+    forbidden = {"os.system", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto", "os.kill", "os.killpg"}
+    path_events = {"os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"}
+    change_events = {
+        "os.remove",
+        "os.rename",
+        "os.rmdir",
+        "os.mkdir",
+        "os.chmod",
+        "os.chown",
+        "os.truncate",
+        "os.link",
+        "os.symlink",
+        "shutil.rmtree",
+        "shutil.move",
+        "os.utime",
+    }
+    state = {"busy": False}
+
+    def deny(what):
+        report({"event": "violation", "what": what})
+        raise PermissionError(f"the grader's sandbox does not allow this: {what}")
+
+    def hook(event, args):
+        if state["busy"]:
+            return
+        state["busy"] = True
+        try:
+            if event == "open":
+                path, mode, flags = args
+                if isinstance(path, int) or path is None:
+                    return
+                real = realpath(os.fsdecode(path))
+                writing = (mode is not None and any(c in str(mode) for c in "wax+")) or (
+                    mode is None and isinstance(flags, int) and flags & write_flags
+                )
+                if writing and not _inside(real, [sandbox, "/dev/null"]):
+                    deny(f"writes {real} (outside its folder)")
+                if not writing and not _inside(real, [sandbox, *read_roots]):
+                    deny(f"reads {real} (outside its folder)")
+            elif event in forbidden or event.startswith(forbidden_prefixes):
+                deny(f"calls {event}")
+            elif event in path_events or event in change_events:
+                for arg in args[:2]:
+                    if isinstance(arg, str | bytes | os.PathLike):
+                        real = realpath(os.fsdecode(arg))
+                        allowed = [sandbox] if event in change_events else [sandbox, *read_roots]
+                        if not _inside(real, allowed):
+                            deny(f"{event} {real} (outside its folder)")
+        finally:
+            state["busy"] = False
+
+    sys.addaudithook(hook)
+
+
+class _SoftTimeout(BaseException):
+    pass
+
+
+def _with_timeout(seconds, fn, *args):
+    import signal
+
+    def on_alarm(signum, frame):
+        raise _SoftTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _describe(err):
+    if isinstance(err, _SoftTimeout):
+        return "TimeoutError: did not finish within the time limit (an infinite loop?)"
+    text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+class _Anything:
+    """Stands for a plotting or widget object: every attribute and call gives another stand-in."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _Anything()
+
+    def __call__(self, *args, **kwargs):
+        return _Anything()
+
+    def __iter__(self):
+        return iter(())
+
+
+class _StubFinder:
+    """Import hook: plotting and widget modules become stand-ins (the re-check only calls functions)."""
+
+    def __init__(self, prefixes):
+        self.prefixes = tuple(prefixes)
+
+    def find_spec(self, name, path=None, target=None):
+        if not any(name == p or name.startswith(p + ".") for p in self.prefixes):
+            return None
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec):
+        import types
+
+        module = types.ModuleType(spec.name)
+        module.__path__ = []
+        module.__getattr__ = lambda attr: (
+            _Anything() if not attr.startswith("__") else (_ for _ in ()).throw(AttributeError(attr))
+        )
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+class _Shell:
+    """A stand-in for `get_ipython()`: magics and transformer registrations do nothing here."""
+
+    def __getattr__(self, name):
+        if name in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers"):
+            return []
+        return lambda *a, **k: None
+
+
+def _transform(source):
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except Exception:
+        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    return TransformerManager().transform_cell(source)
+
+
+def main(fd):
+    out = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
+
+    def report(obj):
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    job = json.loads(sys.stdin.read())
+    _limit_resources(job["limits"])
+    sys.path[:] = job["sys_path"]
+    os.chdir(job["sandbox"])
+    np = _numpy()
+    functions = {}
+    exec(compile(TEST_FUNCTIONS_SOURCE, "<grader test functions>", "exec"), functions)
+    calls = [(c["function"], c["case"], decode(c["args"], functions)) for c in job["calls"]]
+    transformed = [(cell["id"], _transform(cell["source"])) for cell in job["cells"]]
+    sys.meta_path.insert(0, _StubFinder(job.get("stub_modules", [])))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdin = open(os.devnull)  # noqa: SIM115
+    namespace = {"__name__": "__main__", "get_ipython": _Shell}
+    for source in job["setup"]:  # trusted (the source notebook's locked cells): runs before the guard
+        try:
+            exec(compile(_transform(source), "<setup>", "exec"), namespace)
+        except Exception as err:
+            report({"event": "setup", "error": _describe(err)})
+    _install_guard(os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]], report)
+
+    for cell_id, source in transformed:
+        error = None
+        try:
+            _with_timeout(job["cell_seconds"], exec, compile(source, f"<cell {cell_id}>", "exec"), namespace)
+        except BaseException as err:  # noqa: BLE001 - student code may raise anything, SystemExit included
+            error = _describe(err)
+        report({"event": "cell", "id": cell_id, "error": error})
+    for name, case, args in calls:
+        fn = namespace.get(name)
+        result, error = None, None
+        if not callable(fn):
+            error = "missing"
+        else:
+            try:
+                with np.errstate(all="ignore"):
+                    value = _with_timeout(job["call_seconds"], fn, *args)
+                result = encode(value)
+            except BaseException as err:  # noqa: BLE001
+                error = _describe(err)
+        report({"event": "call", "function": name, "case": case, "result": result, "error": error})
+    report({"event": "done"})
+    out.close()
+    os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit handlers do not run
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

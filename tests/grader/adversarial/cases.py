@@ -1,0 +1,300 @@
+"""The adversarial corpus: bad, broken and cheating submissions built from a solution and its release notebook.
+
+Each case is a recipe `(release, source, info, others) -> notebook or text` plus its expected outcome:
+`score(info)` the autograded points it must get, and `flag` a phrase its `needs review` status must contain
+(None: it must not be flagged). `info` is the source's `grader.grade_sources.SourceInfo`; `others` maps other
+assignments to their solution notebooks (for "a notebook of another assignment").
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import nbformat
+
+from grader import demo_class
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable
+    score: Callable  # SourceInfo -> expected autograded points
+    flag: str | None  # phrase in the needs-review status; None: not flagged
+    question: str
+
+
+def _meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {}) or {}
+
+
+def full(info) -> float:
+    return sum(e.points for e in info.exercises)
+
+
+def zero(info) -> float:
+    return 0.0
+
+
+def all_but_first(info) -> float:
+    return full(info) - info.exercises[0].points
+
+
+def all_but_last(info) -> float:
+    return full(info) - info.exercises[-1].points
+
+
+def _first_function(info) -> str:
+    return info.exercises[0].functions[0]
+
+
+def _first_solution(nb):
+    return next(c for c in nb.cells if c.cell_type == "code" and _meta(c).get("solution"))
+
+
+def _tests(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and _meta(c).get("grade") and not _meta(c).get("solution")]
+
+
+def _append_to_first(code: str):
+    def build(release, source, info, others):
+        nb = demo_class.right(release, source)
+        _first_solution(nb).source += "\n" + code
+        return nb
+
+    return build
+
+
+def deleted_test(release, source, info, others):
+    nb = demo_class.right(release, source)
+    nb.cells.remove(_tests(nb)[0])
+    return nb
+
+
+def duplicated_test(release, source, info, others):
+    nb = demo_class.right(release, source)
+    first = _tests(nb)[0]
+    nb.cells.insert(nb.cells.index(first) + 1, copy.deepcopy(first))
+    return nb
+
+
+def edited_test(release, source, info, others):
+    nb = demo_class.right(release, source)
+    for cell in _tests(nb):
+        cell.source = "pass  # all good"
+    return nb
+
+
+def edited_test_wrong_answer(release, source, info, others):
+    nb = demo_class.untouched(release, source)
+    for cell in _tests(nb):
+        cell.source = "pass"
+    return nb
+
+
+def renamed_function(release, source, info, others):
+    nb = demo_class.right(release, source)
+    name = _first_function(info)
+    cell = _first_solution(nb)
+    cell.source = cell.source.replace(f"def {name}(", f"def {name}_v2(")
+    return nb
+
+
+def changed_points(release, source, info, others):
+    nb = demo_class.untouched(release, source)
+    for cell in _tests(nb):
+        cell.metadata["nbgrader"]["points"] = 100
+    return nb
+
+
+def changed_grade_id(release, source, info, others):
+    nb = demo_class.right(release, source)
+    _first_solution(nb).metadata["nbgrader"]["grade_id"] = "my_own_id"
+    return nb
+
+
+def metadata_removed(release, source, info, others):
+    nb = demo_class.right(release, source)
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+    return nb
+
+
+def loop_in_function(release, source, info, others):
+    nb = demo_class.right(release, source)
+    name = _first_function(info)
+    _first_solution(nb).source += f"\n\ndef {name}(*args, **kwargs):\n    while True:\n        pass\n"
+    return nb
+
+
+def other_assignment(release, source, info, others):
+    if not others:
+        return nbformat.v4.new_notebook()  # no other assignment yet: an empty notebook stands in
+    return demo_class.untouched(next(iter(others.values())), None)
+
+
+def nbformat_3(release, source, info, others):
+    return nbformat.writes(nbformat.convert(demo_class.right(release, source), 3), version=3)
+
+
+def nbformat_5(release, source, info, others):
+    text = nbformat.writes(demo_class.right(release, source))
+    return text.replace('"nbformat": 4', '"nbformat": 5', 1)
+
+
+def stderr_warning(release, source, info, others):
+    nb = demo_class.right(release, source)
+    name = _first_function(info)
+    _first_solution(nb).source += (
+        f"\n\nimport sys as _sys\n_{name}_inner = {name}\n\n"
+        f"def {name}(*args, **kwargs):\n"
+        "    _sys.stderr.write('RuntimeWarning: overflow encountered in exp\\n')\n"
+        f"    return _{name}_inner(*args, **kwargs)\n"
+    )
+    return nb
+
+
+READ_SOLUTIONS = """from grader.paths import solutions_dir
+_answers = [p.read_text() for p in solutions_dir().glob("*/*.ipynb")]
+"""
+
+READ_SOURCE = """import glob
+_answers = [open(p).read() for p in glob.glob("../../../../source/*/*.ipynb")]
+"""
+
+CASES = [
+    Case(
+        "solution",
+        lambda r, s, i, o: demo_class.right(r, s),
+        full,
+        None,
+        "Does a right notebook earn every autograded point, unflagged?",
+    ),
+    Case(
+        "release",
+        lambda r, s, i, o: demo_class.untouched(r, s),
+        zero,
+        None,
+        "Does the untouched release score 0, unflagged?",
+    ),
+    Case("wrong", lambda r, s, i, o: demo_class.wrong(r, s), zero, None, "Do wrong values score 0?"),
+    Case(
+        "cheat_allclose",
+        lambda r, s, i, o: demo_class.cheat_allclose(r, s),
+        zero,
+        "trusted re-check",
+        "Does patching np.allclose in a solution cell earn nothing and get flagged?",
+    ),
+    Case(
+        "cheat_import_hook",
+        lambda r, s, i, o: demo_class.cheat_import_hook(r, s),
+        zero,
+        "trusted re-check",
+        "Does a builtins.__import__ hook that patches numpy earn nothing and get flagged?",
+    ),
+    Case(
+        "cheat_transformer",
+        lambda r, s, i, o: demo_class.cheat_transformer(r, s),
+        zero,
+        "trusted re-check",
+        "Does an IPython input transformer that blanks later cells earn nothing and get flagged?",
+    ),
+    Case(
+        "cheat_top_level_loop",
+        lambda r, s, i, o: demo_class.cheat_loop(r, s),
+        all_but_last,
+        "infinite loop",
+        "Does a right def followed by `while True: pass` lose that exercise and get flagged?",
+    ),
+    Case(
+        "corrupt_json",
+        lambda r, s, i, o: demo_class.corrupt_json(r, s),
+        zero,
+        "not valid JSON",
+        "Is a truncated notebook reported, never a silent 0?",
+    ),
+    Case("empty_file", lambda r, s, i, o: "", zero, "empty", "Is an empty file reported?"),
+    Case("other_assignment", other_assignment, zero, "not of", "Is a notebook of another assignment reported?"),
+    Case(
+        "nbformat_3", nbformat_3, full, "notebook format 3", "Is an nbformat 3 notebook converted, graded and flagged?"
+    ),
+    Case("nbformat_5", nbformat_5, zero, "unreadable", "Is a notebook of an unknown nbformat version reported?"),
+    Case("deleted_test", deleted_test, full, "deleted", "Is a deleted test cell put back, run and flagged?"),
+    Case("duplicated_test", duplicated_test, full, "duplicated", "Is a duplicated test cell graded once and flagged?"),
+    Case("edited_test", edited_test, full, "edited", "Does an edited test cell run as the original, flagged?"),
+    Case(
+        "edited_test_release",
+        edited_test_wrong_answer,
+        zero,
+        "edited",
+        "Do tests replaced by `pass` still fail an unanswered notebook?",
+    ),
+    Case("renamed_function", renamed_function, all_but_first, "renamed", "Is a renamed function named as the cause?"),
+    Case("changed_points", changed_points, zero, "metadata", "Do changed points count as the original, flagged?"),
+    Case(
+        "changed_grade_id",
+        changed_grade_id,
+        full,
+        "grade id",
+        "Is a solution cell with a changed grade id still found, and flagged?",
+    ),
+    Case(
+        "metadata_removed",
+        metadata_removed,
+        zero,
+        "no graded cell",
+        "Is a notebook stripped of all nbgrader metadata reported?",
+    ),
+    Case(
+        "loop_in_function",
+        loop_in_function,
+        all_but_first,
+        "ran past",
+        "Does an infinite loop inside a function cost that exercise only, flagged?",
+    ),
+    Case(
+        "kernel_suicide",
+        lambda r, s, i, o: demo_class.kernel_suicide(r, s),
+        zero,
+        "kernel died",
+        "Is a kernel that kills itself reported, scoring 0?",
+    ),
+    Case(
+        "huge_output",
+        _append_to_first("print('x' * 30_000_000)\nfor _i in range(20_000):\n    print(_i)"),
+        full,
+        None,
+        "Does huge output neither break grading nor cost points?",
+    ),
+    Case(
+        "huge_memory",
+        _append_to_first("import numpy as _np\n_big = _np.ones((60_000, 60_000))"),
+        full,
+        "out of memory",
+        "Is a huge allocation stopped by the memory limit and flagged, keeping the points?",
+    ),
+    Case(
+        "reads_solutions",
+        _append_to_first(READ_SOLUTIONS),
+        full,
+        "solutions",
+        "Is reading the solutions from disk refused and flagged?",
+    ),
+    Case(
+        "reads_workspace_source",
+        _append_to_first(READ_SOURCE),
+        full,
+        "source",
+        "Is reading the workspace's source notebooks (hidden tests) refused and flagged?",
+    ),
+    Case(
+        "writes_outside",
+        _append_to_first("open('/tmp/bpcourse-escape.txt', 'w').write('x')"),
+        full,
+        "writes",
+        "Is writing outside the working folder refused and flagged?",
+    ),
+    Case("stderr_warning", stderr_warning, full, None, "Does a warning on stderr leave a right answer its points?"),
+]

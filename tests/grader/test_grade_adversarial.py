@@ -1,0 +1,132 @@
+"""Does `bpcourse grade` score the adversarial corpus as expected, in one class run?
+
+One class: every case of tests/grader/adversarial/cases.py built from 01_term, plus, for every assignment on
+disk, its solution notebook (full marks) and its untouched release (0). Graded once with two workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from adversarial.cases import CASES
+from conftest import ROOT
+
+from grader import demo_class
+from grader.grade import Settings, prepare_workspace, run_grade
+from grader.grade_sources import read_source
+
+pytestmark = pytest.mark.slow
+
+CORPUS_ASSIGNMENT = "01_term"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    base = tmp_path_factory.mktemp("adversarial")
+    workspace = base / "workspace"
+    prepare_workspace(workspace)
+    source_path = ROOT / "solutions" / CORPUS_ASSIGNMENT / f"{CORPUS_ASSIGNMENT}.ipynb"
+    source = nbformat.read(source_path, as_version=4)
+    release = demo_class.release_of(source_path, workspace / "release")
+    info = read_source(CORPUS_ASSIGNMENT, source_path)
+    others = {
+        p.parent.name: nbformat.read(workspace / "release" / p.parent.name / p.name, as_version=4)
+        for p in sorted((ROOT / "solutions").glob("*/*.ipynb"))
+        if p.parent.name != CORPUS_ASSIGNMENT
+    }
+    submissions = base / "submitted"
+    for case in CASES:
+        content = case.build(release, source, info, others)
+        demo_class.write_notebook(content, submissions / case.name / CORPUS_ASSIGNMENT / source_path.name)
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        assignment = path.parent.name
+        demo_class.write_notebook(
+            path.read_text(encoding="utf-8"), submissions / "zz-solution" / assignment / path.name
+        )
+        released = (workspace / "release" / assignment / path.name).read_text(encoding="utf-8")
+        demo_class.write_notebook(released, submissions / "zz-release" / assignment / path.name)
+    out = io.StringIO()
+    summary = run_grade(submissions, workspace, jobs=2, progress=False, settings=Settings(cell_timeout=15), out=out)
+    by_key = {(r.student, r.assignment, r.notebook): r for r in summary["results"]}
+    with open(summary["csv"], encoding="utf-8") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    return {"summary": summary, "by_key": by_key, "rows": rows, "info": info, "workspace": workspace, "out": out}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_scores_and_flag(graded: dict, case) -> None:
+    """Does each adversarial case get its expected autograded score and review flag (see its question)?"""
+    result = graded["by_key"][(case.name, CORPUS_ASSIGNMENT, CORPUS_ASSIGNMENT)]
+    status = graded["rows"][case.name]["status"]
+    assert result.score == pytest.approx(case.score(graded["info"])), (case.question, result.exercises, status)
+    if case.flag is None:
+        assert not status.startswith("needs review"), (case.question, status)
+    else:
+        assert status.startswith("needs review") and case.flag in status, (case.question, status)
+
+
+NOTEBOOKS = [f"{p.parent.name}/{p.stem}" for p in sorted((ROOT / "solutions").glob("*/*.ipynb"))]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_solutions_full_marks_release_zero(graded: dict, notebook: str) -> None:
+    """Does every solution notebook earn every autograded point, and every untouched release none?"""
+    assignment, name = notebook.split("/")
+    solution = graded["by_key"][("zz-solution", assignment, name)]
+    release = graded["by_key"][("zz-release", assignment, name)]
+    assert solution.auto_max > 0
+    assert solution.score == solution.auto_max, [e for e in solution.exercises if e.points != e.max_points]
+    assert not solution.review, solution.review
+    assert release.score == 0
+    assert not release.review, release.review
+
+
+def test_feedback_never_shows_test_code(graded: dict) -> None:
+    """Does no feedback page show a line of a hidden test, or a traceback?"""
+    workspace = graded["workspace"]
+    hidden = set()
+    for path in sorted((workspace / "source").glob("*/*.ipynb")):
+        hidden |= read_source(path.parent.name, path).hidden_lines
+    pages = sorted((workspace / "feedback").rglob("*.html"))
+    assert len(pages) >= len(CASES)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "Traceback" not in text and "BEGIN HIDDEN" not in text, page
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, (page, leaked[:3])
+
+
+def test_feedback_names_the_cause(graded: dict) -> None:
+    """Does the feedback of a wrong answer give the hidden check's message, in words?"""
+    page = graded["workspace"] / "feedback" / "wrong" / CORPUS_ASSIGNMENT / f"{CORPUS_ASSIGNMENT}.html"
+    text = page.read_text(encoding="utf-8")
+    assert "AssertionError" in text or "differs from the expected value" in text
+
+
+def test_gradebook_matches_csv_and_exports(graded: dict) -> None:
+    """Do the gradebook's scores equal the CSV's, and does plain `nbgrader export` still work on the workspace?"""
+    from grader.workspace import autograded_scores
+
+    workspace = graded["workspace"]
+    scores = autograded_scores(workspace, CORPUS_ASSIGNMENT)
+    for case in CASES:
+        result = graded["by_key"][(case.name, CORPUS_ASSIGNMENT, CORPUS_ASSIGNMENT)]
+        assert scores[case.name][0] == pytest.approx(result.score), case.name
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export"], cwd=workspace, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (workspace / "grades.csv").read_text().count("\n") > len(CASES)
+
+
+def test_summary_printed(graded: dict) -> None:
+    """Does the run print a table and a summary line naming the CSV?"""
+    text = graded["out"].getvalue()
+    assert "need review" in text and "class-grades.csv" in text
+    assert Path(graded["summary"]["csv"]).exists()

@@ -1,0 +1,67 @@
+"""Does a grading run killed half-way keep the grades it made, and end, once restarted, as an uninterrupted run?"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from grader import demo_class
+from grader.grade import prepare_workspace, run_grade, state_dir
+
+pytestmark = pytest.mark.slow
+
+STUDENTS = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
+    """After SIGKILL mid-run, does a second run reuse the finished notebooks and write the same CSV as a run that
+    was never interrupted?"""
+    killed_ws, clean_ws = tmp_path / "killed", tmp_path / "clean"
+    prepare_workspace(killed_ws)
+    submissions = demo_class.build_class(tmp_path / "class", killed_ws / "release", STUDENTS, ["01_term"])
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "grader.grade",
+            str(submissions),
+            "--workspace",
+            str(killed_ws),
+            "--jobs",
+            "1",
+            "--quiet",
+            "--assignment",
+            "01_term",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    journals = state_dir(killed_ws) / "results"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(list(journals.rglob("*.json"))) < 1:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = len(list(journals.rglob("*.json")))
+    assert 1 <= kept < len(STUDENTS), "the run should have been stopped half-way"
+
+    resumed = run_grade(submissions, killed_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
+    assert resumed["reused"] == kept
+    assert resumed["graded"] == len(STUDENTS) - kept
+
+    run_grade(submissions, clean_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
+    assert (killed_ws / "class-grades.csv").read_text() == (clean_ws / "class-grades.csv").read_text()
+
+    again = run_grade(submissions, killed_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
+    assert again["graded"] == 0 and again["reused"] == len(STUDENTS)

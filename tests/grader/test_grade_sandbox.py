@@ -1,0 +1,136 @@
+"""Does the trusted re-check see through the four cheats, and keep student code in its folder?
+
+These call `grader.sandbox.trusted_check` directly on 01_term's solution cells (no kernel, no nbgrader).
+"""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from grader import demo_class
+from grader.grade_sources import read_source
+from grader.sandbox import compare, trusted_check
+from grader.sandbox_runner import decode, encode
+
+SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
+
+
+@pytest.fixture(scope="module")
+def info():
+    return read_source("01_term", SOURCE)
+
+
+def _cells(info, first_prefix: str = "", last_suffix: str = "", transform=lambda s: s):
+    cells = [(gid, transform(demo_class.solution_text(code))) for gid, code in info.solution_cells.items()]
+    cells[0] = (cells[0][0], first_prefix + cells[0][1])
+    cells[-1] = (cells[-1][0], cells[-1][1] + last_suffix)
+    return cells
+
+
+def test_right_answers_pass(info) -> None:
+    """Do the solution's own cells pass their re-check, with nothing flagged?"""
+    result = trusted_check(info, _cells(info), "amy")
+    assert result.checked and not result.failures and not result.violations and result.crash is None
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [demo_class.CHEAT_ALLCLOSE, demo_class.CHEAT_IMPORT_HOOK],
+    ids=["np.allclose patched", "import hook"],
+)
+def test_patching_numpy_does_not_help(info, prefix: str) -> None:
+    """Do wrong functions fail even when the cell patches numpy or hooks imports (comparison is done here)?"""
+    nb = demo_class.wrong(nbformat.read(SOURCE, as_version=4), nbformat.read(SOURCE, as_version=4))
+    cells = [
+        (c.metadata["nbgrader"]["grade_id"], c.source)
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    cells[0] = (cells[0][0], prefix + cells[0][1])
+    result = trusted_check(info, cells, "amy")
+    assert set(result.failures) == set(result.checked)
+
+
+def test_input_transformer_does_nothing_here(info) -> None:
+    """Does an IPython input transformer that blanks later cells leave unimplemented functions failing?"""
+    release = nbformat.read(ROOT / "course" / "01_term" / "01_term.ipynb", as_version=4)
+    cells = [
+        (c.metadata["nbgrader"]["grade_id"], c.source)
+        for c in release.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    cells[0] = (cells[0][0], demo_class.CHEAT_TRANSFORMER + cells[0][1])
+    result = trusted_check(info, cells, "amy")
+    assert set(result.failures) == set(result.checked)
+
+
+def test_top_level_loop_fails_its_cell(info) -> None:
+    """Does a right def followed by `while True: pass` fail the functions of that cell only?"""
+    result = trusted_check(info, _cells(info, last_suffix="\nwhile True:\n    pass\n"), "amy")
+    last = info.exercises[-1].functions[0]
+    assert set(result.failures) == {last} and "never finishes" in result.failures[last]
+
+
+@pytest.mark.parametrize(
+    "code, phrase",
+    [
+        (f"open({str(SOURCE)!r}).read()\n", "reads"),
+        ("open('/tmp/bpcourse-sandbox-escape', 'w').write('x')\n", "writes"),
+        ("import os\nos.system('true')\n", "os.system"),
+        ("import subprocess\nsubprocess.run(['true'])\n", "subprocess"),
+    ],
+)
+def test_guard_refuses_and_reports(info, code: str, phrase: str) -> None:
+    """Are reads of the solutions, writes outside the folder and new processes refused and reported?"""
+    result = trusted_check(info, _cells(info, last_suffix="\n" + code), "amy")
+    assert any(phrase in v for v in result.violations), result.violations
+
+
+def test_process_suicide_is_reported(info) -> None:
+    """Is a solution cell that ends the process reported as such, failing every re-check?"""
+    result = trusted_check(info, _cells(info, first_prefix="import os\nos._exit(3)\n"), "amy")
+    assert result.crash and "exited early" in result.crash
+    assert set(result.failures) == set(result.checked)
+
+
+def test_inputs_are_seeded_per_student() -> None:
+    """Do two students get different inputs, and the same student the same ones every run?"""
+    from grader.trusted_specs import SPECS, seed_for
+
+    spec = SPECS["propagate_back"]
+    a1 = spec.cases(np.random.default_rng(seed_for("amy", "01_term", "propagate_back")))
+    a2 = spec.cases(np.random.default_rng(seed_for("amy", "01_term", "propagate_back")))
+    b = spec.cases(np.random.default_rng(seed_for("bo", "01_term", "propagate_back")))
+    assert a1 == a2 and a1 != b
+
+
+def test_plain_data_round_trip() -> None:
+    """Do arrays, tuples and dicts travel as JSON (never pickle) and come back equal?"""
+    value = ({"W1": np.arange(6.0).reshape(2, 3)}, [1.5, None, "relu"], np.float64(2.0))
+    text = json.dumps(encode(value))
+    back = decode(json.loads(text))
+    assert compare(back, value, 1e-12) is None
+    assert compare(back, ({"W1": np.zeros((2, 3))}, [1.5, None, "relu"], 2.0), 1e-6) is not None
+
+
+def test_self_check_gets_the_graders_verdict(tmp_path) -> None:
+    """Does `bpcourse check`'s verdict list turn a cheated pass into the grader's fail, and keep a right pass?"""
+    from grader.selfcheck import Verdict
+    from grader.trusted_selfcheck import apply_trusted_check
+
+    source = nbformat.read(SOURCE, as_version=4)
+    release = nbformat.read(ROOT / "course" / "01_term" / "01_term.ipynb", as_version=4)
+    passed = [
+        Verdict(ex.grade_id.removesuffix("_test"), ex.points, ex.points, "pass", "")
+        for ex in read_source("01_term", SOURCE).exercises
+    ]
+    right, cheat = tmp_path / "right.ipynb", tmp_path / "cheat.ipynb"
+    nbformat.write(demo_class.right(release, source), right)
+    nbformat.write(demo_class.cheat_allclose(release, source), cheat)
+    assert apply_trusted_check(right, passed) == passed
+    assert all(v.status == "fail" and "trusted re-check" in v.reason for v in apply_trusted_check(cheat, passed))
