@@ -8,9 +8,6 @@ grader's own process and returns the resulting namespace, whose functions give t
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,22 +119,8 @@ def reference_namespace(source: SourceInfo) -> dict:
     key = (str(source.path), source.path.stat().st_mtime)
     if key in _NAMESPACES:
         return _NAMESPACES[key]
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    nb = nbformat.read(source.path, as_version=4)
-    namespace: dict = {"__name__": "__bpcourse_reference__"}
-    here = os.getcwd()
-    os.chdir(source.path.parent)  # a notebook may read its siblings (04b reads 04a's functions)
-    try:
-        _run_cells(nb, namespace, source.assignment)
-    finally:
-        os.chdir(here)
+    from grader.reference import execute_solution_notebook
+
+    namespace = execute_solution_notebook(source.path, "__bpcourse_reference__", strict=False)
     _NAMESPACES[key] = namespace
     return namespace
-
-
-def _run_cells(nb, namespace: dict, assignment: str) -> None:
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        for cell in nb.cells:
-            if is_locked_code(cell) or is_solution_code(cell):
-                with contextlib.suppress(Exception):
-                    exec(compile(_strip_magics(cell.source), f"<solution {assignment}>", "exec"), namespace)

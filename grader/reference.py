@@ -34,14 +34,8 @@ def solution_path(notebook_relpath: str) -> Path:
     return _solutions_root() / notebook_relpath
 
 
-def solution_cells(notebook_relpath: str) -> list[tuple[str, str]]:
-    """(grade_id, source) of the setup, locked and solution code cells of solutions/<notebook_relpath>, in order."""
-    path = solution_path(notebook_relpath)
-    if not path.exists():
-        raise CourseError(
-            f"no solution notebook {SOLUTIONS_DIRNAME}/{notebook_relpath}: the reference implementations come from "
-            "it (is this a full checkout of the course, with solutions/?)"
-        )
+def solution_cells(path: Path) -> list[tuple[str, str]]:
+    """(grade_id, source) of the setup, locked and solution code cells of the solution notebook at `path`, in order."""
     nb = read_notebook(path)
     cells = []
     for cell in nb.cells:
@@ -85,22 +79,38 @@ def _agg_backend():
                 pass
 
 
-@cache
-def _load(notebook_relpath: str) -> dict:
-    namespace: dict = {"__name__": f"solution_{Path(notebook_relpath).stem}"}
+def execute_solution_notebook(path: Path, module_name: str, *, strict: bool = True) -> dict:
+    """Execute a solution notebook's setup, locked and solution code cells in a fresh namespace; return it.
+
+    Runs in the notebook's folder (04b reads its sibling 04a), with the Agg backend and printing swallowed.
+    With `strict`, a failing cell raises `CourseError`; without it (the grader's use) the cell is skipped,
+    so one cell needing a missing package does not take every other reference function with it.
+    """
+    namespace: dict = {"__name__": module_name}
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), _agg_backend(), _working_dir(solution_path(notebook_relpath).parent):
-        for grade_id, source in solution_cells(notebook_relpath):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _agg_backend(), _working_dir(path.parent):
+        for grade_id, source in solution_cells(path):
             if source.lstrip().startswith(("%", "!")):
                 continue  # IPython magics and shell lines have no meaning here
             try:
-                exec(compile(source, f"<{notebook_relpath}:{grade_id}>", "exec"), namespace)
+                exec(compile(source, f"<{path.name}:{grade_id}>", "exec"), namespace)
             except Exception as err:
-                raise CourseError(
-                    f"running cell {grade_id!r} of {SOLUTIONS_DIRNAME}/{notebook_relpath} failed: "
-                    f"{type(err).__name__}: {err}"
-                ) from err
+                if strict:
+                    raise CourseError(
+                        f"running cell {grade_id!r} of {path} failed: {type(err).__name__}: {err}"
+                    ) from err
     return namespace
+
+
+@cache
+def _load(notebook_relpath: str) -> dict:
+    path = solution_path(notebook_relpath)
+    if not path.exists():
+        raise CourseError(
+            f"no solution notebook {SOLUTIONS_DIRNAME}/{notebook_relpath}: the reference implementations come from "
+            "it (is this a full checkout of the course, with solutions/?)"
+        )
+    return execute_solution_notebook(path, f"solution_{Path(notebook_relpath).stem}")
 
 
 def load_solution_functions(notebook_relpath: str) -> dict[str, object]:
