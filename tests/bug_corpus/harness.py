@@ -61,3 +61,38 @@ def run_test_cell(notebook: str, test_grade_id: str, implementation: str) -> str
             if not is_test:
                 exec(compile(source, f"<{grade_id}>", "exec"), namespace)
     raise KeyError(f"no cell {test_grade_id!r} in solutions/{notebook}")
+
+
+def test_cell_ids(notebook: str) -> set[str]:
+    """Grade ids of every autograded test cell of solutions/<notebook>."""
+    return {grade_id for grade_id, _, is_test in _cells(notebook) if is_test}
+
+
+def corpus_tests(notebook: str, buggy: dict[str, dict[str, tuple[str, str]]], correct: dict[str, dict[str, str]]):
+    """The three tests of a bug-corpus file, for `buggy` {test id: {bug: (source, cause regex)}} and `correct`
+    {test id: {variant: source}}. Use: `test_a, test_b, test_c = corpus_tests(NOTEBOOK, BUGGY, CORRECT)`."""
+    import pytest
+
+    @pytest.mark.parametrize(("test_id", "name"), [(t, n) for t, bugs in sorted(buggy.items()) for n in sorted(bugs)])
+    def test_hidden_test_names_the_bug(test_id: str, name: str) -> None:
+        """Does this test cell fail this classic bug, with its cause in the message?"""
+        source, cause = buggy[test_id][name]
+        with pytest.raises(AssertionError, match=cause):
+            run_test_cell(notebook, test_id, source)
+
+    @pytest.mark.parametrize(("test_id", "name"), [(t, n) for t, ok in sorted(correct.items()) for n in sorted(ok)])
+    def test_hidden_test_passes_a_correct_variant(test_id: str, name: str) -> None:
+        """Does this test cell pass a correct implementation written another way?"""
+        run_test_cell(notebook, test_id, correct[test_id][name])
+
+    def test_every_test_cell_has_three_bugs_and_two_correct_variants() -> None:
+        """Is every autograded test cell of the notebook covered by three bugs and two correct variants?"""
+        assert set(buggy) == set(correct) == test_cell_ids(notebook)
+        for test_id in buggy:
+            assert len(buggy[test_id]) >= 3 and len(correct[test_id]) >= 2, test_id
+
+    return (
+        test_hidden_test_names_the_bug,
+        test_hidden_test_passes_a_correct_variant,
+        test_every_test_cell_has_three_bugs_and_two_correct_variants,
+    )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from harness import run_test_cell
+from harness import corpus_tests
 
 NOTEBOOK = "04_usage/04a_backprop.ipynb"
 
@@ -438,22 +437,8 @@ CORRECT: dict[str, dict[str, str]] = {
 }
 
 
-@pytest.mark.parametrize(("test_id", "name"), [(t, n) for t, bugs in BUGGY.items() for n in sorted(bugs)])
-def test_hidden_test_names_the_bug(test_id: str, name: str) -> None:
-    """Does this test cell fail this classic bug, with its cause in the message?"""
-    source, cause = BUGGY[test_id][name]
-    with pytest.raises(AssertionError, match=cause):
-        run_test_cell(NOTEBOOK, test_id, source)
-
-
-@pytest.mark.parametrize(("test_id", "name"), [(t, n) for t, ok in CORRECT.items() for n in sorted(ok)])
-def test_hidden_test_passes_a_correct_variant(test_id: str, name: str) -> None:
-    """Does this test cell pass a correct implementation written another way?"""
-    run_test_cell(NOTEBOOK, test_id, CORRECT[test_id][name])
-
-
-def test_every_graded_function_has_enough_cases() -> None:
-    """Has every test cell at least three bugs and two correct variants in this corpus?"""
-    assert set(BUGGY) == set(CORRECT)
-    for test_id in BUGGY:
-        assert len(BUGGY[test_id]) >= 3 and len(CORRECT[test_id]) >= 2, test_id
+(
+    test_hidden_test_names_the_bug,
+    test_hidden_test_passes_a_correct_variant,
+    test_every_test_cell_is_covered,
+) = corpus_tests(NOTEBOOK, BUGGY, CORRECT)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from harness import run_test_cell
+from harness import corpus_tests
 
 NOTEBOOK = "02_definition/02b_loss.ipynb"
 
@@ -315,25 +314,8 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize(
-    ("cell", "name"), [(cell, name) for cell, bugs in sorted(BUGGY.items()) for name in sorted(bugs)]
-)
-def test_hidden_test_names_the_bug(cell: str, name: str) -> None:
-    """Does the test cell fail this buggy implementation with its cause in the message?"""
-    source, cause = BUGGY[cell][name]
-    with pytest.raises(AssertionError, match=cause):
-        run_test_cell(NOTEBOOK, cell, source)
-
-
-@pytest.mark.parametrize(
-    ("cell", "name"), [(cell, name) for cell, variants in sorted(CORRECT.items()) for name in sorted(variants)]
-)
-def test_hidden_test_passes_a_correct_variant(cell: str, name: str) -> None:
-    """Does the test cell pass a correct implementation written another way?"""
-    run_test_cell(NOTEBOOK, cell, CORRECT[cell][name])
-
-
-def test_every_graded_function_has_three_bugs_and_two_correct_variants() -> None:
-    """Is every test cell of the notebook covered by at least three bugs and two correct variants?"""
-    for cell in ("loss_mse_test", "loss_bce_test", "loss_softmax_test", "loss_softmax_ce_test", "loss_chance_test"):
-        assert len(BUGGY[cell]) >= 3 and len(CORRECT[cell]) >= 2, cell
+(
+    test_hidden_test_names_the_bug,
+    test_hidden_test_passes_a_correct_variant,
+    test_every_test_cell_is_covered,
+) = corpus_tests(NOTEBOOK, BUGGY, CORRECT)
