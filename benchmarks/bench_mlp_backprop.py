@@ -12,6 +12,11 @@ Printed figures:
 
 Usage: python benchmarks/bench_mlp_backprop.py [--rounds 15]
 Without torch it prints how to install it and exits with status 2.
+
+The course machines set OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) to pin an older OpenBLAS kernel, which slows a
+current numpy's matrix products; the script says so when they are set. To measure numpy at its own best kernel,
+unset both for this command alone (never in tests or CI):
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_mlp_backprop.py
 """
 
 from __future__ import annotations
@@ -109,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="timed calls per round (default 20)")
     args = parser.parse_args(argv)
 
+    pinned = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    if pinned:
+        print(f"note: OpenBLAS kernel pinned by {pinned}: numpy's products run slower than its best kernel; "
+              "see this script's docstring to measure without the pin")
     try:
         import torch
     except ImportError:
