@@ -1,4 +1,4 @@
-"""Do the explorers work in a real browser: JupyterLab 4 in headless Debian Chromium, driven by Playwright?
+"""Do the explorers work in a real browser: JupyterLab 4, Notebook 7 and Voila in headless Debian Chromium?
 
 One JupyterLab server for the module (127.0.0.1, a free port, a random token, a temporary root folder; stopped
 at the end). Each test opens a notebook, runs its widget cell with Shift+Enter, moves a control as a person
@@ -248,3 +248,102 @@ def test_artifacts_folder_is_ignored_by_git() -> None:
         pytest.skip("not a git checkout")
     out = subprocess.run(["git", "check-ignore", "-q", "test-artifacts/x.png"], cwd=ROOT)
     assert out.returncode == 0
+
+
+def test_an_explorer_works_in_notebook_7(browser, lab) -> None:
+    """In Jupyter Notebook 7 (same server, /notebooks/), does the signal-flow slider redraw the figure?"""
+    base, token = lab
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{base}/notebooks/signal_flow.ipynb?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt", timeout=90_000)
+    page.wait_for_selector(".jp-NotebookPanel-toolbar :text('Python 3 (ipykernel)')", timeout=90_000)
+    page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt").first.click()
+    page.keyboard.press("Shift+Enter")
+    image = page.locator(f"{OUT} img.widget-image").first
+    try:
+        image.wait_for(state="visible", timeout=90_000)
+    except Exception:
+        save_screenshot(page, "failed-notebook7.png")
+        raise
+    src, pixels = image.get_attribute("src"), image.screenshot()
+    # Notebook 7 keeps arrow keys for its own commands: drag the handle with the mouse, as a person would.
+    box = page.locator(f"{OUT} .widget-slider .noUi-handle").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 30, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    try:
+        wait_for_new_figure(page, image, src)
+    except AssertionError:
+        save_screenshot(page, "failed-notebook7-slider.png")
+        raise
+    page.wait_for_timeout(300)
+    assert image.screenshot() != pixels
+    save_screenshot(page, "widgets-notebook7-signal-flow.png")
+    page.close()
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop a server started in its own session, with the kernels it started."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(5)
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory):
+    """Voila serving the signal-flow notebook on 127.0.0.1 (a free port, stopped at the end); yields its URL."""
+    pytest.importorskip("voila", reason="voila is missing (pip install -e '.[test]')")
+    root = tmp_path_factory.mktemp("voila")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOKS["signal_flow.ipynb"]]
+    nbformat.write(nb, root / "signal_flow.ipynb")
+    port = _free_port()
+    command = [sys.executable, "-m", "voila", str(root / "signal_flow.ipynb"), "--no-browser",
+               f"--port={port}", "--Voila.ip=127.0.0.1", f"--Voila.root_dir={root}"]
+    log = open(root / "voila.log", "w")  # noqa: SIM115 (closed below)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(f"Voila did not start:\n{(root / 'voila.log').read_text()[-3000:]}")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        _stop(server)
+        log.close()
+
+
+def test_an_explorer_works_in_voila(browser, voila) -> None:
+    """Served by Voila (no code shown), does the signal-flow slider redraw the figure?"""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(voila, timeout=120_000)
+    image = page.locator("img.widget-image").first
+    try:
+        image.wait_for(state="visible", timeout=120_000)
+    except Exception:
+        save_screenshot(page, "failed-voila.png")
+        raise
+    src, pixels = image.get_attribute("src"), image.screenshot()
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowRight")
+    wait_for_new_figure(page, image, src)
+    page.wait_for_timeout(300)
+    assert image.screenshot() != pixels
+    save_screenshot(page, "widgets-voila-signal-flow.png")
+    page.close()
