@@ -30,8 +30,16 @@ from grader.explore import write_explore_notebook
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -68,6 +76,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_for_server(server: subprocess.Popen, probe, log, name: str, timeout: float = 90.0) -> None:
+    """Poll `probe()` until it stops raising OSError; fail with the server's log if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            probe()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"{name} did not start:\n{Path(log.name).read_text()[-3000:]}")
+            time.sleep(0.3)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop a server started in its own session, with the kernels it started."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(5)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on 127.0.0.1 serving a temporary folder with the test notebooks; yields its base URL."""
@@ -82,37 +115,40 @@ def lab(tmp_path_factory):
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')  # no news pop-up
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"), JUPYTER_RUNTIME_DIR=str(root / ".rt"),
-               JUPYTERLAB_SETTINGS_DIR=str(root / ".lab-settings"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-               "jupyterlab.NeverCheckForUpdate"]
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(root / ".rt"),
+        JUPYTERLAB_SETTINGS_DIR=str(root / ".lab-settings"),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(root / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"JupyterLab did not start:\n{(root / 'server.log').read_text()[-3000:]}")
-                time.sleep(0.3)
+        _wait_for_server(
+            server,
+            lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2).close(),
+            log,
+            "JupyterLab",
+        )
         yield f"http://127.0.0.1:{port}", token
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started (its own session)
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(5)
+        _stop(server)
         log.close()
 
 
@@ -283,17 +319,6 @@ def test_an_explorer_works_in_notebook_7(browser, lab) -> None:
     page.close()
 
 
-def _stop(server: subprocess.Popen) -> None:
-    """Stop a server started in its own session, with the kernels it started."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
-
-
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory):
     """Voila serving the signal-flow notebook on 127.0.0.1 (a free port, stopped at the end); yields its URL."""
@@ -304,23 +329,21 @@ def voila(tmp_path_factory):
     nb.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOKS["signal_flow.ipynb"]]
     nbformat.write(nb, root / "signal_flow.ipynb")
     port = _free_port()
-    command = [sys.executable, "-m", "voila", str(root / "signal_flow.ipynb"), "--no-browser",
-               f"--port={port}", "--Voila.ip=127.0.0.1", f"--Voila.root_dir={root}"]
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(root / "signal_flow.ipynb"),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.root_dir={root}",
+    ]
     log = open(root / "voila.log", "w")  # noqa: SIM115 (closed below)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"Voila did not start:\n{(root / 'voila.log').read_text()[-3000:]}")
-                time.sleep(0.3)
+        _wait_for_server(server, lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close(), log, "Voila")
         yield f"http://127.0.0.1:{port}/"
     finally:
         _stop(server)
