@@ -7,7 +7,7 @@ Pipeline, per submitted notebook (one job):
      missing cells added back, CheckCellMetadata, Execute, LimitOutput) in a scratch folder, in a guarded kernel
      (`grader.kernel_guard`); test cells that never ran get an error; stderr-only output of a test cell that
      raised nothing (a numpy warning) is moved to stdout;
-  2. the same worker runs the trusted re-check (`grader.sandbox`) on the student's solution cells;
+  2. the same worker runs the trusted re-check (`grader.trusted_check`) on the student's solution cells;
   3. the parent, alone, writes the grades into the one nbgrader gradebook (SaveAutoGrades on the executed
      notebook, then the re-check's overrides: an exercise nbgrader passed but the re-check failed scores 0 and is
      marked `needs_manual_grade`), the autograded notebook, the feedback HTML and a journal entry.
@@ -460,7 +460,8 @@ def grade_one(job: dict) -> dict:
     result.review.extend(kernel_problems)
     result.review.extend(f"code {v}" for v in violations)
 
-    from grader.sandbox import trusted_check
+    from grader.trusted_check import trusted_check
+    from grader.trusted_specs import check_keys, object_name
 
     trusted = trusted_check(source, student_cells, student)
     result.not_checked = trusted.not_checked
@@ -468,7 +469,9 @@ def grade_one(job: dict) -> dict:
     if trusted.crash:
         result.review.append(f"the re-check of the solution cells {trusted.crash}")
 
-    missing = sorted({f for f, why in trusted.failures.items() if "is not defined by the solution cells" in why})
+    missing = sorted(
+        {object_name(k) for k, why in trusted.failures.items() if "is not defined by the solution cells" in why}
+    )
     for name in missing:
         result.review.append(_missing_function_reason(name, student_cells))
 
@@ -485,8 +488,9 @@ def grade_one(job: dict) -> dict:
         cell = tests.get(ex.grade_id)
         nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
         cause = _failure_cause(cell) if cell is not None else "the test cell did not run"
-        failures = [trusted.failures[f] for f in ex.functions if f in trusted.failures]
-        checked = [f for f in ex.functions if f in trusted.checked]
+        keys = check_keys(ex)
+        failures = [trusted.failures[k] for k in keys if k in trusted.failures]
+        checked = [k for k in keys if k in trusted.checked]
         status = "fail" if failures else ("ok" if checked else "n/a")
         points = nb_points
         if failures:

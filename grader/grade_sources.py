@@ -43,6 +43,17 @@ def defined_names(source: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 
+def assigned_names(source: str) -> list[str]:
+    """Names a cell assigns at top level (empty when it does not parse)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return []
+    names = [t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)]
+    names += [n.target.id for n in tree.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def used_names(source: str) -> set[str]:
     try:
         tree = ast.parse(_strip_magics(source))
@@ -57,7 +68,7 @@ class Exercise:
 
     grade_id: str
     points: float
-    functions: list[str]  # graded functions the test calls (defined in solution cells)
+    functions: list[str]  # graded names the test uses: functions and classes, or the values a solution cell sets
 
 
 @dataclass
@@ -70,7 +81,7 @@ class SourceInfo:
     manual: dict[str, float]  # written answers: grade id -> points
     solution_cells: dict[str, str]  # grade id -> source (the solution version)
     setup_sources: list[str]  # locked code cells before the first solution cell (imports), in order
-    function_cell: dict[str, str]  # graded function -> grade id of the solution cell defining it
+    function_cell: dict[str, str]  # graded name -> grade id of the solution cell defining it
     hidden_lines: set[str] = field(default_factory=set)  # lines of test cells: never shown in feedback
 
     @property
@@ -91,7 +102,8 @@ def read_source(assignment: str, path: Path) -> SourceInfo:
         meta = _nbgrader(cell)
         if is_solution_code(cell) and "grade_id" in meta:
             solution_cells[meta["grade_id"]] = cell.source
-            for name in defined_names(cell.source):
+            # a cell of answers that are values (03's orders of accuracy) is graded by the names it sets
+            for name in defined_names(cell.source) or assigned_names(cell.source):
                 function_cell[name] = meta["grade_id"]
                 pending.append(name)
         elif is_test_cell(cell):

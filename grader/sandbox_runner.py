@@ -8,12 +8,13 @@ format both sides share (JSON; arrays as flat lists with shape and dtype; never 
 Order inside the child (student code runs only after every limit and guard is in place):
   1. resource limits (CPU seconds, address space, file size, no core dumps);
   2. read the job from stdin (JSON), set `sys.path`, import numpy;
-  3. stdout/stderr to /dev/null (results go to the pipe FD only), install the audit hook (no reads of other
-     folders than the sandbox and the Python installation, no writes outside the sandbox, no processes,
-     no sockets, no ctypes);
-  4. execute the setup cells (trusted, from the source notebook), then the student's solution cells, each
+  3. stdout/stderr to /dev/null (results go to the pipe FD only); execute the setup cells (trusted, from the
+     source notebook), the trusted context (solution functions a probe needs, in a namespace of their own) and
+     the probes' text (grader/trusted_probes.py);
+  4. install the audit hook (no reads of other folders than the sandbox and the Python installation, no writes
+     outside the sandbox, no processes, no sockets, no ctypes), then execute the student's solution cells, each
      under a soft time limit;
-  5. call each requested function on the grader's inputs and write one JSON line per call.
+  5. call each requested function (or its probe, or read the value) on the grader's inputs; one JSON line each.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def quadratic_bowl_grad(x):
 
 def polynomial(x):
     return x * x * 3.0 + x * 2.0 + 1.0
+
+def dual_cubic_sum(z):  # works on arrays and on the course's Dual (uses *, + and .sum() only)
+    return (z * z * z + z * 4.0).sum()
 
 def cubic_product(x):
     return x * x * x + x * 4.0
@@ -128,6 +132,29 @@ class Opaque:
 
     def __repr__(self):
         return f"<{self.what}>"
+
+
+# Floating-point errors raise during a re-checked call, on both sides: an overflow in exp or a log(0) that the
+# solution avoids is a numerically unstable formula, even when the value happens to come out right.
+FP_ERRORS = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ignore"}
+
+
+def _snapshot(value) -> str:
+    return json.dumps(encode(value), sort_keys=True)
+
+
+def invoke(obj, args, kind="call", probe=None, extra=()):
+    """Call `obj(*args)` (or `probe(obj, *extra, *args)`; a "value" is returned as is) the same way on both sides.
+
+    Returns (value, mutated): the indices of the arguments the call changed in place.
+    """
+    if kind == "value":
+        return obj, []
+    np = _numpy()
+    before = [_snapshot(a) for a in args]
+    with np.errstate(**FP_ERRORS):
+        value = probe(obj, *extra, *args) if probe is not None else obj(*args)
+    return value, [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
 
 
 # ----------------------------------------------------------------------------- child process only
@@ -295,6 +322,24 @@ def _transform(source):
     return TransformerManager().transform_cell(source)
 
 
+def _load_context(job, report):
+    """Execute the job's trusted context sources in a namespace of their own; return {name: object}, or None
+    (reported) when some name is missing: the grader then does not judge the calls that need it."""
+    if not job.get("context_names"):
+        return {}
+    namespace = {"__name__": "trusted_context", "get_ipython": _Shell}
+    for source in job["context_sources"]:
+        try:
+            exec(compile(_transform(source), "<trusted context>", "exec"), namespace)
+        except Exception as err:
+            report({"event": "setup", "error": "context: " + _describe(err)})
+    missing = [name for name in job["context_names"] if name not in namespace]
+    if missing:
+        report({"event": "context", "missing": missing})
+        return None
+    return {name: namespace[name] for name in job["context_names"]}
+
+
 def main(fd):
     out = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
 
@@ -306,10 +351,10 @@ def main(fd):
     _limit_resources(job["limits"])
     sys.path[:] = job["sys_path"]
     os.chdir(job["sandbox"])
-    np = _numpy()
+    _numpy()  # imported before the guard, from the Python installation
     functions = {}
     exec(compile(TEST_FUNCTIONS_SOURCE, "<grader test functions>", "exec"), functions)
-    calls = [(c["function"], c["case"], decode(c["args"], functions)) for c in job["calls"]]
+    decoded = [decode(c["args"], functions) for c in job["calls"]]
     transformed = [(cell["id"], _transform(cell["source"])) for cell in job["cells"]]
     sys.meta_path.insert(0, _StubFinder(job.get("stub_modules", [])))
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -322,6 +367,9 @@ def main(fd):
             exec(compile(_transform(source), "<setup>", "exec"), namespace)
         except Exception as err:
             report({"event": "setup", "error": _describe(err)})
+    context = _load_context(job, report)  # trusted solution code some probes receive (04b's part 1)
+    probes = {"__name__": "trusted_probes"}  # grader/trusted_probes.py, the same text the grader runs
+    exec(compile(job["probes_source"], "<trusted probes>", "exec"), probes)
     _install_guard(os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]], report)
 
     for cell_id, source in transformed:
@@ -331,19 +379,43 @@ def main(fd):
         except BaseException as err:  # noqa: BLE001 - student code may raise anything, SystemExit included
             error = _describe(err)
         report({"event": "cell", "id": cell_id, "error": error})
-    for name, case, args in calls:
-        fn = namespace.get(name)
-        result, error = None, None
-        if not callable(fn):
+    kept = []  # (call, value, encoded result): a result a later call changes shares a buffer between calls
+    for call, args in zip(job["calls"], decoded, strict=True):
+        name = call["function"]
+        obj = namespace.get(name)
+        result, error, mutated = None, None, []
+        if name not in namespace or (call.get("kind") != "value" and not callable(obj)):
             error = "missing"
+        elif call.get("context") and context is None:
+            error = "context"
         else:
             try:
-                with np.errstate(all="ignore"):
-                    value = _with_timeout(job["call_seconds"], fn, *args)
+                probe = probes[call["probe"]] if call.get("probe") else None
+                extra = (context,) if call.get("context") else ()
+                value, mutated = _with_timeout(
+                    job["call_seconds"], invoke, obj, args, call.get("kind", "call"), probe, extra
+                )
                 result = encode(value)
+                kept.append((call, value, result))
             except BaseException as err:  # noqa: BLE001
                 error = _describe(err)
-        report({"event": "call", "function": name, "case": case, "result": result, "error": error})
+        report(
+            {
+                "event": "call",
+                "key": call["key"],
+                "case": call["case"],
+                "result": result,
+                "error": error,
+                "mutated": mutated,
+            }
+        )
+    for call, value, result in kept:
+        try:
+            changed = encode(value) != result
+        except BaseException:  # noqa: BLE001
+            changed = True
+        if changed:
+            report({"event": "changed", "key": call["key"], "case": call["case"]})
     report({"event": "done"})
     out.close()
     os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit handlers do not run

@@ -1,7 +1,7 @@
 """The grader's trusted re-check for `bpcourse check`, so that a self-learner's verdict equals the grader's.
 
 `bpcourse check` runs a notebook with every test in a kernel (grader.selfcheck). `apply_trusted_check` then runs
-the same re-check `bpcourse grade` runs (grader.sandbox: the student's solution cells in a limited process, their
+the same re-check `bpcourse grade` runs (grader.trusted_check: the student's solution cells in a limited process, their
 functions compared with the solution notebook's) and turns a pass that the re-check refutes into a fail with the
 re-check's reason. Wiring (grader/cli.py, `_cmd_check`): `verdicts = apply_trusted_check(path, verdicts)`.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from grader.grade_sources import read_source
 from grader.notebooks import find_source, read_notebook
-from grader.sandbox import trusted_check
+from grader.trusted_check import trusted_check
+from grader.trusted_specs import check_keys
 
 SELF_CHECK_ID = "self-check"
 
@@ -31,10 +32,10 @@ def apply_trusted_check(path: Path, verdicts: list) -> list:
     cells, _ = _student_solution_cells(student, info)
     result = trusted_check(info, cells, SELF_CHECK_ID)
     failing = {
-        ex.grade_id.removesuffix("_test"): result.failures[f]
+        ex.grade_id.removesuffix("_test"): result.failures[key]
         for ex in info.exercises
-        for f in ex.functions
-        if f in result.failures
+        for key in check_keys(ex)
+        if key in result.failures
     }
     out = []
     for verdict in verdicts:

@@ -1,10 +1,10 @@
-"""Inputs for the trusted re-check, keyed by the contract's function names (course-design.md).
+"""Inputs for the trusted re-check, keyed by the contract's names (course-design.md): functions, classes, values.
 
 A spec says how to build arguments from a seeded generator, and what part of the result to compare. It holds
-no answers: the expected values come from calling the solution notebook's own function on the same inputs.
-A function without a spec (or whose spec does not fit the solution's signature) is not re-checked; the grade
-summary names it. Inputs follow the hidden tests' rules: float64, non-square shapes with distinct sizes,
-N >= 2, values away from kinks (|z| >= 0.1 for relu).
+no answers: the expected values come from calling the solution notebook's own function (or probe, see
+grader/trusted_probes.py) on the same inputs. A name without a spec (or whose spec does not fit the solution's
+signature) is not re-checked; the grade summary names it. Inputs follow the hidden tests' rules: float64,
+non-square shapes with distinct sizes, N >= 2, values away from kinks (|z| >= 0.1 for relu).
 """
 
 from __future__ import annotations
@@ -19,17 +19,41 @@ from grader.sandbox_runner import TestFunction
 
 
 @dataclass(frozen=True)
-class Spec:
-    """How to re-check one function.
+class Invalid:
+    """A case the solution rejects by raising (a 2-D label array, an unknown activation): the student's function
+    must raise the same exception type."""
 
-    cases: seeded generator -> list of positional-argument tuples (plain data, arrays, TestFunction).
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to re-check one graded name.
+
+    cases: seeded generator -> list of positional-argument tuples (plain data, arrays, TestFunction), or
+        `Invalid(args)` for inputs the solution rejects.
     compare: "all" (the whole result), "first" (item 0 of an (out, cache) pair).
-    tol: largest relative error accepted (bp_helpers.testing.relative_error).
+    tol: largest relative error accepted, entry by entry (error="entrywise") or ||a - e|| / ||e|| over each
+        array (error="norm", for float32-rounded framework results whose small entries carry no precision).
+    atol: when set, the largest absolute difference accepted instead (numbers a student derives, e.g. an order);
+        a dict gives one per key of a dict result.
+    kind: "call" (a function or class, called on each case) or "value" (a variable the solution cell sets;
+        cases is [()]).
+    probe: name of a function of grader/trusted_probes.py called as probe(obj, *args) instead of obj(*args).
+    context: solution functions the probe receives after obj (probe(obj, {name: function}, *args)): they run
+        in a sandbox of their own, so they are never in reach of the student's other graded functions.
+    frameworks: needs the real torch and keras in the sandbox (slower to start: about 3 s of imports).
     """
 
     cases: Callable[[np.random.Generator], list[tuple[Any, ...]]]
     compare: str = "all"
     tol: float = 1e-6
+    error: str = "entrywise"
+    atol: float | dict[str, float] | None = None
+    kind: str = "call"
+    probe: str | None = None
+    context: tuple[str, ...] = ()
+    frameworks: bool = False
 
 
 def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...], low: float = 0.1, high: float = 2.0):
@@ -55,13 +79,16 @@ def _chain_cache(x):
 
 
 def _activation_cases(rng):
-    return [(_away_from_zero(rng, (3, 5)),), (_away_from_zero(rng, (4, 2)) * 3,)]
+    extreme = _away_from_zero(rng, (2, 3))
+    extreme[0, :2], extreme[1, :2] = (800.0, -800.0), (-750.0, 750.0)  # exp overflows in a naive formula
+    return [(_away_from_zero(rng, (3, 5)),), (_away_from_zero(rng, (4, 2)) * 3,), (extreme,)]
 
 
 def _activation_backward_cases(rng):
-    return [
+    return [  # two calls of the same shape: a buffer reused between calls changes the first result
         (rng.normal(size=(3, 5)), _away_from_zero(rng, (3, 5))),
         (rng.normal(size=(4, 2)), _away_from_zero(rng, (4, 2))),
+        (rng.normal(size=(3, 5)), _away_from_zero(rng, (3, 5))),
     ]
 
 
@@ -90,8 +117,8 @@ def _mlp_caches(rng: np.random.Generator, sizes: list[int], n: int, activation: 
 
 
 def _mlp_backward_cases(rng):
-    out = []
-    for sizes, n, act in (([3, 5, 2], 4, "relu"), ([2, 6, 4, 3], 5, "tanh")):
+    out = []  # the deeper network first: a dict kept between calls then shows its stale W3
+    for sizes, n, act in (([2, 6, 4, 3], 5, "tanh"), ([3, 5, 2], 4, "relu")):
         caches, scores = _mlp_caches(rng, sizes, n, act)
         out.append((rng.normal(size=scores.shape), caches))
     return out
@@ -104,6 +131,29 @@ def _probs(rng, shape):
 
 def _labels(rng, n, c):
     return rng.integers(0, c, size=n)
+
+
+def _softmax_cases(rng):
+    offsets = np.array([[1000.0], [-1000.0], [0.0]])  # each row needs its own max: exp(+-1000) over/underflows
+    return [(rng.normal(size=(4, 3)) * 3,), (rng.normal(size=(2, 5)) + 500.0,), (rng.normal(size=(3, 4)) + offsets,)]
+
+
+def _softmax_ce_cases(rng):
+    far = rng.normal(size=(3, 4))
+    far[np.arange(3), [1, 3, 0]] -= 800.0  # the true class far below: softmax underflows to 0, log-sum-exp does not
+    return [
+        (rng.normal(size=(5, 3)), _labels(rng, 5, 3)),
+        (rng.normal(size=(3, 4)) * 2, _labels(rng, 3, 4)),
+        (far, np.array([1, 3, 0])),
+        Invalid((rng.normal(size=(3, 4)), np.eye(4)[[0, 2, 1]])),  # one-hot rows instead of labels
+    ]
+
+
+def _bce_cases(rng):
+    p, y = _probs(rng, (6, 1)), rng.integers(0, 2, size=(6, 1)).astype(np.float64)
+    edge_y = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+    edge_p = np.array([1.0, 0.0, 0.0, 1.0, 1e-9])  # right and confidently wrong at exactly 0 and 1, and a tiny p
+    return [(p, y), (edge_p, edge_y)]
 
 
 def _softmax_ce_backward_cases(rng):
@@ -139,6 +189,66 @@ def _cost_rows(rng):
     return rows
 
 
+def _train_cases(rng):
+    """The hidden test's three runs (full batch; shuffled mini-batches with a last, smaller batch; relu), on
+    inputs and seeds of this student's own."""
+    X, y = rng.normal(size=(10, 3)), rng.integers(0, 4, size=10)
+    params = _params(rng, [3, 5, 4])
+    seeds = [int(s) for s in rng.integers(0, 1000, size=2)]
+    return [
+        (X, y, params, {"lr": 0.3, "epochs": 3, "activation": "tanh"}),
+        (X, y, params, {"lr": 0.2, "epochs": 3, "batch_size": 4, "activation": "tanh", "seed": seeds[0]}),
+        (X, y, params, {"lr": 0.1, "epochs": 2, "batch_size": 3, "activation": "relu", "seed": seeds[1]}),
+    ]
+
+
+# part 1 (04a) and sgd_step: what 04b's train calls, swapped for the solution's own as the hidden test does
+TRAIN_CONTEXT = (
+    "mlp_forward",
+    "mlp_backward",
+    "softmax_cross_entropy_forward",
+    "softmax_cross_entropy_backward",
+    "sgd_step",
+)
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+
+def _torch_cases(rng):
+    """An input batch with C = 4 classes and a 3-layer network, once per activation."""
+    x, y = rng.normal(size=(7, 3)), rng.integers(0, 4, size=7)
+    params = {k: v * 2.0 for k, v in _params(rng, [3, 5, 6, 4]).items()}
+    return [(x, y, params, activation) for activation in ACTIVATIONS]
+
+
+def _keras_model_cases(rng):
+    return [
+        (_params(rng, [3, 5, 2]), "relu", rng.normal(size=(4, 3))),
+        (_params(rng, [2, 6, 4, 3]), "tanh", rng.normal(size=(5, 2))),
+    ]
+
+
+def _keras_step_cases(rng):
+    out = []
+    # N = 40 > 32, Keras' default batch size: one full-batch step differs from two mini-batch steps
+    for sizes, n, activation in (([3, 5, 2], 40, "relu"), ([2, 4, 3, 3], 5, "tanh")):
+        x, y = rng.normal(size=(n, sizes[0])), rng.integers(0, sizes[-1], size=n)
+        out.append((_params(rng, sizes), activation, x, y, float(rng.uniform(0.05, 0.5))))
+    return out
+
+
+def _dual_arithmetic_cases(rng):
+    u, v = rng.uniform(0.5, 2.0, size=5), rng.uniform(0.5, 2.0, size=5)
+    return [(u, rng.normal(size=5), v, rng.normal(size=5), rng.normal(size=(2, 3)), rng.normal(size=(2, 3)))]
+
+
+def _dual_function_cases(rng):
+    return [(rng.uniform(0.3, 1.8, size=(2, 3)), rng.normal(size=(2, 3)))]
+
+
+def _value():
+    return lambda rng: [()]
+
+
 SPECS: dict[str, Spec] = {
     # 01_term
     "propagate_back": Spec(
@@ -150,38 +260,42 @@ SPECS: dict[str, Spec] = {
     ),
     "neuron_gradients": Spec(lambda rng: [tuple(float(v) for v in rng.uniform(-1.5, 1.5, size=4)) for _ in range(3)]),
     # 02_definition
-    "sigmoid_forward": Spec(_activation_cases, compare="first"),
-    "relu_forward": Spec(_activation_cases, compare="first"),
-    "tanh_forward": Spec(_activation_cases, compare="first"),
-    "dense_forward": Spec(lambda rng: [_dense(rng, 4, 3, 5), _dense(rng, 2, 6, 3)], compare="first"),
+    # forward passes: the whole (out, cache) pair, since the cache is the contract step 4's backward relies on
+    "sigmoid_forward": Spec(_activation_cases),
+    "relu_forward": Spec(_activation_cases),
+    "tanh_forward": Spec(_activation_cases),
+    "dense_forward": Spec(lambda rng: [_dense(rng, 4, 3, 5), _dense(rng, 2, 6, 3)]),
     "mlp_forward": Spec(
         lambda rng: [
             (rng.normal(size=(4, 3)), _params(rng, [3, 5, 2])),
             (rng.normal(size=(5, 2)), _params(rng, [2, 6, 4, 3]), "tanh"),
-        ],
-        compare="first",
+            (rng.normal(size=(5, 2)), _params(rng, [2, 6, 4, 3]), "sigmoid"),
+            Invalid((rng.normal(size=(3, 2)), _params(rng, [2, 4, 3]), "swish")),
+        ]
     ),
-    "mse_forward": Spec(lambda rng: [(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))], compare="first"),
-    "binary_cross_entropy_forward": Spec(
-        lambda rng: [(_probs(rng, (6, 1)), rng.integers(0, 2, size=(6, 1)).astype(np.float64))], compare="first"
-    ),
-    "softmax": Spec(lambda rng: [(rng.normal(size=(4, 3)) * 3,), (rng.normal(size=(2, 5)) + 500.0,)]),
-    "softmax_cross_entropy_forward": Spec(
-        lambda rng: [(rng.normal(size=(5, 3)), _labels(rng, 5, 3)), (rng.normal(size=(3, 4)) * 2, _labels(rng, 3, 4))],
-        compare="first",
-    ),
+    "mse_forward": Spec(lambda rng: [(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))]),
+    "binary_cross_entropy_forward": Spec(_bce_cases),
+    "softmax": Spec(_softmax_cases),
+    "softmax_cross_entropy_forward": Spec(_softmax_ce_cases),
     "chance_level_loss": Spec(lambda rng: [(int(rng.integers(2, 12)),), (3,)]),
     # 03_purpose
+    "forward_order": Spec(_value(), kind="value", atol=0.2),  # the hidden test's bound on the measured order
+    "central_order": Spec(_value(), kind="value", atol=0.2),
+    "central_cubic_constant": Spec(_value(), kind="value", atol=1e-3),
     "largest_stable_learning_rate": Spec(lambda rng: [(float(rng.uniform(0.2, 5.0)),), (1.0,)]),
+    # finite differences: the same formula and step on both sides agree to round-off, so a tight tolerance also
+    # catches a changed default step or an ignored h
     "numerical_gradient": Spec(
         lambda rng: [
             (TestFunction("smooth_scalar"), rng.normal(size=(3, 2))),
             (TestFunction("sum_of_squares"), rng.normal(size=(4,))),
+            (TestFunction("smooth_scalar"), rng.normal(size=(2, 3)), float(rng.uniform(0.02, 0.1))),
         ],
-        tol=1e-5,
+        tol=1e-7,
     ),
     "gradient_descent": Spec(
-        lambda rng: [(TestFunction("quadratic_bowl_grad"), rng.normal(size=(3,)), 0.1, 7)], tol=1e-6
+        lambda rng: [(TestFunction("quadratic_bowl_grad"), rng.normal(size=(3,)), float(rng.uniform(0.02, 0.3)), 7)],
+        tol=1e-6,
     ),
     # 04_usage
     "sigmoid_backward": Spec(_activation_backward_cases),
@@ -195,19 +309,43 @@ SPECS: dict[str, Spec] = {
     "mlp_backward": Spec(_mlp_backward_cases),
     "sgd_step": Spec(lambda rng: [_sgd_case(rng, [3, 4, 2]), _sgd_case(rng, [2, 5, 3, 2])]),
     "linear_weight_grad": Spec(lambda rng: [(rng.normal(size=(4, 3)), rng.normal(size=(4, 5)))]),
+    "train": Spec(_train_cases, probe="train_alone", context=TRAIN_CONTEXT, tol=1e-8),
+    "to_torch_params": Spec(
+        lambda rng: [(_params(rng, [3, 5, 4, 2]),)], probe="torch_params", frameworks=True, tol=1e-12
+    ),
+    "torch_mlp_loss": Spec(_torch_cases, probe="torch_loss", frameworks=True, tol=1e-9),
+    "torch_gradients": Spec(_torch_cases, probe="call_twice", frameworks=True, tol=1e-8),
+    "build_keras_mlp": Spec(_keras_model_cases, probe="keras_model", frameworks=True, error="norm", tol=1e-8),
+    # Keras' optimizer step: compared as steps (new - params) over each array, to 1e-5 as the hidden test does
+    "keras_sgd_step": Spec(_keras_step_cases, probe="keras_step", frameworks=True, error="norm", tol=1e-5),
     # 05_comparison
+    # h* within a factor 3 of the solution's (the error model's constants may differ), its scaling exact
     "best_step": Spec(
         lambda rng: [
             ("forward", float(rng.uniform(0.5, 3)), float(rng.uniform(0.5, 3))),
             ("central", float(rng.uniform(0.5, 3)), float(rng.uniform(0.5, 3))),
-        ]
+        ],
+        probe="step_scaling",
+        atol={"log10_h": float(np.log10(3.0)), "deriv_ratio": 1e-6, "eps_ratio": 1e-6},
     ),
     "fit_loglog_slope": Spec(lambda rng: [_loglog_case(rng)]),
     "cost_summary": Spec(lambda rng: [(_cost_rows(rng),)]),
     "finite_difference_gradient": Spec(
-        lambda rng: [(TestFunction("smooth_scalar"), rng.normal(size=(3, 2)), 1e-5)], tol=1e-5
+        lambda rng: [
+            (TestFunction("smooth_scalar"), rng.normal(size=(3, 2))),
+            (TestFunction("smooth_scalar"), rng.normal(size=(4,)), float(rng.uniform(0.02, 0.1)), "forward"),
+        ],
+        tol=1e-7,
     ),
-    "forward_mode_gradient": Spec(lambda rng: [(TestFunction("polynomial"), float(rng.uniform(-2, 2)))], tol=1e-6),
+    "Dual:cmp_dual_arith_test": Spec(_dual_arithmetic_cases, probe="dual_arithmetic", tol=1e-10),
+    "Dual:cmp_dual_funcs_test": Spec(_dual_function_cases, probe="dual_functions", tol=1e-10),
+    # one pass per input: the count of calls of f may differ by one (a first call for the value)
+    "forward_mode_gradient": Spec(
+        lambda rng: [(TestFunction("dual_cubic_sum"), rng.uniform(0.4, 1.6, size=(3, 4)))],
+        probe="counting_calls",
+        tol=1e-9,
+        atol={"calls": 1},
+    ),
 }
 
 
@@ -217,3 +355,20 @@ def seed_for(student: str, assignment: str, function: str) -> int:
 
     digest = hashlib.sha256(f"{student}\0{assignment}\0{function}".encode()).digest()
     return int.from_bytes(digest[:4], "little")
+
+
+def spec_key(grade_id: str, name: str) -> str:
+    """The check of `name` in the test cell `grade_id`: "name:grade_id" when that test has a spec of its own (a
+    class tested by several cells, e.g. Dual's arithmetic and its functions), else the name."""
+    own = f"{name}:{grade_id}"
+    return own if own in SPECS else name
+
+
+def object_name(key: str) -> str:
+    """The function, class or value a check key is about: "Dual:cmp_dual_arith_test" -> "Dual"."""
+    return key.split(":", 1)[0]
+
+
+def check_keys(exercise) -> list[str]:
+    """The checks of one exercise (grader.grade_sources.Exercise), as keys of SPECS or plain names."""
+    return [spec_key(exercise.grade_id, name) for name in exercise.functions]

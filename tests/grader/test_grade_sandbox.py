@@ -1,6 +1,6 @@
 """Does the trusted re-check see through the four cheats, and keep student code in its folder?
 
-These call `grader.sandbox.trusted_check` directly on 01_term's solution cells (no kernel, no nbgrader).
+These call `grader.trusted_check.trusted_check` directly on 01_term's solution cells (no kernel, no nbgrader).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from conftest import ROOT
 
 from grader import demo_class
 from grader.grade_sources import read_source
-from grader.sandbox import compare, trusted_check
 from grader.sandbox_runner import decode, encode
+from grader.trusted_check import compare, trusted_check
 
 SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
 

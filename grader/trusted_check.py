@@ -1,0 +1,378 @@
+"""The trusted re-check: a student's graded functions, run in the sandbox, compared with the solution's own.
+
+`trusted_check(source, student_cells, student)` plans the calls of every graded name of one notebook
+(grader/trusted_specs.py: inputs seeded per student; grader/trusted_probes.py: how a class or a framework object
+is exercised), computes the expected values here by calling the solution notebook's own functions (one source of
+truth), runs the student's solution cells in a sandbox (grader/sandbox.py) and compares what comes back, as plain
+data, in this process. Probes that need the solution's helper functions (04b's `train` calls part 1) run in a
+sandbox of their own, so those functions are never in reach of the student's other graded functions.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import trusted_probes
+from grader.grade_sources import SourceInfo, defined_names, reference_namespace
+from grader.sandbox import Limits, run_job
+from grader.sandbox_runner import TEST_FUNCTIONS_SOURCE, Opaque, TestFunction, decode, encode, invoke
+from grader.trusted_specs import SPECS, Invalid, Spec, check_keys, object_name, seed_for
+
+
+@dataclass
+class TrustedResult:
+    """Per graded name: what failed and why, what was checked and what could not be."""
+
+    failures: dict[str, str] = field(default_factory=dict)
+    checked: list[str] = field(default_factory=list)
+    not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
+    cell_errors: dict[str, str] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    crash: str | None = None
+    seconds: float = 0.0
+
+
+_TEST_FUNCTIONS: dict[str, Any] = {}
+
+
+def _test_functions() -> dict[str, Any]:
+    if not _TEST_FUNCTIONS:
+        exec(compile(TEST_FUNCTIONS_SOURCE, "<grader test functions>", "exec"), _TEST_FUNCTIONS)
+    return _TEST_FUNCTIONS
+
+
+def _resolve(value):
+    if isinstance(value, TestFunction):
+        return _test_functions()[value.name]
+    if isinstance(value, tuple):
+        return tuple(_resolve(v) for v in value)
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def _relative_error(a: np.ndarray, e: np.ndarray) -> float:
+    return float(np.max(np.abs(a - e) / np.maximum(np.abs(a) + np.abs(e), 1e-12), initial=0.0))
+
+
+def compare(
+    actual: Any, expected: Any, tol: float, where: str = "the result", *, error: str = "entrywise", atol=None
+) -> str | None:
+    """None when `actual` matches `expected` (structure, shapes, values), else what differs.
+
+    Numbers and arrays match when their relative error is at most `tol`: entry by entry (error="entrywise") or
+    ||actual - expected|| / ||expected|| (error="norm"); or, with `atol`, when no entry differs by more than it
+    (a dict of them applies per key of a dict). A float64 result must not come back as float32 or float16.
+    """
+    again = {"error": error, "atol": atol}
+    if isinstance(actual, Opaque):
+        return f"{where} is {actual.what}, which cannot be checked"
+    if isinstance(expected, str) or expected is None:
+        return None if actual == expected else f"{where} is {actual!r}, expected {expected!r}"
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{where} is a {type(actual).__name__}, expected a dict"
+        if set(actual) != set(expected):
+            return f"{where} has keys {sorted(actual)}, expected {sorted(expected)}"
+        for key in expected:
+            own = {"error": error, "atol": atol.get(key) if isinstance(atol, dict) else atol}
+            reason = compare(actual[key], expected[key], tol, f"{where}[{key!r}]", **own)
+            if reason:
+                return reason
+        return None
+    if isinstance(expected, list | tuple):
+        if not isinstance(actual, list | tuple) and not isinstance(actual, np.ndarray):
+            return f"{where} is a {type(actual).__name__}, expected a sequence of {len(expected)}"
+        if isinstance(actual, np.ndarray) and all(np.ndim(e) == 0 for e in expected):
+            actual = list(actual.ravel()) if actual.ndim == 1 else actual
+        if len(actual) != len(expected):
+            return f"{where} has {len(actual)} items, expected {len(expected)}"
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            reason = compare(a, e, tol, f"{where}[{i}]", **again)
+            if reason:
+                return reason
+        return None
+    try:
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None  # an object the format cannot carry on the reference side: nothing to compare
+    if isinstance(actual, dict | str) or actual is None:
+        return f"{where} is {type(actual).__name__}, expected a number or an array"
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{where} is not numeric"
+    wants_float64 = isinstance(expected, float) or getattr(expected, "dtype", None) == np.float64
+    if wants_float64 and getattr(actual, "dtype", None) is not None and actual.dtype.kind == "f":
+        if actual.dtype.itemsize < 8:
+            return f"{where} has dtype {actual.dtype}, expected float64 (keep float64 all the way through)"
+    if a.shape != e.shape and not (a.size == 1 and e.size == 1):
+        return f"{where} has shape {a.shape}, expected {e.shape}"
+    a, e = a.reshape(e.shape), e
+    if np.all(np.isfinite(e)) and not np.all(np.isfinite(a)):
+        return f"{where} contains nan or inf"
+    a, e = np.nan_to_num(a), np.nan_to_num(e)
+    if atol is not None:
+        diff = float(np.max(np.abs(a - e), initial=0.0))
+        return None if diff <= atol else f"{where} is {_short(a)}, expected {_short(e)} (to within {atol:g})"
+    err = _norm_relative_error(a, e) if error == "norm" else _relative_error(a, e)
+    if err > tol:
+        return f"{where} differs from the expected value (relative error {err:.1e})"
+    return None
+
+
+def _short(value: np.ndarray) -> str:
+    return f"{float(value):.6g}" if value.size == 1 else f"an array of shape {value.shape}"
+
+
+def _norm_relative_error(a: np.ndarray, e: np.ndarray) -> float:
+    return float(np.linalg.norm(a - e) / max(float(np.linalg.norm(e)), 1e-300))
+
+
+def _signature(name: str, args: tuple, spec: Spec | None = None) -> str:
+    if spec is not None and spec.kind == "value":
+        return name
+
+    def short(v):
+        if isinstance(v, np.ndarray):
+            return f"array{v.shape}"
+        if isinstance(v, list):
+            return f"[{len(v)} values]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(map(str, v)) + "}"
+        if isinstance(v, tuple):
+            return "(" + ", ".join(short(x) for x in v) + ")"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return repr(v) if not callable(v) else getattr(v, "__name__", "f")
+
+    return f"{name}({', '.join(short(a) for a in args)})"
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """What the solution does on one case: its result, or the exception it raises; the arguments it changes."""
+
+    args: tuple
+    value: Any = None
+    raises: str | None = None
+    mutated: tuple[int, ...] = ()
+
+
+def _expected(spec: Spec, reference: Any, context: dict, case: Any) -> _Expected:
+    """Run the solution's own object on one case, as the sandbox runs the student's (`invoke`)."""
+    args = case.args if isinstance(case, Invalid) else case
+    probe = getattr(trusted_probes, spec.probe) if spec.probe else None
+    extra = (context,) if spec.context else ()
+    reference = copy.deepcopy(reference) if spec.kind == "value" else reference
+    try:
+        value, mutated = invoke(reference, _resolve(args), spec.kind, probe, extra)
+    except Exception as err:
+        if isinstance(case, Invalid):
+            return _Expected(args, raises=type(err).__name__)
+        raise
+    if isinstance(case, Invalid):
+        raise ValueError(f"the solution accepts the invalid case {_signature('', args)}")
+    return _Expected(args, value, mutated=tuple(mutated))
+
+
+def _context_sources(source: SourceInfo, names: set[str]) -> list[str]:
+    """Solution code that defines `names` for the sandbox: the setup, locked and solution cells of the sibling
+    notebook that defines some of them (04b's part 1 is 04a), then this notebook's own cells that define the rest."""
+    from grader.reference import solution_cells
+
+    sources: list[str] = []
+    missing = set(names) - set(source.function_cell)
+    for sibling in sorted(Path(source.path).parent.glob("*.ipynb")):
+        if not missing or sibling.resolve() == Path(source.path).resolve():
+            continue
+        cells = [code for _, code in solution_cells(sibling)]
+        found = {n for code in cells for n in defined_names(code)} & missing
+        if found:
+            sources.extend(cells)
+            missing -= found
+    own = {source.function_cell[n] for n in names if n in source.function_cell}
+    sources.extend(code for gid, code in source.solution_cells.items() if gid in own)
+    return sources
+
+
+@dataclass
+class _Plan:
+    """The calls of one sandbox run and what each should give."""
+
+    calls: list[dict] = field(default_factory=list)
+    expected: dict[tuple[str, int], _Expected] = field(default_factory=dict)
+    context_names: set[str] = field(default_factory=set)
+
+
+def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Plan, _Plan]:
+    """Plan the calls (main run, and the run with solution context); fill result.checked / not_checked."""
+    namespace = reference_namespace(source)
+    main, with_context = _Plan(), _Plan()
+    wanted = list(dict.fromkeys(key for ex in source.exercises for key in check_keys(ex)))
+    for key in wanted:
+        name, spec = object_name(key), SPECS.get(key)
+        if spec is None:
+            result.not_checked[key] = "no trusted input spec (grader/trusted_specs.py)"
+            continue
+        if name not in namespace or (spec.kind == "call" and not callable(namespace[name])):
+            result.not_checked[key] = "the solution notebook does not define it"
+            continue
+        missing = [n for n in spec.context if not callable(namespace.get(n))]
+        if missing:
+            result.not_checked[key] = f"the solution notebook does not define {', '.join(missing)}"
+            continue
+        context = {n: namespace[n] for n in spec.context}
+        cases = spec.cases(np.random.default_rng(seed_for(student, source.assignment, key)))
+        try:
+            outputs = [_expected(spec, namespace[name], context, case) for case in cases]
+        except Exception as err:  # the spec does not fit this solution (or a framework is missing): do not judge
+            result.not_checked[key] = f"the spec does not fit the solution ({type(err).__name__}: {err})"
+            continue
+        result.checked.append(key)
+        plan = with_context if spec.context else main
+        plan.context_names.update(spec.context)
+        for i, out in enumerate(outputs):
+            plan.expected[(key, i)] = out
+            plan.calls.append(
+                {
+                    "key": key,
+                    "function": name,
+                    "case": i,
+                    "args": encode(out.args),
+                    "kind": spec.kind,
+                    "probe": spec.probe,
+                    "context": bool(spec.context),
+                }
+            )
+    return main, with_context
+
+
+def _judge(key: str, want: _Expected, event: dict) -> str | None:
+    """None when the child's answer to one call of check `key` agrees with the solution's, else the reason."""
+    name, spec = object_name(key), SPECS[key]
+    call = _signature(name, want.args, spec)
+    error = event.get("error")
+    if error == "missing":
+        if spec.kind == "value":
+            return f"{name} is not set by the solution cells (was it renamed or deleted?)"
+        return f"{name} is not defined by the solution cells (was it renamed or deleted?)"
+    if error == "context":
+        return None  # the grader could not load its own reference functions there: reported as not checked
+    if want.raises:
+        if error and str(error).split(":")[0] == want.raises:
+            return None
+        got = f"raised {str(error)[:200]}" if error else "returned a value"
+        return f"{call} {got}; on this invalid input it must raise {want.raises}"
+    if error:
+        text = str(error)[:300]
+        if text.startswith("ContractError: "):
+            return f"{call}: {text.removeprefix('ContractError: ')}"
+        if text.startswith("FloatingPointError"):
+            return f"{call} hit a floating-point error ({text.split(': ', 1)[-1]}): a numerically unstable formula"
+        return f"{call} raised {text}"
+    changed = [i for i in event.get("mutated") or [] if i not in want.mutated]
+    if changed:
+        which = ", ".join(f"#{i + 1}" for i in changed)
+        return f"{call} changed its argument {which} in place: inputs must be left unchanged (work on a copy)"
+    try:
+        got = decode(event.get("result"))
+    except (ValueError, TypeError, KeyError):
+        return f"{call} returned data that cannot be read"
+    expected = want.value
+    if spec.compare == "first":
+        if not isinstance(got, list | tuple) or len(got) != 2:
+            return f"{call} did not return a pair (out, cache)"
+        got, expected = got[0], expected[0]
+    where = f"{name}'s value" if spec.kind == "value" else f"{call}'s result"
+    return compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
+
+
+def _collect(events: list[dict], crash: str | None, plan: _Plan, result: TrustedResult) -> None:
+    """Fold one sandbox run's events into `result`."""
+    if crash and not result.crash:
+        result.crash = crash
+    answered: set[tuple[str, int]] = set()
+    for event in events:
+        kind = event.get("event")
+        if kind == "violation":
+            what = str(event.get("what"))[:300]
+            if what not in result.violations:
+                result.violations.append(what)
+        elif kind == "cell" and event.get("error"):
+            result.cell_errors[str(event.get("id"))] = str(event["error"])[:300]
+        elif kind == "context" and event.get("missing"):
+            for name in {k[0] for k in plan.expected}:
+                result.not_checked[name] = "the grader's reference functions could not be loaded in the sandbox"
+                if name in result.checked:
+                    result.checked.remove(name)
+        elif kind == "call":
+            key = (event.get("key"), event.get("case"))
+            if key not in plan.expected or key in answered:
+                continue
+            answered.add(key)
+            if key[0] in result.failures or key[0] in result.not_checked:
+                continue
+            reason = _judge(key[0], plan.expected[key], event)
+            if reason:
+                result.failures[key[0]] = reason
+        elif kind == "changed":
+            key = (event.get("key"), event.get("case"))
+            if key in plan.expected and key[0] not in result.failures:
+                call = _signature(object_name(key[0]), plan.expected[key].args, SPECS[key[0]])
+                result.failures[key[0]] = (
+                    f"the result of {call} changed when it was called again: it keeps an array or dict between "
+                    "calls (a module-level buffer or a mutable default argument); return a new one each call"
+                )
+    for key, want in plan.expected.items():
+        if key not in answered and key[0] not in result.failures and key[0] not in result.not_checked:
+            call = _signature(object_name(key[0]), want.args, SPECS[key[0]])
+            result.failures[key[0]] = f"{call} gave no answer: the check {crash or 'stopped'}"
+
+
+def trusted_check(
+    source: SourceInfo,
+    student_cells: list[tuple[str, str]],
+    student: str,
+    limits: Limits | None = None,
+) -> TrustedResult:
+    """Re-check every graded name of `source` on the student's solution cells `[(cell id, code), ...]`."""
+    limits = limits or Limits()
+    started = time.monotonic()
+    result = TrustedResult()
+    main, with_context = _plan(source, student, result)
+    frameworks = any(SPECS[name].frameworks for name in result.checked)
+    if frameworks:
+        limits = limits.with_frameworks()
+    for plan in (main, with_context):
+        if not plan.calls:
+            continue
+        names = sorted(plan.context_names)
+        events, crash = run_job(
+            source.setup_sources,
+            student_cells,
+            plan.calls,
+            limits,
+            frameworks=frameworks,
+            context_sources=_context_sources(source, set(names)) if names else None,
+            context_names=names,
+        )
+        _collect(events, crash, plan, result)
+    for cell_id, code in student_cells:  # a def followed by an endless top-level loop does not count
+        if result.cell_errors.get(cell_id, "").startswith("TimeoutError"):
+            defined = set(defined_names(code))
+            for key in result.checked:
+                if object_name(key) in defined:
+                    result.failures[key] = (
+                        f"its solution cell ({cell_id}) never finishes at top level (an infinite loop?)"
+                    )
+    result.seconds = time.monotonic() - started
+    return result

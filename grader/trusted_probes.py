@@ -1,0 +1,268 @@
+"""Probes of the trusted re-check: grader-written code that exercises a function or class a plain call cannot.
+
+A class (`Dual`), a function that returns framework objects (tensors, a Keras model) or one that calls other
+notebooks' functions (`train`) cannot be compared by calling it once and sending the result back. A probe takes
+the graded object and the grader's inputs, exercises it the way the hidden test does, and returns plain data
+(numbers, numpy arrays, lists, dicts) that `grader.trusted_check.compare` can compare.
+
+One definition for both sides: the grader calls a probe in its own process on the solution notebook's object (the
+expected value), and sends this file's text to the sandbox child, which executes it and calls the same probe on
+the student's object. So this module must import nothing from `grader/` (the child cannot import it) and
+import numpy, torch and keras inside the probes.
+
+A probe raises `ContractError` when the object breaks its contract in a way that has no value to compare (a
+model that is not a keras.Model, a loss detached from the graph); the grade names the message.
+"""
+
+from __future__ import annotations
+
+
+class ContractError(Exception):
+    """The graded object breaks its documented contract; the message says how, in the student's terms."""
+
+
+def call_twice(fn, *args):
+    """fn(*args) twice, both results: catches state kept between calls (a .grad that accumulates)."""
+    return [fn(*args), fn(*args)]
+
+
+def counting_calls(fn, f, *args):
+    """fn(counted f, *args), and how many times fn called f (forward mode makes one pass per input)."""
+    calls = []
+
+    def counted(z):
+        calls.append(1)
+        return f(z)
+
+    return {"result": fn(counted, *args), "calls": len(calls)}
+
+
+def _is_unchanged(before: dict, after: dict) -> bool:
+    import numpy as np
+
+    return all(np.array_equal(before[k], after[k]) for k in before)
+
+
+# ----------------------------------------------------------------------------- 05: best_step
+
+
+def step_scaling(best_step, method: str, f_abs: float, deriv_abs: float):
+    """h* itself (as log10, to compare within a factor) and how it scales with |f^(k)| and with eps: the
+    exponents of the derivation, which any correct error model shares."""
+    import math
+
+    h = float(best_step(method, f_abs, deriv_abs))
+    if not h > 0:
+        raise ContractError(f"best_step returned {h}, expected a positive step")
+    factor = 8.0 if method == "central" else 4.0  # halves h* in both cases
+    return {
+        "log10_h": math.log10(h),
+        "deriv_ratio": float(best_step(method, f_abs, factor * deriv_abs)) / h,
+        "eps_ratio": float(best_step(method, f_abs, deriv_abs, eps=8e-16))
+        / float(best_step(method, f_abs, deriv_abs, eps=1e-16)),
+    }
+
+
+# ----------------------------------------------------------------------------- 04b: train
+
+
+def train_alone(train, part1: dict, X, y, params: dict, kwargs: dict):
+    """Run `train` with the forward, backward and update functions it calls swapped for `part1`'s, as the hidden
+    test does (a mistake in part 1 or in sgd_step costs no points for train); restore them afterwards.
+
+    part1: {"mlp_forward": ..., "mlp_backward": ..., "softmax_cross_entropy_forward": ...,
+            "softmax_cross_entropy_backward": ..., "sgd_step": ...}: the solution's own functions.
+    Returns {"params": {...}, "loss": [epochs], "accuracy": [epochs], "inputs_unchanged": bool}.
+    """
+    import numpy as np
+
+    namespace = getattr(train, "__globals__", None)
+    if namespace is None:
+        raise ContractError("train is not a Python function")
+    saved = {name: namespace.get(name) for name in part1}
+    before = {k: v.copy() for k, v in params.items()}
+    X_before, y_before = X.copy(), y.copy()
+    namespace.update(part1)
+    try:
+        result = train(X, y, params, progress=False, **kwargs)
+    finally:
+        namespace.update(saved)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise ContractError(f"train returned a {type(result).__name__}, expected a tuple (params, history)")
+    trained, history = result
+    if not isinstance(trained, dict) or not isinstance(history, dict):
+        raise ContractError("train must return (params, history), both dicts")
+    if not {"loss", "accuracy"} <= set(history):
+        raise ContractError(f"history has the keys {sorted(history)}, expected 'loss' and 'accuracy'")
+    unchanged = _is_unchanged(before, params) and np.array_equal(X_before, X) and np.array_equal(y_before, y)
+    return {
+        "params": {k: np.asarray(v, dtype=np.float64) for k, v in trained.items()},
+        "loss": [float(v) for v in history["loss"]],
+        "accuracy": [float(v) for v in history["accuracy"]],
+        "inputs_unchanged": bool(unchanged),
+    }
+
+
+# ----------------------------------------------------------------------------- 05: Dual
+
+
+def _dual_parts(Dual, result, what: str):
+    import numpy as np
+
+    if not isinstance(result, Dual):
+        raise ContractError(f"{what} gives a {type(result).__name__}, expected a Dual")
+    return [np.asarray(result.val, dtype=np.float64), np.asarray(result.der, dtype=np.float64)]
+
+
+def _dual_table(Dual, operations) -> dict:
+    """{name: [val, der]} for each (name, thunk); an operation that raises is named."""
+    table = {}
+    for name, thunk in operations:
+        try:
+            result = thunk()
+        except Exception as err:  # noqa: BLE001 - the student's class may raise anything
+            raise ContractError(f"{name} raised {type(err).__name__}: {err}") from None
+        table[name] = _dual_parts(Dual, result, name)
+    return table
+
+
+def dual_arithmetic(Dual, u, du, v, dv, W, dW):
+    """Every arithmetic rule of the Dual class on seeded arrays (u, v > 0.5) and one (2, 3) matrix."""
+    U, V, M = Dual(u, du), Dual(v, dv), Dual(W, dW)
+    return _dual_table(
+        Dual,
+        [
+            ("U + V", lambda: U + V),
+            ("U - V", lambda: U - V),
+            ("-U", lambda: -U),
+            ("U * V", lambda: U * V),
+            ("U / V", lambda: U / V),
+            ("2.5 + U", lambda: 2.5 + U),
+            ("U + 2.5", lambda: U + 2.5),
+            ("3.0 - U", lambda: 3.0 - U),
+            ("U - 3.0", lambda: U - 3.0),
+            ("2.5 * U", lambda: 2.5 * U),
+            ("U * array", lambda: U * v),
+            ("array * U", lambda: v * U),
+            ("2.0 / U", lambda: 2.0 / U),
+            ("U / 4.0", lambda: U / 4.0),
+            ("U ** 3", lambda: U**3),
+            ("U ** 0.5", lambda: U**0.5),
+            ("U ** -1", lambda: U**-1),
+            ("2 M * M - 1", lambda: M * M * 2.0 - 1.0),
+            ("(U V + 1) / (U - V / 4)", lambda: (U * V + 1.0) / (U - V * 0.25)),
+        ],
+    )
+
+
+def dual_functions(Dual, u, du):
+    """exp, log, sin and tanh of a Dual (as methods and through numpy), and one composition (u > 0.3)."""
+    import numpy as np
+
+    U = Dual(u, du)
+    return _dual_table(
+        Dual,
+        [
+            ("U.exp()", lambda: U.exp()),
+            ("U.log()", lambda: U.log()),
+            ("U.sin()", lambda: U.sin()),
+            ("U.tanh()", lambda: U.tanh()),
+            ("np.tanh(U)", lambda: np.tanh(U)),
+            ("np.exp(U)", lambda: np.exp(U)),
+            ("log(1 + U^2) sin(U) + exp(-U) / U", lambda: np.log(1.0 + U**2) * np.sin(U) + np.exp(-U) / U),
+        ],
+    )
+
+
+# ----------------------------------------------------------------------------- 04c: PyTorch and Keras
+
+
+def torch_params(to_torch_params, params: dict):
+    """What autograd needs of each tensor (values, dtype, leaf, requires_grad), and that the values are copies."""
+    import numpy as np
+    import torch
+
+    before = {k: v.copy() for k, v in params.items()}
+    tparams = to_torch_params(params)
+    if not isinstance(tparams, dict):
+        raise ContractError(f"to_torch_params returned a {type(tparams).__name__}, expected a dict of tensors")
+    described = {}
+    for name, t in tparams.items():
+        if not isinstance(t, torch.Tensor):
+            raise ContractError(f"to_torch_params(...)[{name!r}] is a {type(t).__name__}, expected a torch.Tensor")
+        described[name] = {
+            "value": t.detach().cpu().numpy().astype(np.float64),
+            "dtype": str(t.dtype),
+            "requires_grad": bool(t.requires_grad),
+            "is_leaf": bool(t.is_leaf),
+        }
+    unchanged = _is_unchanged(before, params)
+    with torch.no_grad():
+        for t in tparams.values():
+            if t.is_floating_point():
+                t.add_(1.0)
+    return {"tensors": described, "params_unchanged": unchanged, "copies": _is_unchanged(before, params)}
+
+
+def _leaf_tensors(params: dict) -> dict:
+    import torch
+
+    return {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+
+
+def torch_loss(torch_mlp_loss, x, y, params: dict, activation: str):
+    """The loss tensor's value, shape and dtype, and the gradients its backward() leaves on the parameters."""
+    import torch
+
+    tparams = _leaf_tensors(params)
+    loss = torch_mlp_loss(x, y, tparams, activation=activation)
+    if not isinstance(loss, torch.Tensor):
+        raise ContractError(f"torch_mlp_loss returned a {type(loss).__name__}, expected a torch tensor")
+    if loss.grad_fn is None:
+        raise ContractError("the loss is detached from the graph (no grad_fn): compute it with torch operations")
+    described = {"loss": float(loss.detach().reshape(-1)[0]), "shape": list(loss.shape), "dtype": str(loss.dtype)}
+    loss.backward()
+    described["grads"] = {k: None if t.grad is None else t.grad.numpy().copy() for k, t in tparams.items()}
+    return described
+
+
+def keras_model(build_keras_mlp, params: dict, activation: str, x):
+    """The model's weights (in order) and its scores on x."""
+    import keras
+    import numpy as np
+
+    model = build_keras_mlp(params, activation=activation)
+    if not isinstance(model, keras.Model):
+        raise ContractError(f"build_keras_mlp returned a {type(model).__name__}, expected a keras.Model")
+    return {
+        "weights": [np.asarray(w, dtype=np.float64) for w in model.get_weights()],
+        "scores": np.asarray(keras.ops.convert_to_numpy(model(x)), dtype=np.float64),
+    }
+
+
+def keras_step(keras_sgd_step, params: dict, activation: str, x, y, lr: float):
+    """One keras_sgd_step on a model built here from params; returns the step taken, new - params, per weight."""
+    import keras
+    import numpy as np
+
+    n_layers = len(params) // 2
+    layers = [keras.Input(shape=(params["W1"].shape[0],))]
+    for layer in range(1, n_layers + 1):
+        hidden = layer < n_layers
+        layers.append(keras.layers.Dense(params[f"W{layer}"].shape[1], activation=activation if hidden else None))
+    model = keras.Sequential(layers)
+    model.set_weights([params[f"{kind}{layer}"] for layer in range(1, n_layers + 1) for kind in ("W", "b")])
+    new = keras_sgd_step(model, x, y, lr)
+    if not isinstance(new, dict):
+        raise ContractError(f"keras_sgd_step returned a {type(new).__name__}, expected a dict of weights")
+    if set(new) != set(params):
+        raise ContractError(f"keras_sgd_step returned the keys {sorted(new)}, expected {sorted(params)}")
+    returned = {k: np.array(new[k], dtype=np.float64, copy=True) for k in params}
+    model.set_weights([np.zeros_like(w) for w in model.get_weights()])  # returned copies must not follow the model
+    follows = any(not np.array_equal(np.asarray(new[k], dtype=np.float64), returned[k]) for k in params)
+    if follows:
+        raise ContractError(
+            "the returned weights change when the model's weights change: return copies (numpy arrays "
+            "that do not share memory with the model), e.g. from model.get_weights()"
+        )
+    return {k: returned[k] - params[k] for k in params}
