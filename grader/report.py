@@ -182,6 +182,9 @@ def print_summary(summary: dict, out) -> None:
         f"{summary['seconds']:.1f} s",
         file=out,
     )
+    isolation = sorted({r.isolation for r in results if r.isolation})
+    for status in isolation:
+        print(f"re-check sandbox isolation {status}", file=out)
     if not_checked:
         print("not re-checked outside the kernel (nbgrader's result alone counts):", file=out)
         for name, why in sorted(not_checked.items()):

@@ -11,9 +11,11 @@ Order inside the child (student code runs only after every limit and guard is in
   3. stdout/stderr to /dev/null (results go to the pipe FD only); execute the setup cells (trusted, from the
      source notebook), the trusted context (solution functions a probe needs, in a namespace of their own) and
      the probes' text (grader/trusted_probes.py);
-  4. install the audit hook (no reads of other folders than the sandbox and the Python installation, no writes
-     outside the sandbox, no processes, no sockets, no ctypes), then execute the student's solution cells, each
-     under a soft time limit;
+  4. restrict the process with Landlock where the kernel has it (files outside the sandbox and the Python
+     installation, TCP, signals: refused by the kernel itself) and install the audit hook (no reads of other
+     folders than the sandbox and the Python installation, no writes outside the sandbox, no processes, no
+     sockets, no ctypes; it also names what it refused), then execute the student's solution cells, each under a
+     soft time limit;
   5. call each requested function (or its probe, or read the value) on the grader's inputs; one JSON line each.
 """
 
@@ -174,6 +176,86 @@ def _limit_resources(limits):
 
 def _inside(path, roots):
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+# Landlock (Linux 5.13+): the kernel itself refuses this process and its threads any file outside the roots, TCP
+# connections and signals to other processes, whatever the code does (C extensions, ctypes, torch.from_file).
+# Numbers from linux/landlock.h; the syscalls are the same on x86_64 and aarch64.
+_LANDLOCK_CREATE, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT = 444, 445, 446
+_FS_RIGHTS = [
+    "execute",
+    "write_file",
+    "read_file",
+    "read_dir",
+    "remove_dir",
+    "remove_file",
+    "make_char",
+    "make_dir",
+    "make_reg",
+    "make_sock",
+    "make_fifo",
+    "make_block",
+    "make_sym",
+    "refer",  # ABI 2
+    "truncate",  # ABI 3
+    "ioctl_dev",  # ABI 5
+]
+_FS_RIGHTS_BY_ABI = {1: 13, 2: 14, 3: 15, 5: 16}
+
+
+def _restrict_with_landlock(read_roots, write_roots):
+    """Allow reading only under `read_roots` and everything (but executing) only under `write_roots`; refuse TCP
+    bind/connect (ABI 4+) and signals or abstract sockets outside the sandbox (ABI 6+). Must run on the main thread
+    before any other thread is started (a thread keeps the rights it was created with).
+
+    Returns a description of what is enforced, or why nothing is (an older kernel: the audit hook alone guards).
+    """
+    import ctypes
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    bit = {name: 1 << i for i, name in enumerate(_FS_RIGHTS)}
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(_LANDLOCK_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # 1: ask the ABI version
+    if abi < 1:
+        return f"off: Landlock is not available ({os.strerror(ctypes.get_errno())}); the audit hook alone guards"
+    handled = (1 << max(n for version, n in _FS_RIGHTS_BY_ABI.items() if version <= abi)) - 1
+    attr = RulesetAttr(handled, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = libc.syscall(_LANDLOCK_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return f"off: landlock_create_ruleset failed ({os.strerror(ctypes.get_errno())})"
+    read = bit["read_file"] | bit["read_dir"]
+    file_rights = bit["read_file"] | bit["write_file"] | bit["truncate"] | bit["ioctl_dev"]
+    try:
+        rules = [(path, read) for path in read_roots] + [(path, handled & ~bit["execute"]) for path in write_roots]
+        for path, allowed in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue  # a root that does not exist grants nothing
+            try:
+                if not os.path.isdir(path):
+                    allowed &= file_rights
+                rule = PathBeneath(allowed & handled, fd)
+                if libc.syscall(_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                    return f"off: landlock_add_rule({path}) failed ({os.strerror(ctypes.get_errno())})"
+            finally:
+                os.close(fd)
+        if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required by landlock_restrict_self
+            return f"off: prctl(PR_SET_NO_NEW_PRIVS) failed ({os.strerror(ctypes.get_errno())})"
+        if libc.syscall(_LANDLOCK_RESTRICT, ruleset, ctypes.c_uint32(0)) < 0:
+            return f"off: landlock_restrict_self failed ({os.strerror(ctypes.get_errno())})"
+    finally:
+        os.close(ruleset)
+    enforced = ["files"] + (["TCP"] if abi >= 4 else []) + (["signals"] if abi >= 6 else [])
+    return f"on: Landlock ABI {abi} ({', '.join(enforced)})"
 
 
 def _install_guard(sandbox, read_roots, report):
@@ -370,7 +452,9 @@ def main(fd):
     context = _load_context(job, report)  # trusted solution code some probes receive (04b's part 1)
     probes = {"__name__": "trusted_probes"}  # grader/trusted_probes.py, the same text the grader runs
     exec(compile(job["probes_source"], "<trusted probes>", "exec"), probes)
-    _install_guard(os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]], report)
+    sandbox, read_roots = os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]]
+    report({"event": "isolation", "status": _restrict_with_landlock(read_roots, [sandbox, "/dev/null"])})
+    _install_guard(sandbox, read_roots, report)  # also on with Landlock: it names what was refused
 
     for cell_id, source in transformed:
         error = None

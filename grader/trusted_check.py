@@ -35,6 +35,7 @@ class TrustedResult:
     cell_errors: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     crash: str | None = None
+    isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
     seconds: float = 0.0
 
 
@@ -307,6 +308,8 @@ def _collect(events: list[dict], crash: str | None, plan: _Plan, result: Trusted
             what = str(event.get("what"))[:300]
             if what not in result.violations:
                 result.violations.append(what)
+        elif kind == "isolation":
+            result.isolation = result.isolation or str(event.get("status"))[:200]
         elif kind == "cell" and event.get("error"):
             result.cell_errors[str(event.get("id"))] = str(event["error"])[:300]
         elif kind == "context" and event.get("missing"):

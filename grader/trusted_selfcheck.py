@@ -23,13 +23,13 @@ def apply_trusted_check(path: Path, verdicts: list) -> list:
     """`verdicts` (grader.selfcheck.Verdict) with the trusted re-check applied, as `bpcourse grade` applies it."""
     import nbformat
 
-    from grader.grade import _restore_metadata, _student_solution_cells
+    from grader.grade_worker import restore_metadata, student_solution_cells
 
     student = read_notebook(path)
     source = find_source(student, path)
     info = read_source(source.assignment, source.path)
-    _restore_metadata(student, nbformat.read(source.path, as_version=4))
-    cells, _ = _student_solution_cells(student, info)
+    restore_metadata(student, nbformat.read(source.path, as_version=4))
+    cells, _ = student_solution_cells(student, info)
     result = trusted_check(info, cells, SELF_CHECK_ID)
     failing = {
         ex.grade_id.removesuffix("_test"): result.failures[key]

@@ -2,17 +2,23 @@
 
 It holds `source/` (a copy of `solutions/`), `release/`, `submitted/`, `autograded/`, `feedback/`,
 the gradebook and an `nbgrader_config.py`, so an instructor can also run plain `nbgrader` commands
-(formgrader, export) inside it.
+(formgrader, export) inside it. `init_workspace` prepares one for plain nbgrader (the tests' and the benchmark's
+baseline); `prepare_workspace` prepares one for `bpcourse grade`: it also keeps `.bpcourse/` (the journal,
+source digests) and the guarded kernel's spec.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from grader.errors import CourseError
+from grader.grade_results import Settings
 from grader.nbgrader_config import COURSE_ID, ensure_alembic_on_path
 from grader.paths import assignments, repo_root, solutions_dir
 
@@ -78,3 +84,133 @@ def autograded_scores(workspace: Path, assignment: str) -> dict[str, tuple[float
                 float(gradebook.find_assignment(assignment).max_code_score),
             )
     return scores
+
+
+# --------------------------------------------------------------------------------------------- bpcourse grade
+
+KERNEL_NAME = "bpcourse-guarded"
+STATE_DIRNAME = ".bpcourse"
+
+
+def state_dir(workspace: Path) -> Path:
+    return workspace / STATE_DIRNAME
+
+
+def _tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(folder)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def prepare_workspace(workspace: Path) -> list[str]:
+    """Create or refresh the grading workspace; run generate_assignment only for changed sources (in-process)."""
+    from grader.paths import assignments, repo_root, solutions_dir
+    from grader.workspace import CONFIG_TEMPLATE
+
+    workspace = workspace.resolve()
+    if workspace == repo_root() or repo_root() in workspace.parents:
+        raise CourseError(
+            f"{workspace} is inside the course checkout: name a workspace folder outside it, so that "
+            "student work and grades are never committed."
+        )
+    state = state_dir(workspace)
+    state.mkdir(parents=True, exist_ok=True)
+    config_text = CONFIG_TEMPLATE.format(course_id=COURSE_ID, root=str(workspace))
+    config_file = workspace / "nbgrader_config.py"
+    if not config_file.exists() or config_file.read_text(encoding="utf-8") != config_text:
+        config_file.write_text(config_text, encoding="utf-8")
+    ids = assignments(solutions_dir())
+    if not ids:
+        raise CourseError(f"no assignments under {solutions_dir()}: nothing to grade against.")
+    for assignment in ids:
+        digest = _tree_digest(solutions_dir() / assignment)
+        stamp = state / f"source-{assignment}.sha256"
+        if stamp.exists() and stamp.read_text() == digest and (workspace / "release" / assignment).is_dir():
+            continue
+        target = workspace / "source" / assignment
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(solutions_dir() / assignment, target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        _generate(workspace, assignment)
+        stamp.write_text(digest)
+    write_kernelspec(workspace)
+    return ids
+
+
+def grading_config(workspace: Path):
+    from traitlets.config import Config
+
+    ensure_alembic_on_path()
+    config = Config()
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.root = str(workspace)
+    config.CourseDirectory.source_directory = "source"
+    config.CourseDirectory.release_directory = "release"
+    config.CourseDirectory.db_url = db_url(workspace)
+    return config
+
+
+def db_url(workspace: Path) -> str:
+    return f"sqlite:///{workspace / 'gradebook.db'}"
+
+
+def _generate(workspace: Path, assignment: str) -> None:
+    from grader.release import generate_assignment
+
+    config = grading_config(workspace)
+    config.GenerateAssignment.force = True
+    try:
+        generate_assignment(config, assignment)
+    except CourseError as err:
+        raise CourseError(f"nbgrader generate_assignment {assignment} failed: {err}") from None
+
+
+def write_kernelspec(workspace: Path, extra_deny: list[str] | None = None) -> None:
+    """The guarded kernel, and a matplotlib config folder whose font cache is built once, outside any kernel.
+
+    `extra_deny`: more folders the kernel may not read (where this run's submissions came from: a student must
+    not read a classmate's notebook)."""
+    from grader.paths import repo_root, solutions_dir
+
+    state = state_dir(workspace)
+    mpl = state / "mplconfig"
+    mpl.mkdir(exist_ok=True)
+    spec_dir = state / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    guard = {
+        "deny_read": [
+            str(solutions_dir()),
+            str(workspace),
+            str(repo_root() / "tests"),  # the bug corpus holds right implementations
+            str(repo_root() / ".git"),  # history holds the solutions too
+            *(extra_deny or []),
+        ],
+        "allow_write": [str(mpl)],
+        "memory_bytes": Settings().kernel_memory_bytes,
+        "file_bytes": Settings().kernel_file_bytes,
+    }
+    spec = {
+        "argv": [sys.executable, "-m", "grader.kernel_guard", "-f", "{connection_file}"],
+        "display_name": "Python 3 (bpcourse grading)",
+        "language": "python",
+        "env": {
+            "BPCOURSE_KERNEL_GUARD": json.dumps(guard),
+            "MPLCONFIGDIR": str(mpl),
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        },
+    }
+    text = json.dumps(spec, indent=1)
+    path = spec_dir / "kernel.json"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    if not any(mpl.glob("fontlist*.json")):
+        import subprocess
+
+        env = dict(os.environ, MPLCONFIGDIR=str(mpl), MPLBACKEND="Agg")
+        subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=env, capture_output=True, check=False)

@@ -65,3 +65,28 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
 
     again = run_grade(submissions, killed_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
     assert again["graded"] == 0 and again["reused"] == len(STUDENTS)
+
+
+def test_kernel_that_fails_to_start_is_started_again(tmp_path: Path, monkeypatch) -> None:
+    """When the kernel dies before its first reply (no student code ran: a busy machine), is the notebook run again
+    in a fresh kernel rather than scored 0?"""
+    from nbgrader.preprocessors import Execute
+
+    original = Execute.preprocess
+    failed = []
+
+    def first_start_fails(self, nb, resources=None, *args, **kwargs):
+        if not failed:  # the workers are forked from this process, with this patch and its state
+            failed.append(1)
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return original(self, nb, resources, *args, **kwargs)
+
+    monkeypatch.setattr(Execute, "preprocess", first_start_fails)
+    workspace = tmp_path / "ws"
+    prepare_workspace(workspace)
+    alice = {"alice": demo_class.STUDENTS["alice"]}
+    submissions = demo_class.build_class(tmp_path / "class", workspace / "release", alice, ["01_term"])
+    summary = run_grade(submissions, workspace, "01_term", jobs=1, progress=False, out=io.StringIO())
+    (result,) = summary["results"]
+    assert not result.review, result.review
+    assert result.score == sum(e.points or 0 for e in result.exercises) > 0

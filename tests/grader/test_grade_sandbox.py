@@ -118,6 +118,25 @@ def test_plain_data_round_trip() -> None:
     assert compare(back, ({"W1": np.zeros((2, 3))}, [1.5, None, "relu"], 2.0), 1e-6) is not None
 
 
+@pytest.mark.parametrize(
+    ("actual", "expected", "options", "verdict"),
+    [
+        (np.ones(3, dtype=np.float32), np.ones(3), {}, "dtype float32"),
+        (np.ones(3), np.ones(3), {}, None),
+        (np.array([1e-9, 1.0]), np.array([2e-9, 1.0]), {}, "relative error"),
+        (np.array([1e-9, 1.0]), np.array([2e-9, 1.0]), {"error": "norm"}, None),
+        ({"h": 1.4, "ratio": 0.5}, {"h": 1.0, "ratio": 0.5}, {"atol": {"h": 0.47, "ratio": 1e-6}}, None),
+        ({"h": 1.0, "ratio": 0.51}, {"h": 1.0, "ratio": 0.5}, {"atol": {"h": 0.47, "ratio": 1e-6}}, "to within"),
+        (2.0, 1.0, {"atol": 0.2}, "to within 0.2"),
+    ],
+    ids=["float32", "float64", "entrywise", "norm", "atol-dict-pass", "atol-dict-fail", "atol"],
+)
+def test_compare_tolerances(actual, expected, options: dict, verdict: str | None) -> None:
+    """Do dtype, entrywise, norm and absolute tolerances judge as documented?"""
+    reason = compare(actual, expected, 1e-6, **options)
+    assert reason is None if verdict is None else verdict in reason, reason
+
+
 def test_self_check_gets_the_graders_verdict(tmp_path) -> None:
     """Does `bpcourse check`'s verdict list turn a cheated pass into the grader's fail, and keep a right pass?"""
     from grader.selfcheck import Verdict
@@ -134,3 +153,24 @@ def test_self_check_gets_the_graders_verdict(tmp_path) -> None:
     nbformat.write(demo_class.cheat_allclose(release, source), cheat)
     assert apply_trusted_check(right, passed) == passed
     assert all(v.status == "fail" and "trusted re-check" in v.reason for v in apply_trusted_check(cheat, passed))
+
+
+@pytest.mark.slow
+def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
+    """Is a read done in C (torch.from_file, invisible to the audit hook) refused by Landlock where the kernel has
+    it, and is the isolation reported either way?"""
+    pytest.importorskip("torch")
+    path = ROOT / "solutions" / "04_usage" / "04c_frameworks.ipynb"
+    info = read_source("04_usage", path)
+    secret = ROOT / "solutions" / "01_term" / "01_term.ipynb"
+    reader = (
+        "def linear_weight_grad(x, dz):\n"
+        f"    torch.from_file({str(secret)!r}, size=8, dtype=torch.uint8)  # C++ open: no audit event\n"
+        "    return dz.T @ x\n"
+    )
+    cells = [(gid, demo_class.solution_text(code)) for gid, code in info.solution_cells.items()]
+    result = trusted_check(info, [*cells, ("reader", reader)], "amy")
+    assert result.isolation, "the sandbox did not say how it was isolated"
+    if not result.isolation.startswith("on:"):
+        pytest.skip(f"Landlock is not available on this kernel: {result.isolation}")  # the audit hook alone guards
+    assert "Permission denied" in result.failures.get("linear_weight_grad", ""), result.failures

@@ -1,0 +1,119 @@
+"""The parent side's record of `bpcourse grade`: the gradebook, the autograded notebooks, the feedback and the journal.
+
+Only the parent process writes here, one result at a time, so the one nbgrader gradebook stays consistent. The
+journal (`.bpcourse/results/<assignment>/<student>/<notebook>.json`, written last and atomically) makes a killed run
+resumable: a job whose fingerprint (submission, source, grader settings and code) is unchanged is not graded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+
+from grader.grade_results import ExerciseResult, JobResult, Settings
+from grader.intake import Submission
+from grader.nbgrader_config import COURSE_ID
+from grader.workspace import db_url, state_dir
+
+
+def job_fingerprint(sub: Submission, workspace: Path, settings: Settings) -> str:
+    h = hashlib.sha256()
+    h.update(settings.key().encode())
+    h.update(f"{sub.student}\0{sub.assignment}\0{sub.notebook}".encode())
+    h.update(sub.path.read_bytes() if sub.path.is_file() else b"<missing>")
+    source = workspace / "source" / str(sub.assignment) / f"{sub.notebook}.ipynb"
+    h.update(source.read_bytes() if source.exists() else b"")
+    return h.hexdigest()
+
+
+def journal_path(workspace: Path, assignment: str, student: str, notebook: str) -> Path:
+    return state_dir(workspace) / "results" / assignment / student / f"{notebook}.json"
+
+
+def _write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def record(workspace: Path, result: JobResult, executed_text: str | None) -> None:
+    """Write one result into the gradebook (serially, parent only), autograded/, feedback/ and the journal."""
+    from grader.report import write_feedback
+
+    url = db_url(workspace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from inside nbgrader
+        _record_grades(workspace, url, result, executed_text)
+    write_feedback(workspace, result)
+    _write_json_atomic(journal_path(workspace, result.assignment, result.student, result.notebook), asdict(result))
+
+
+def _record_grades(workspace: Path, url: str, result: JobResult, executed_text: str | None) -> None:
+    import nbformat
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    with Gradebook(url, COURSE_ID) as gb:
+        gb.update_or_create_student(result.student)
+        gb.update_or_create_submission(result.assignment, result.student)
+    if executed_text is not None:
+        executed = nbformat.reads(executed_text, as_version=4)
+        resources = {
+            "nbgrader": {
+                "db_url": url,
+                "assignment": result.assignment,
+                "notebook": result.notebook,
+                "student": result.student,
+            }
+        }
+        SaveAutoGrades().preprocess(executed, resources)
+        out = workspace / "autograded" / result.student / result.assignment / f"{result.notebook}.ipynb"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(executed, out)
+    with Gradebook(url, COURSE_ID) as gb:
+        for ex in result.exercises:
+            grade = gb.find_grade(ex.grade_id, result.notebook, result.assignment, result.student)
+            if ex.kind == "auto":
+                disagreement = ex.nbgrader_points is not None and ex.nbgrader_points != ex.points
+                grade.auto_score = ex.points
+                grade.needs_manual_grade = bool(disagreement or executed_text is None)
+            elif executed_text is None:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = True
+        gb.db.commit()
+
+
+def problem_result(sub: Submission, workspace: Path, fingerprint: str) -> JobResult | None:
+    """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.)."""
+    if sub.assignment is None:
+        return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {sub.problem}"])
+    from grader.grade_sources import read_source
+
+    folder = workspace / "source" / sub.assignment
+    notebooks = sorted(folder.glob("*.ipynb"))
+    source = read_source(sub.assignment, notebooks[0])
+    result = JobResult(sub.student, sub.assignment, source.name, fingerprint, review=[str(sub.problem)])
+    for ex in source.exercises:
+        result.exercises.append(ExerciseResult(ex.grade_id, ex.points, 0.0, "auto", None, "n/a", str(sub.problem)))
+    for gid, pts in source.manual.items():
+        result.exercises.append(ExerciseResult(gid, pts, 0.0, "manual", None, "n/a", str(sub.problem)))
+    return result
+
+
+def class_results(workspace: Path, current: list[JobResult]) -> list[JobResult]:
+    """Every graded notebook of the class: this run's results, and earlier runs' journals (other assignments)."""
+    merged = {(r.student, r.assignment, r.notebook): r for r in current}
+    for path in sorted((state_dir(workspace) / "results").glob("*/*/*.json")):
+        key = (path.parent.name, path.parent.parent.name, path.stem)
+        if key in merged:
+            continue
+        try:
+            merged[key] = JobResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except Exception:
+            continue
+    return sorted(merged.values(), key=lambda r: (r.student, r.assignment, r.notebook))

@@ -1,0 +1,78 @@
+"""What grading gives: the grader's settings, and the result of each exercise and of each graded notebook.
+
+A `JobResult` travels from a worker to the parent as a dict (`asdict` / `JobResult.from_dict`) and is kept in the
+journal (grader/grade_journal.py). `Settings.key()` is part of every job's fingerprint: a change of the settings,
+of the sandbox limits or of the grader's own code makes an earlier run's grades stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+GRADER_VERSION = "grade-2"
+
+
+def grader_code_digest() -> str:
+    """A digest of the grader's code (grader/*.py): grades made by other code are not reused on a resumed run."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Settings:
+    cell_timeout: int = 10  # seconds per cell in the kernel (nbgrader's Execute.timeout)
+    kernel_memory_bytes: int = 4 * 1024**3
+    kernel_file_bytes: int = 64 * 1024**2
+
+    def key(self) -> str:
+        from grader.sandbox import Limits
+
+        return json.dumps([GRADER_VERSION, grader_code_digest(), asdict(self), asdict(Limits())], sort_keys=True)
+
+
+@dataclass
+class ExerciseResult:
+    grade_id: str
+    max_points: float
+    points: float | None  # None: a written answer awaiting a person
+    kind: str  # "auto" or "manual"
+    nbgrader_points: float | None = None
+    trusted: str = "n/a"  # "ok", "fail" or "n/a" (no graded function, or not re-checkable)
+    cause: str = ""
+
+
+@dataclass
+class JobResult:
+    student: str
+    assignment: str
+    notebook: str
+    fingerprint: str
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # needs-review reasons
+    notes: list[str] = field(default_factory=list)  # for the instructor, not a problem
+    not_checked: dict[str, str] = field(default_factory=dict)
+    isolation: str = ""  # how the re-check's sandbox was isolated (grader.trusted_check.TrustedResult.isolation)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(e.points or 0.0 for e in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_points for e in self.exercises)
+
+    @property
+    def auto_max(self) -> float:
+        return sum(e.max_points for e in self.exercises if e.kind == "auto")
+
+    @staticmethod
+    def from_dict(data: dict) -> JobResult:
+        data = dict(data)
+        data["exercises"] = [ExerciseResult(**e) for e in data.get("exercises", [])]
+        return JobResult(**data)
