@@ -3,10 +3,11 @@
 nbgrader runs hidden tests in the student's own kernel, where student code can patch numpy, hook imports,
 rewrite later cells or loop forever after a correct `def`. Here the student's solution cells (selected by grade
 id) run in a separate `python -I -S` process (see `sandbox_runner`) with CPU-time, address-space and file-size
-limits, a throw-away working folder outside the checkout, an environment without the checkout on its path and an
-audit hook that refuses reads outside that folder and the Python installation, writes outside the folder,
-processes, sockets and ctypes. `run_job` starts one such process on a job (cells, calls) and returns what it
-reported; `grader.trusted_check` plans the calls and compares the results.
+limits, a throw-away working folder outside the checkout, an environment without the checkout on its path, Landlock
+where the kernel has it (files outside that folder and the Python installation, TCP and signals refused by the
+kernel itself) and an audit hook that refuses and names reads outside that folder and the Python installation,
+writes outside the folder, processes, sockets and ctypes. `run_job` starts one such process on a job (cells,
+calls) and returns what it reported; `grader.trusted_check` plans the calls and compares the results.
 """
 
 from __future__ import annotations
