@@ -57,6 +57,7 @@ class JobResult:
     notes: list[str] = field(default_factory=list)  # for the instructor, not a problem
     not_checked: dict[str, str] = field(default_factory=dict)
     isolation: str = ""  # how the re-check's sandbox was isolated (grader.trusted_check.TrustedResult.isolation)
+    kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.kernel_guard's log)
     seconds: float = 0.0
 
     @property

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grader.errors import CourseError
 from grader.grade_results import ExerciseResult, JobResult, Settings
+from grader.kernel_guard import ISOLATION_PREFIX
 from grader.nbgrader_config import ensure_alembic_on_path
 from grader.workspace import KERNEL_NAME, state_dir
 
@@ -255,7 +256,7 @@ def grade_one(job: dict) -> dict:
     student_cells, cell_notes = student_solution_cells(nb, source)
     result.review.extend(cell_notes)
 
-    executed, kernel_problems, violations = _autograde(nb, job, ctx)
+    executed, kernel_problems, violations, result.kernel_isolation = _autograde(nb, job, ctx)
     result.review.extend(kernel_problems)
     result.review.extend(f"code {v}" for v in violations)
 
@@ -317,7 +318,7 @@ def _kernel_never_started(err: Exception) -> bool:
 
 def _autograde(nb, job: dict, ctx: WorkerContext):
     """nbgrader's sanitize and autograde preprocessors in a scratch folder. Returns (executed nb, problems,
-    violations); the executed notebook is None when nbgrader could not run it."""
+    violations, how the kernel was isolated); the executed notebook is None when nbgrader could not run it."""
     from nbclient.exceptions import DeadKernelError
     from nbgrader.preprocessors import (
         CheckCellMetadata,
@@ -363,7 +364,7 @@ def _autograde(nb, job: dict, ctx: WorkerContext):
             nb, resources = pp.preprocess(nb, resources)
     except Exception as err:
         shutil.rmtree(scratch_root, ignore_errors=True)
-        return None, [f"nbgrader could not prepare the notebook: {type(err).__name__}: {str(err)[:200]}"], []
+        return None, [f"nbgrader could not prepare the notebook: {type(err).__name__}: {str(err)[:200]}"], [], ""
     executor = Execute(
         timeout=ctx.settings.cell_timeout,
         kernel_name=KERNEL_NAME,
@@ -385,9 +386,9 @@ def _autograde(nb, job: dict, ctx: WorkerContext):
         break
     nb, resources = LimitOutput().preprocess(nb, resources)
     log = Path(str(workdir) + ".guard.log")
-    violations = []
-    if log.exists():
-        violations = list(dict.fromkeys(line.strip() for line in log.read_text(errors="replace").splitlines() if line))
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    isolation = next((line.removeprefix(ISOLATION_PREFIX) for line in lines if line.startswith(ISOLATION_PREFIX)), "")
+    violations = list(dict.fromkeys(line.strip() for line in lines if line and not line.startswith(ISOLATION_PREFIX)))
     shutil.rmtree(scratch_root, ignore_errors=True)
     timed_out, out_of_memory, truncated = [], [], []
     for i, cell in enumerate(nb.cells):
@@ -426,4 +427,4 @@ def _autograde(nb, job: dict, ctx: WorkerContext):
         )
     import nbformat
 
-    return nbformat.from_dict(nb), problems, violations
+    return nbformat.from_dict(nb), problems, violations, isolation

@@ -182,9 +182,12 @@ def print_summary(summary: dict, out) -> None:
         f"{summary['seconds']:.1f} s",
         file=out,
     )
-    isolation = sorted({r.isolation for r in results if r.isolation})
-    for status in isolation:
-        print(f"re-check sandbox isolation {status}", file=out)
+    for what, statuses in (
+        ("nbgrader's kernel", {r.kernel_isolation for r in results}),
+        ("re-check sandbox", {r.isolation for r in results}),
+    ):
+        for status in sorted(filter(None, statuses)):
+            print(f"{what} isolation {status}", file=out)
     if not_checked:
         print("not re-checked outside the kernel (nbgrader's result alone counts):", file=out)
         for name, why in sorted(not_checked.items()):

@@ -203,10 +203,20 @@ _FS_RIGHTS = [
 _FS_RIGHTS_BY_ABI = {1: 13, 2: 14, 3: 15, 5: 16}
 
 
-def _restrict_with_landlock(read_roots, write_roots):
+def landlock_abi() -> int:
+    """The Landlock ABI version this Linux kernel offers (0: none, older than 5.13 or disabled)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(int(libc.syscall(_LANDLOCK_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1))), 0)
+
+
+def restrict_with_landlock(read_roots, write_roots, bind_ports=()):
     """Allow reading only under `read_roots` and everything (but executing) only under `write_roots`; refuse TCP
-    bind/connect (ABI 4+) and signals or abstract sockets outside the sandbox (ABI 6+). Must run on the main thread
-    before any other thread is started (a thread keeps the rights it was created with).
+    connect and bind (ABI 4+; binding to `bind_ports` stays allowed) and signals or abstract sockets outside the
+    process (ABI 6+). Must run before any other thread is started: a thread keeps the rights it was created with.
+    Also used by grader/kernel_guard.py for the grading kernel.
 
     Returns a description of what is enforced, or why nothing is (an older kernel: the audit hook alone guards).
     """
@@ -218,6 +228,9 @@ def _restrict_with_landlock(read_roots, write_roots):
     class PathBeneath(ctypes.Structure):
         _pack_ = 1
         _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    class NetPort(ctypes.Structure):
+        _fields_ = [("allowed", ctypes.c_uint64), ("port", ctypes.c_uint64)]
 
     bit = {name: 1 << i for i, name in enumerate(_FS_RIGHTS)}
     libc = ctypes.CDLL(None, use_errno=True)
@@ -248,6 +261,10 @@ def _restrict_with_landlock(read_roots, write_roots):
                     return f"off: landlock_add_rule({path}) failed ({os.strerror(ctypes.get_errno())})"
             finally:
                 os.close(fd)
+        for port in bind_ports if abi >= 4 else ():
+            rule = NetPort(1, int(port))  # LANDLOCK_ACCESS_NET_BIND_TCP
+            if libc.syscall(_LANDLOCK_ADD_RULE, ruleset, 2, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                return f"off: landlock_add_rule(port {port}) failed ({os.strerror(ctypes.get_errno())})"
         if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required by landlock_restrict_self
             return f"off: prctl(PR_SET_NO_NEW_PRIVS) failed ({os.strerror(ctypes.get_errno())})"
         if libc.syscall(_LANDLOCK_RESTRICT, ruleset, ctypes.c_uint32(0)) < 0:
@@ -453,7 +470,7 @@ def main(fd):
     probes = {"__name__": "trusted_probes"}  # grader/trusted_probes.py, the same text the grader runs
     exec(compile(job["probes_source"], "<trusted probes>", "exec"), probes)
     sandbox, read_roots = os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]]
-    report({"event": "isolation", "status": _restrict_with_landlock(read_roots, [sandbox, "/dev/null"])})
+    report({"event": "isolation", "status": restrict_with_landlock(read_roots, [sandbox, "/dev/null"])})
     _install_guard(sandbox, read_roots, report)  # also on with Landlock: it names what was refused
 
     for cell_id, source in transformed:

@@ -160,6 +160,31 @@ READ_SOLUTIONS = """from grader.paths import solutions_dir
 _answers = [p.read_text() for p in solutions_dir().glob("*/*.ipynb")]
 """
 
+# A C-level open (ctypes): no audit event, so only the operating system (Landlock) can refuse it. If the read
+# succeeds, the first graded function is replaced by a wrong one, so the score shows whether it was refused.
+READ_SOLUTIONS_IN_C = """import ctypes as _ctypes
+from grader.paths import solutions_dir as _solutions_dir
+_path = str(_solutions_dir() / "01_term" / "01_term.ipynb").encode()
+if _ctypes.CDLL(None).open(_path, 0) >= 0:
+    def {name}(*args, **kwargs):
+        return None
+"""
+
+
+def reads_solutions_in_c(release, source, info, others):
+    nb = demo_class.right(release, source)
+    _first_solution(nb).source += "\n" + READ_SOLUTIONS_IN_C.format(name=_first_function(info))
+    return nb
+
+
+def os_refuses_reads(info) -> float:
+    """Full marks where the kernel is confined by Landlock; else the C-level read succeeds and costs the first
+    exercise (the audit hook cannot see it)."""
+    from grader.sandbox_runner import landlock_abi
+
+    return full(info) if landlock_abi() >= 1 else all_but_first(info)
+
+
 READ_SOURCE = """import glob
 _answers = [open(p).read() for p in glob.glob("../../../../source/*/*.ipynb")]
 """
@@ -281,6 +306,13 @@ CASES = [
         full,
         "solutions",
         "Is reading the solutions from disk refused and flagged?",
+    ),
+    Case(
+        "reads_solutions_in_c",
+        reads_solutions_in_c,
+        os_refuses_reads,
+        None,
+        "Is a C-level read of the solutions (ctypes, no audit event) refused by the OS, so it earns nothing?",
     ),
     Case(
         "reads_workspace_source",
