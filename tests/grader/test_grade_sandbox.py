@@ -174,3 +174,19 @@ def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
     if not result.isolation.startswith("on:"):
         pytest.skip(f"Landlock is not available on this kernel: {result.isolation}")  # the audit hook alone guards
     assert "Permission denied" in result.failures.get("linear_weight_grad", ""), result.failures
+
+
+def test_deny_list_becomes_a_grant_of_everything_else(tmp_path) -> None:
+    """Does the kernel's Landlock grant cover every sibling of a denied folder and of its ancestors, and nothing
+    inside it?"""
+    from grader.kernel_guard import readable_complement
+
+    for folder in ("course/solutions/01", "course/bp_helpers", "course/.venv/lib", "other"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "course" / "README.md").write_text("hi")
+    granted = set(readable_complement([str(tmp_path / "course" / "solutions")]))
+    course = tmp_path.resolve() / "course"
+    assert {str(course / "bp_helpers"), str(course / ".venv"), str(course / "README.md")} <= granted
+    assert str(tmp_path.resolve() / "other") in granted
+    assert not {str(course), str(course / "solutions"), str(course / "solutions" / "01")} & granted
+    assert all(not p.startswith(str(course / "solutions")) for p in granted)
