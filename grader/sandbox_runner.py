@@ -275,63 +275,92 @@ def restrict_with_landlock(read_roots, write_roots, bind_ports=()):
     return f"on: Landlock ABI {abi} ({', '.join(enforced)})"
 
 
-def _install_guard(sandbox, read_roots, report):
-    """An audit hook: reads only inside the sandbox and the Python installation, writes only in the sandbox."""
+# Audit events that touch paths: listing or entering a folder (reads), changing the tree (writes).
+_PATH_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"}
+CHANGE_EVENTS = {
+    "os.remove",
+    "os.rename",
+    "os.rmdir",
+    "os.mkdir",
+    "os.chmod",
+    "os.chown",
+    "os.truncate",
+    "os.link",
+    "os.symlink",
+    "shutil.rmtree",
+    "shutil.move",
+    "os.utime",
+}
+PROCESS_PREFIXES = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "pty.")
+
+
+def install_audit_guard(
+    readable,
+    writable,
+    deny,
+    *,
+    forbidden=(),
+    forbidden_prefixes=(),
+    change_events=CHANGE_EVENTS,
+    read_why="outside its folder",
+):
+    """An audit hook (Python-level: C code is the business of Landlock) that calls `deny(what)` (which must raise)
+    on a read of a path `readable(real path)` refuses, a write `writable(real path)` refuses, or an event in
+    `forbidden` or starting with `forbidden_prefixes`; `change_events` are the audit events that change the tree.
+    Used by the sandbox child and by grader/kernel_guard.py."""
     realpath = os.path.realpath
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-    forbidden_prefixes = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "pty.", "ctypes.")
-    forbidden = {"os.system", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto", "os.kill", "os.killpg"}
-    path_events = {"os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"}
-    change_events = {
-        "os.remove",
-        "os.rename",
-        "os.rmdir",
-        "os.mkdir",
-        "os.chmod",
-        "os.chown",
-        "os.truncate",
-        "os.link",
-        "os.symlink",
-        "shutil.rmtree",
-        "shutil.move",
-        "os.utime",
-    }
-    state = {"busy": False}
+    forbidden, forbidden_prefixes = set(forbidden), tuple(forbidden_prefixes)
+    busy = [False]  # the hook's own calls (realpath) raise events too
 
-    def deny(what):
-        report({"event": "violation", "what": what})
-        raise PermissionError(f"the grader's sandbox does not allow this: {what}")
+    def real(arg):
+        return realpath(os.fsdecode(arg))
 
     def hook(event, args):
-        if state["busy"]:
+        if busy[0]:
             return
-        state["busy"] = True
+        busy[0] = True
         try:
             if event == "open":
                 path, mode, flags = args
                 if isinstance(path, int) or path is None:
                     return
-                real = realpath(os.fsdecode(path))
                 writing = (mode is not None and any(c in str(mode) for c in "wax+")) or (
                     mode is None and isinstance(flags, int) and flags & write_flags
                 )
-                if writing and not _inside(real, [sandbox, "/dev/null"]):
-                    deny(f"writes {real} (outside its folder)")
-                if not writing and not _inside(real, [sandbox, *read_roots]):
-                    deny(f"reads {real} (outside its folder)")
+                if writing and not writable(real(path)):
+                    deny(f"writes {real(path)} (outside its folder)")
+                if not writing and not readable(real(path)):
+                    deny(f"reads {real(path)} ({read_why})")
             elif event in forbidden or event.startswith(forbidden_prefixes):
                 deny(f"calls {event}")
-            elif event in path_events or event in change_events:
+            elif event in _PATH_EVENTS or event in change_events:
+                allowed = writable if event in change_events else readable
+                why = "outside its folder" if event in change_events else read_why
                 for arg in args[:2]:
-                    if isinstance(arg, str | bytes | os.PathLike):
-                        real = realpath(os.fsdecode(arg))
-                        allowed = [sandbox] if event in change_events else [sandbox, *read_roots]
-                        if not _inside(real, allowed):
-                            deny(f"{event} {real} (outside its folder)")
+                    if isinstance(arg, str | bytes | os.PathLike) and not allowed(real(arg)):
+                        deny(f"{event} {real(arg)} ({why})")
         finally:
-            state["busy"] = False
+            busy[0] = False
 
     sys.addaudithook(hook)
+
+
+def _install_guard(sandbox, read_roots, report):
+    """Reads only inside the sandbox and the Python installation, writes only in the sandbox; no processes,
+    sockets, signals or ctypes."""
+
+    def deny(what):
+        report({"event": "violation", "what": what})
+        raise PermissionError(f"the grader's sandbox does not allow this: {what}")
+
+    install_audit_guard(
+        lambda path: _inside(path, [sandbox, *read_roots]),
+        lambda path: _inside(path, [sandbox, "/dev/null"]),
+        deny,
+        forbidden={"os.system", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto", "os.kill", "os.killpg"},
+        forbidden_prefixes=(*PROCESS_PREFIXES, "ctypes."),
+    )
 
 
 class _SoftTimeout(BaseException):

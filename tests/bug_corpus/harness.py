@@ -68,6 +68,29 @@ def test_cell_ids(notebook: str) -> set[str]:
     return {grade_id for grade_id, _, is_test in _cells(notebook) if is_test}
 
 
+def entries(table: dict, with_cause: bool):
+    """(test id, name, source) of a corpus table in any of the corpus files' three layouts:
+    {test id: {name: (source, cause) or source}}, {(test id, name): (source, cause) or source} or
+    {name: (test id, source, cause) or (test id, source)}."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            for name, item in value.items():
+                yield key, name, item[0] if with_cause else item
+        elif isinstance(key, tuple):
+            yield key[0], key[1], value[0] if with_cause else value
+        else:
+            yield value[0], key, value[1]
+
+
+def by_test_cell(table: dict) -> dict:
+    """{name: (test id, source[, cause])} regrouped as corpus_tests takes it: {test id: {name: (source, cause) or
+    source}}."""
+    grouped: dict = {}
+    for name, (test_id, *rest) in table.items():
+        grouped.setdefault(test_id, {})[name] = tuple(rest) if len(rest) > 1 else rest[0]
+    return grouped
+
+
 def corpus_tests(notebook: str, buggy: dict[str, dict[str, tuple[str, str]]], correct: dict[str, dict[str, str]]):
     """The three tests of a bug-corpus file, for `buggy` {test id: {bug: (source, cause regex)}} and `correct`
     {test id: {variant: source}}. Use: `test_a, test_b, test_c = corpus_tests(NOTEBOOK, BUGGY, CORRECT)`."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import run_test_cell
+from harness import by_test_cell, corpus_tests
 
 pytest.importorskip("torch")  # the frameworks extra (torch + keras); the test command installs it
 
@@ -519,24 +519,8 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(BUGGY))
-def test_hidden_test_names_the_bug(name: str) -> None:
-    """Does the exercise's test cell fail this bug with its cause in the message?"""
-    test_id, source, cause = BUGGY[name]
-    with pytest.raises(AssertionError, match=cause):
-        run_test_cell(NOTEBOOK, test_id, source)
-
-
-@pytest.mark.parametrize("name", sorted(CORRECT))
-def test_hidden_test_passes_a_correct_variant(name: str) -> None:
-    """Does the exercise's test cell pass a correct implementation written another way?"""
-    test_id, source = CORRECT[name]
-    run_test_cell(NOTEBOOK, test_id, source)
-
-
-def test_every_exercise_has_three_bugs_and_two_correct_variants() -> None:
-    """Does every graded function of the notebook have at least three named bugs and two correct variants?"""
-    tests = {test_id for test_id, *_ in BUGGY.values()} | {test_id for test_id, _ in CORRECT.values()}
-    for test_id in tests:
-        assert sum(t == test_id for t, *_ in BUGGY.values()) >= 3, test_id
-        assert sum(t == test_id for t, _ in CORRECT.values()) >= 2, test_id
+(
+    test_hidden_test_names_the_bug,
+    test_hidden_test_passes_a_correct_variant,
+    test_every_exercise_has_three_bugs_and_two_correct_variants,
+) = corpus_tests(NOTEBOOK, by_test_cell(BUGGY), by_test_cell(CORRECT))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from harness import run_test_cell
+from harness import by_test_cell, corpus_tests
 
 NOTEBOOK = "03_purpose/03_purpose.ipynb"
 
@@ -321,25 +320,8 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(BUGGY))
-def test_hidden_test_names_the_bug(name: str) -> None:
-    """Does the exercise's test fail this bug with its cause in the message?"""
-    cell, source, cause = BUGGY[name]
-    with pytest.raises(AssertionError, match=cause):
-        run_test_cell(NOTEBOOK, cell, source)
-
-
-@pytest.mark.parametrize("name", sorted(CORRECT))
-def test_hidden_test_passes_a_correct_variant(name: str) -> None:
-    """Does the exercise's test pass a correct implementation written another way?"""
-    cell, source = CORRECT[name]
-    run_test_cell(NOTEBOOK, cell, source)
-
-
-def test_every_exercise_has_three_bugs_and_two_correct_variants() -> None:
-    """Is every graded cell of the notebook covered by at least three bugs and two correct variants?"""
-    cells = {cell for cell, *_ in BUGGY.values()}
-    assert cells == {cell for cell, _ in CORRECT.values()}
-    for cell in cells:
-        assert sum(c == cell for c, *_ in BUGGY.values()) >= 3, cell
-        assert sum(c == cell for c, _ in CORRECT.values()) >= 2, cell
+(
+    test_hidden_test_names_the_bug,
+    test_hidden_test_passes_a_correct_variant,
+    test_every_exercise_has_three_bugs_and_two_correct_variants,
+) = corpus_tests(NOTEBOOK, by_test_cell(BUGGY), by_test_cell(CORRECT))

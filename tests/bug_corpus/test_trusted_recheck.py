@@ -15,7 +15,7 @@ import importlib
 from functools import cache
 
 import pytest
-from harness import ROOT
+from harness import ROOT, entries
 
 from grader import demo_class
 from grader.grade_sources import SourceInfo, read_source
@@ -33,18 +33,6 @@ CORPUS = {  # corpus module -> its notebook under solutions/
     "test_comparison_bugs": "05_comparison/05_comparison.ipynb",
 }
 
-def _entries(table: dict, with_cause: bool):
-    """(test id, name, source) of a corpus table, whichever of the corpus files' three layouts it has."""
-    for key, value in table.items():
-        if isinstance(value, dict):  # {test id: {name: (source, cause) or source}}
-            for name, item in value.items():
-                yield key, name, item[0] if with_cause else item
-        elif isinstance(key, tuple):  # {(test id, name): (source, cause) or source}
-            yield key[0], key[1], value[0] if with_cause else value
-        else:  # {name: (test id, source, cause) or (test id, source)}
-            yield value[0], key, value[1]
-
-
 @cache
 def _module(name: str):
     return importlib.import_module(name)
@@ -58,7 +46,7 @@ def _cases(kind: str) -> list:
             table = getattr(module, "TABLES", None) or module.BUGGY
         else:
             table = getattr(module, "CORRECT_TABLES", None) or module.CORRECT
-        for test_id, name, source in _entries(table, with_cause=kind == "bug"):
+        for test_id, name, source in entries(table, with_cause=kind == "bug"):
             marks = [pytest.mark.slow] if "frameworks" in notebook else []
             found.append(pytest.param(notebook, test_id, name, source, id=f"{test_id}-{name}", marks=marks))
     return found
