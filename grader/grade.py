@@ -21,7 +21,6 @@ resumable: a job whose submission, source, grader settings and grader code are u
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import os
 import shutil
@@ -32,9 +31,10 @@ from pathlib import Path
 from grader.errors import CourseError
 from grader.grade_journal import class_results, job_fingerprint, journal_path, problem_result, record
 from grader.grade_results import JobResult, Settings
-from grader.grade_worker import WorkerContext, all_source_ids, grade_one, init_worker
+from grader.grade_worker import WorkerContext, all_source_ids, grade_one, init_worker, sources_of
 from grader.intake import Submission, collect
-from grader.workspace import prepare_workspace, state_dir, write_kernelspec
+from grader.job_runner import run_jobs
+from grader.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 
 
 def _stage(sub: Submission, workspace: Path) -> Path:
@@ -46,37 +46,14 @@ def _stage(sub: Submission, workspace: Path) -> Path:
     return target
 
 
-def _run_pool(todo, ctx: WorkerContext, workers: int, finish) -> None:
-    """Grade `todo` in `workers` processes; a job whose worker dies is retried once in a fresh pool, then
-    reported as failed (the batch never stops)."""
-    import multiprocessing
+def _prepare_in_parent(todo, workspace: Path) -> None:
+    """Read each source and execute each solution notebook once, here: every job's process inherits them."""
+    from grader.grade_sources import catalogue_of, reference_namespace
 
-    # fork: workers inherit the imported modules (no re-import of __main__, which may be stdin or -c)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pending = [job for _, job in todo]
-    attempts: dict[int, int] = {}
-    while pending:
-        broken: list[dict] = []
-        with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context(method), initializer=init_worker, initargs=(ctx,)
-        ) as pool:
-            futures = {pool.submit(grade_one, job): job for job in pending}
-            for future in concurrent.futures.as_completed(futures):
-                job = futures[future]
-                try:
-                    payload = future.result()
-                except concurrent.futures.process.BrokenProcessPool as err:
-                    attempts[id(job)] = attempts.get(id(job), 0) + 1
-                    if attempts[id(job)] < 2:
-                        broken.append(job)
-                    else:
-                        finish(job, None, f"its grading process died twice: {err}")
-                    continue
-                except Exception as err:
-                    finish(job, None, f"{type(err).__name__}: {err}")
-                    continue
-                finish(job, payload, None)
-        pending = broken
+    for _, job in todo:
+        source = sources_of(workspace, job["assignment"])[job["notebook"]]
+        reference_namespace(source)
+        catalogue_of(source)
 
 
 def run_grade(
@@ -109,7 +86,8 @@ def run_grade(
     source_ids = all_source_ids(workspace)
     found = collect(Path(submissions), known, source_ids, assignment)
     origins = {str(Path(submissions).resolve())} | {str(sub.path.resolve().parent) for sub in found}
-    write_kernelspec(workspace, sorted(origins))
+    write_kernelspec(workspace)
+    deny = kernel_deny_list(workspace, sorted(origins))
 
     latest: dict[tuple[str, str, str], Submission] = {}
     duplicates: dict[tuple[str, str, str], int] = {}
@@ -153,7 +131,7 @@ def run_grade(
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)
-    ctx = WorkerContext(str(workspace), str(snapshot), settings)
+    ctx = WorkerContext(str(workspace), str(snapshot), settings, deny)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
 
@@ -172,17 +150,14 @@ def run_grade(
         results.append(result)
         bar.update(1)
 
+    _prepare_in_parent(todo, workspace)
+
+    def work(job: dict) -> dict:
+        init_worker(ctx)
+        return grade_one(job)
+
     try:
-        if workers == 1:
-            init_worker(ctx)
-            for _, job in todo:
-                try:
-                    payload, error = grade_one(job), None
-                except Exception as err:  # never stop the batch
-                    payload, error = None, f"{type(err).__name__}: {err}"
-                finish(job, payload, error)
-        else:
-            _run_pool(todo, ctx, workers, finish)
+        run_jobs([job for _, job in todo], work, finish, workers=workers, deadline=settings.job_seconds)
     finally:
         bar.close()
         from grader.intake import cleanup

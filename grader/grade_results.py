@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-GRADER_VERSION = "grade-2"
+GRADER_VERSION = "grade-3"
 
 
 def grader_code_digest() -> str:
@@ -25,7 +25,11 @@ def grader_code_digest() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    cell_timeout: int = 10  # seconds per cell in the kernel (nbgrader's Execute.timeout)
+    cell_timeout: int = 60  # wall-clock seconds per cell in the kernel (nbgrader's Execute.timeout)
+    cell_cpu_seconds: float = 10.0  # CPU seconds per cell: what judges an endless loop, busy machine or not
+    notebook_cpu_seconds: int = 0  # CPU budget of a whole notebook (0: sized from the solution's own run)
+    notebook_seconds: float = 0.0  # wall-clock budget of a whole notebook (0: sized from the solution's run)
+    job_seconds: float = 900.0  # a job (kernel and re-check) still running then is stopped and tried once more
     kernel_memory_bytes: int = 4 * 1024**3
     kernel_file_bytes: int = 64 * 1024**2
 

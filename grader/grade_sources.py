@@ -13,41 +13,22 @@ from pathlib import Path
 
 import nbformat
 
-from grader.selfcheck import is_manual_cell, is_test_cell
-
-
-def _nbgrader(cell) -> dict:
-    return cell.metadata.get("nbgrader", {}) or {}
-
-
-def is_solution_code(cell) -> bool:
-    return cell.cell_type == "code" and bool(_nbgrader(cell).get("solution"))
-
-
-def is_locked_code(cell) -> bool:
-    """A locked code cell that is not a test (setup, demos)."""
-    meta = _nbgrader(cell)
-    return cell.cell_type == "code" and bool(meta.get("locked")) and not is_test_cell(cell) and not meta.get("solution")
-
-
-def _strip_magics(source: str) -> str:
-    return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+from grader.cells import is_locked_code, is_manual_cell, is_solution_code, is_test_cell, nbgrader_meta, parse
+from grader.messages import Catalogue
 
 
 def defined_names(source: str) -> list[str]:
     """Top-level functions and classes a cell defines (empty when it does not parse)."""
-    try:
-        tree = ast.parse(_strip_magics(source))
-    except SyntaxError:
+    tree = parse(source)
+    if tree is None:
         return []
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 
 def assigned_names(source: str) -> list[str]:
     """Names a cell assigns at top level (empty when it does not parse)."""
-    try:
-        tree = ast.parse(_strip_magics(source))
-    except SyntaxError:
+    tree = parse(source)
+    if tree is None:
         return []
     names = [t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)]
     names += [n.target.id for n in tree.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)]
@@ -55,9 +36,8 @@ def assigned_names(source: str) -> list[str]:
 
 
 def used_names(source: str) -> set[str]:
-    try:
-        tree = ast.parse(_strip_magics(source))
-    except SyntaxError:
+    tree = parse(source)
+    if tree is None:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
@@ -83,6 +63,7 @@ class SourceInfo:
     setup_sources: list[str]  # locked code cells before the first solution cell (imports), in order
     function_cell: dict[str, str]  # graded name -> grade id of the solution cell defining it
     hidden_lines: set[str] = field(default_factory=set)  # lines of test cells: never shown in feedback
+    code_sources: list[str] = field(default_factory=list)  # every code cell: the words its checks may say
 
     @property
     def name(self) -> str:
@@ -98,8 +79,9 @@ def read_source(assignment: str, path: Path) -> SourceInfo:
     function_cell: dict[str, str] = {}
     pending: list[str] = []
     hidden: set[str] = set()
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     for cell in nb.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if is_solution_code(cell) and "grade_id" in meta:
             solution_cells[meta["grade_id"]] = cell.source
             # a cell of answers that are values (03's orders of accuracy) is graded by the names it sets
@@ -117,10 +99,22 @@ def read_source(assignment: str, path: Path) -> SourceInfo:
             manual[meta["grade_id"]] = float(meta.get("points", 0))
         elif is_locked_code(cell) and not solution_cells:
             setup.append(cell.source)
-    return SourceInfo(assignment, path, exercises, manual, solution_cells, setup, function_cell, hidden)
+    return SourceInfo(assignment, path, exercises, manual, solution_cells, setup, function_cell, hidden, code)
+
+
+_CATALOGUES: dict[str, Catalogue] = {}
+
+
+def catalogue_of(source: SourceInfo) -> Catalogue:
+    """The words this notebook's checks may say (grader/messages.py), built once per notebook file."""
+    key = str(source.path)
+    if key not in _CATALOGUES:
+        _CATALOGUES[key] = Catalogue.build(source.code_sources, set(source.function_cell))
+    return _CATALOGUES[key]
 
 
 _NAMESPACES: dict[tuple[str, float], dict] = {}
+_SECONDS: dict[str, float] = {}
 
 
 def reference_namespace(source: SourceInfo) -> dict:
@@ -131,8 +125,18 @@ def reference_namespace(source: SourceInfo) -> dict:
     key = (str(source.path), source.path.stat().st_mtime)
     if key in _NAMESPACES:
         return _NAMESPACES[key]
+    import time
+
     from grader.reference import execute_solution_notebook
 
+    started = time.monotonic()
     namespace = execute_solution_notebook(source.path, "__bpcourse_reference__", strict=False)
+    _SECONDS[str(source.path)] = time.monotonic() - started
     _NAMESPACES[key] = namespace
     return namespace
+
+
+def reference_time(source: SourceInfo) -> float:
+    """Seconds the solution's own cells took here (tests excluded): what a notebook's budget is sized from."""
+    reference_namespace(source)
+    return _SECONDS.get(str(source.path), 0.0)

@@ -12,19 +12,34 @@ import copy
 import json
 import logging
 import os
-import shutil
-import tempfile
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from grader.errors import CourseError
+import nbformat
+
+from grader.cells import is_test_cell, nbgrader_meta
 from grader.grade_results import ExerciseResult, JobResult, Settings
+from grader.grade_sources import catalogue_of, reference_time
+from grader.job_kernel import (
+    GradingKernelManager,
+    GuardChannel,
+    JobFolders,
+    Watchdog,
+    copy_regular_files,
+    kernel_config,
+    notebook_budget,
+)
 from grader.kernel_guard import ISOLATION_PREFIX
+from grader.messages import Catalogue, describe_refusal, printable, safe_identifier
 from grader.nbgrader_config import ensure_alembic_on_path
+from grader.trusted_check import NOT_DEFINED, trusted_check
+from grader.trusted_specs import check_keys, object_name
 from grader.workspace import KERNEL_NAME, state_dir
 
 MAX_STREAM_CHARS = 100_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,9 +47,15 @@ class WorkerContext:
     workspace: str
     snapshot_db: str
     settings: Settings
+    deny: tuple[str, ...] = ()  # folders no grant of the kernel may cover (solutions, workspace, submissions)
 
 
 _CTX: dict = {}
+_PROGRESS: list = [None]  # bpcourse check's callback(cell index, cell count), called as each cell starts
+
+
+def set_progress(callback) -> None:
+    _PROGRESS[0] = callback
 
 
 def init_worker(ctx: WorkerContext) -> None:
@@ -48,7 +69,7 @@ def init_worker(ctx: WorkerContext) -> None:
     logging.getLogger("traitlets").setLevel(logging.CRITICAL)
 
 
-def _sources(workspace: Path, assignment: str):
+def sources_of(workspace: Path, assignment: str):
     from grader.grade_sources import read_source
 
     key = ("sources", str(workspace), assignment)
@@ -72,58 +93,119 @@ def all_source_ids(workspace: Path) -> dict[tuple[str, str], set[str]]:
     return _CTX[key]
 
 
-def _failure_cause(cell) -> str:
+_CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _student_location(output: dict, test_count: int | None, counts: dict[int, int]) -> str:
+    """Where in the student's cells an exception was raised, as " (cell N, line M)": the deepest traceback frame in
+    a cell other than the test cell. Only the two numbers are taken from the traceback."""
+    frames = []
+    for line in output.get("traceback") or []:
+        frames += _CELL_FRAME.findall(_ANSI.sub("", str(line)))
+    for count, line in reversed(frames):
+        if int(count) != test_count and int(count) in counts:
+            return f" (cell {counts[int(count)] + 1}, line {int(line)})"
+    return ""
+
+
+def _failure_cause(cell, catalogue: Catalogue, counts: dict[int, int]) -> str:
+    """Why a test cell failed in nbgrader's kernel, in words the grader vouches for: a hidden test's message only
+    if it reads as the course's own (grader/messages.py), any other exception by its type and the student's line."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            ename, evalue = output.get("ename", "Error"), str(output.get("evalue", "")).strip()
+            ename = safe_identifier(output.get("ename"), "an exception")
+            evalue = str(output.get("evalue", "")).strip()
             if ename == "NotImplementedError" and not evalue:
                 return "not implemented yet (the cell still raises NotImplementedError)"
             if ename in ("CellTimeoutError", "KeyboardInterrupt"):
                 return "the test did not finish within the time limit (an infinite loop?)"
-            return f"{ename}: {evalue}" if evalue else ename
+            if ename == "NotRun":
+                return evalue  # the grader's own words (see _autograde)
+            if ename == "AssertionError":
+                said = catalogue.sanitize(evalue) if evalue else None
+                if said:
+                    return f"AssertionError: {said}"
+                if evalue:
+                    log.debug("a failed check's message is not in the catalogue: %r", printable(evalue))
+                return "AssertionError: a check failed (its message is not one of the course's, so it is not shown)"
+            where = _student_location(output, cell.get("execution_count"), counts)
+            return f"{ename} raised{where or ' while the test ran'}"
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
             return "the test wrote to stderr"
     return ""
 
 
+def _unreadable(err: Exception) -> str:
+    """The grader's words for a notebook nbformat cannot read (never the file's own text)."""
+    text = str(err)
+    for words, reason in (
+        ("is empty", "the file is empty"),
+        ("not valid JSON", "the file is not valid JSON (damaged or cut off)"),
+        ("not UTF-8", "the file is not UTF-8 text"),
+        ("no 'cells'", "the file is JSON but not a Jupyter notebook"),
+    ):
+        if words in text:
+            return f"unreadable notebook: {reason}"
+    return "unreadable notebook: nbformat cannot read or validate it"
+
+
+def strip_student_outputs(nb) -> None:
+    """Keep no output of the student's code in the notebook the workspace stores (nbgrader's feedback is made
+    from it): any output may carry what the kernel saw, hidden tests included. A failed test cell keeps one error
+    output whose text is the grader's (its cause), so nbgrader still scores it 0."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        cell.outputs = []
+        if is_test_cell(cell) and errors:
+            cause = cell.metadata.get("bpcourse_cause", "the test failed")
+            cell.outputs = [nbformat.v4.new_output("error", ename="TestFailed", evalue=cause, traceback=[cause])]
+        cell.metadata.pop("bpcourse_cause", None)
+
+
 def _inspect_changes(nb, source_nb, release_nb) -> list[str]:
     """What the student changed in the cells nbgrader owns (each a needs-review reason); locked cells are
     compared with the release version the student was given."""
-    from grader.selfcheck import is_test_cell
-
-    def meta(c):
-        return c.metadata.get("nbgrader", {}) or {}
-
-    source_cells = {meta(c)["grade_id"]: c for c in source_nb.cells if "grade_id" in meta(c)}
-    released = {meta(c)["grade_id"]: c.source for c in release_nb.cells if "grade_id" in meta(c)} if release_nb else {}
+    source_cells = {nbgrader_meta(c)["grade_id"]: c for c in source_nb.cells if "grade_id" in nbgrader_meta(c)}
+    released = (
+        {nbgrader_meta(c)["grade_id"]: c.source for c in release_nb.cells if "grade_id" in nbgrader_meta(c)}
+        if release_nb
+        else {}
+    )
     seen: dict[str, int] = {}
     reasons = []
     for cell in nb.cells:
-        gid = meta(cell).get("grade_id")
+        gid = nbgrader_meta(cell).get("grade_id")
         if gid is None:
             continue
         seen[gid] = seen.get(gid, 0) + 1
         original = source_cells.get(gid)
         if original is None:
-            reasons.append(f"cell metadata changed: unknown grade id {gid!r} (ignored)")
+            unknown = safe_identifier(gid, "(not a plain name)")
+            reasons.append(f"cell metadata changed: unknown grade id {unknown!r} (ignored)")
             continue
         if seen[gid] == 2:
             reasons.append(f"cell {gid} duplicated (the first copy counts)")
         if seen[gid] > 1:
             continue
         given = released.get(gid, original.source)
-        if meta(original).get("locked") and cell.source.strip() not in (given.strip(), original.source.strip()):
+        if nbgrader_meta(original).get("locked") and cell.source.strip() not in (
+            given.strip(),
+            original.source.strip(),
+        ):
             what = "test cell" if is_test_cell(original) else "locked cell"
             reasons.append(f"{what} {gid} edited (the original was run)")
         for key in ("points", "grade", "solution", "locked"):
-            if key in meta(original) and meta(cell).get(key) != meta(original).get(key):
+            if key in nbgrader_meta(original) and nbgrader_meta(cell).get(key) != nbgrader_meta(original).get(key):
                 reasons.append(f"cell metadata of {gid} changed ({key}; the original counts)")
                 break
     for gid, original in source_cells.items():
         if gid not in seen:
             if is_test_cell(original):
                 reasons.append(f"test cell {gid} deleted (put back and run)")
-            elif meta(original).get("solution"):
+            elif nbgrader_meta(original).get("solution"):
                 reasons.append(f"solution cell {gid} missing (deleted, or its grade id changed)")
     return reasons
 
@@ -131,13 +213,12 @@ def _inspect_changes(nb, source_nb, release_nb) -> list[str]:
 def restore_metadata(nb, source_nb) -> None:
     """Give every known graded cell its source metadata; drop nbgrader metadata with unknown grade ids."""
 
-    def meta(c):
-        return c.metadata.get("nbgrader", {}) or {}
-
-    source_meta = {meta(c)["grade_id"]: meta(c) for c in source_nb.cells if "grade_id" in meta(c)}
+    source_meta = {
+        nbgrader_meta(c)["grade_id"]: nbgrader_meta(c) for c in source_nb.cells if "grade_id" in nbgrader_meta(c)
+    }
     seen: set[str] = set()
     for cell in nb.cells:
-        gid = meta(cell).get("grade_id")
+        gid = nbgrader_meta(cell).get("grade_id")
         if "nbgrader" in cell.metadata and (gid not in source_meta or gid in seen):
             del cell.metadata["nbgrader"]  # unknown, or a later copy of a duplicated cell: runs, not graded
             continue
@@ -153,13 +234,10 @@ def student_solution_cells(nb, source) -> tuple[list[tuple[str, str]], list[str]
     definition of a graded function (a solution cell whose grade id was changed). Returns (cells, notes)."""
     from grader.grade_sources import defined_names
 
-    def meta(c):
-        return c.metadata.get("nbgrader", {}) or {}
-
     cells, notes, taken = [], [], set()
     by_index = {}
     for i, cell in enumerate(nb.cells):
-        gid = meta(cell).get("grade_id")
+        gid = nbgrader_meta(cell).get("grade_id")
         if cell.cell_type == "code" and gid in source.solution_cells and gid not in taken:
             taken.add(gid)
             by_index[i] = (gid, cell.source)
@@ -169,7 +247,11 @@ def student_solution_cells(nb, source) -> tuple[list[tuple[str, str]], list[str]
             continue
         for i in range(len(nb.cells) - 1, -1, -1):
             cell = nb.cells[i]
-            if cell.cell_type == "code" and not meta(cell).get("locked") and name in defined_names(cell.source):
+            if (
+                cell.cell_type == "code"
+                and not nbgrader_meta(cell).get("locked")
+                and name in defined_names(cell.source)
+            ):
                 if i not in by_index:
                     by_index[i] = (f"cell {i + 1}", cell.source)
                     notes.append(f"{name} was found outside its solution cell (cell {i + 1})")
@@ -205,7 +287,7 @@ def grade_one(job: dict) -> dict:
     student, assignment, notebook = job["student"], job["assignment"], job["notebook"]
     path = Path(job["path"])
     result = JobResult(student, assignment, notebook, job["fingerprint"])
-    sources = _sources(workspace, assignment)
+    sources = sources_of(workspace, assignment)
     source = sources[notebook]
     source_nb = nbformat.read(source.path, as_version=4)
 
@@ -228,10 +310,8 @@ def grade_one(job: dict) -> dict:
             nbformat.validate(nb)
         else:
             nb = read_notebook(path)
-    except CourseError as err:
-        return fail_all(f"unreadable notebook: {_short(err, path)}")
-    except Exception as err:  # anything nbformat did not anticipate
-        return fail_all(f"unreadable notebook: {type(err).__name__}: {err}")
+    except Exception as err:  # CourseError, or anything nbformat did not anticipate
+        return fail_all(_unreadable(err))
     if raw_version is not None and raw_version != 4:
         result.review.append(f"notebook format {raw_version} (converted to 4; check the conversion)")
     from grader.notebooks import grade_ids
@@ -256,12 +336,10 @@ def grade_one(job: dict) -> dict:
     student_cells, cell_notes = student_solution_cells(nb, source)
     result.review.extend(cell_notes)
 
-    executed, kernel_problems, violations, result.kernel_isolation = _autograde(nb, job, ctx)
+    reference_seconds = reference_time(source)
+    executed, kernel_problems, violations, result.kernel_isolation = _autograde(nb, job, ctx, reference_seconds)
     result.review.extend(kernel_problems)
     result.review.extend(f"code {v}" for v in violations)
-
-    from grader.trusted_check import trusted_check
-    from grader.trusted_specs import check_keys, object_name
 
     trusted = trusted_check(source, student_cells, student)
     result.not_checked = trusted.not_checked
@@ -270,44 +348,56 @@ def grade_one(job: dict) -> dict:
     if trusted.crash:
         result.review.append(f"the re-check of the solution cells {trusted.crash}")
 
-    missing = sorted(
-        {object_name(k) for k, why in trusted.failures.items() if "is not defined by the solution cells" in why}
-    )
+    if trusted.protocol:
+        result.review.append(trusted.protocol)
+    missing = sorted({object_name(k) for k, why in trusted.failures.items() if NOT_DEFINED in why})
     for name in missing:
         result.review.append(_missing_function_reason(name, student_cells))
 
-    tests = {}
+    tests, counts = {}, {}
     if executed is not None:
-        from grader.selfcheck import is_test_cell
-
-        for cell in executed.cells:
+        for i, cell in enumerate(executed.cells):
+            if cell.cell_type == "code" and isinstance(cell.get("execution_count"), int):
+                counts[cell.execution_count] = i
             if is_test_cell(cell):
                 tests.setdefault(cell.metadata["nbgrader"]["grade_id"], cell)
-    from nbgrader.utils import determine_grade
-
+    catalogue = catalogue_of(source)
     for ex in source.exercises:
         cell = tests.get(ex.grade_id)
-        nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
-        cause = _failure_cause(cell) if cell is not None else "the test cell did not run"
-        keys = check_keys(ex)
-        failures = [trusted.failures[k] for k in keys if k in trusted.failures]
-        checked = [k for k in keys if k in trusted.checked]
-        status = "fail" if failures else ("ok" if checked else "n/a")
-        points = nb_points
-        if failures:
-            points = 0.0
-            if nb_points > 0:
-                result.review.append(
-                    f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}"
-                )
-                cause = f"the trusted re-check failed: {failures[0]}"
-            elif not cause:
-                cause = failures[0]
-        result.exercises.append(ExerciseResult(ex.grade_id, ex.points, points, "auto", nb_points, status, cause))
+        exercise = _verdict(ex, cell, trusted, catalogue, counts, result.review)
+        if cell is not None and exercise.nbgrader_points == 0:
+            cell.metadata["bpcourse_cause"] = exercise.cause
+        result.exercises.append(exercise)
     for gid, pts in source.manual.items():
         result.exercises.append(ExerciseResult(gid, pts, None, "manual", None, "n/a", "awaiting manual grading"))
+    if executed is not None:
+        strip_student_outputs(executed)
     result.seconds = time.monotonic() - started
     return {"result": asdict(result), "executed": nbformat.writes(executed) if executed is not None else None}
+
+
+def _verdict(ex, cell, trusted, catalogue: Catalogue, counts: dict[int, int], review: list[str]) -> ExerciseResult:
+    """One exercise's points: the kernel's result counts only where the trusted re-check agrees, since the kernel
+    ran student code and can be made to pass anything. An exercise the re-check could not judge keeps the kernel's
+    points and is flagged for a person."""
+    from nbgrader.utils import determine_grade
+
+    nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
+    cause = _failure_cause(cell, catalogue, counts) if cell is not None else "the test cell did not run"
+    keys = check_keys(ex)
+    failures = [trusted.failures[k] for k in keys if k in trusted.failures]
+    unchecked = [k for k in keys if k in trusted.not_checked or k not in trusted.checked]
+    if failures:
+        if nb_points > 0:
+            review.append(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
+            cause = f"the trusted re-check failed: {failures[0]}"
+        return ExerciseResult(ex.grade_id, ex.points, 0.0, "auto", nb_points, "fail", cause or failures[0])
+    if keys and not unchecked:
+        return ExerciseResult(ex.grade_id, ex.points, nb_points, "auto", nb_points, "ok", cause)
+    if nb_points > 0:
+        why = trusted.not_checked.get(unchecked[0], "no re-check") if unchecked else "no graded function"
+        review.append(f"{ex.grade_id}: not re-checked ({why}); its points are the kernel's alone")
+    return ExerciseResult(ex.grade_id, ex.points, nb_points, "auto", nb_points, "n/a", cause)
 
 
 def _kernel_never_started(err: Exception) -> bool:
@@ -316,7 +406,23 @@ def _kernel_never_started(err: Exception) -> bool:
     return isinstance(err, RuntimeError) and ("kernel_info" in text or "didn't respond" in text)
 
 
-def _autograde(nb, job: dict, ctx: WorkerContext):
+def _on_cell(watchdog: Watchdog, count: int):
+    def started(cell=None, cell_index: int | None = None, **_) -> None:
+        watchdog.cell_started(cell=cell, cell_index=cell_index)
+        if _PROGRESS[0] is not None and cell_index is not None:
+            _PROGRESS[0](cell_index, count)
+
+    return started
+
+
+def bp_helpers_dir() -> Path:
+    """The course's student helpers, the one part of the checkout the kernel may read."""
+    import bp_helpers
+
+    return Path(bp_helpers.__file__).resolve().parent
+
+
+def _autograde(nb, job: dict, ctx: WorkerContext, reference_seconds: float):
     """nbgrader's sanitize and autograde preprocessors in a scratch folder. Returns (executed nb, problems,
     violations, how the kernel was isolated); the executed notebook is None when nbgrader could not run it."""
     from nbclient.exceptions import DeadKernelError
@@ -330,19 +436,14 @@ def _autograde(nb, job: dict, ctx: WorkerContext):
         OverwriteKernelspec,
     )
 
-    from grader.selfcheck import is_test_cell
-
     workspace = Path(ctx.workspace)
-    scratch_root = Path(tempfile.mkdtemp(prefix=f"{job['student']}-", dir=state_dir(workspace) / "scratch"))
-    workdir = scratch_root / "work"
+    folders = JobFolders.create(state_dir(workspace) / "scratch", job["student"], state_dir(workspace) / "mplconfig")
+    workdir = folders.work
     source_folder = workspace / "source" / job["assignment"]
     # as in nbgrader's autograded/<student>/<assignment>/: the student's files (a notebook may read its sibling
-    # notebooks, as 04b reads 04a), then the source's non-notebook files on top
-    submitted_folder = Path(job["path"]).parent
-    shutil.copytree(submitted_folder, workdir, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-    shutil.copytree(
-        source_folder, workdir, ignore=shutil.ignore_patterns("*.ipynb", ".*", "__pycache__"), dirs_exist_ok=True
-    )
+    # notebooks, as 04b reads 04a), then the source's non-notebook files on top; regular files only, no links
+    copy_regular_files(Path(job["path"]).parent, workdir, skip_notebooks=False)
+    copy_regular_files(source_folder, workdir, skip_notebooks=True)
     resources = {
         "nbgrader": {
             "db_url": f"sqlite:///{ctx.snapshot_db}",
@@ -363,33 +464,55 @@ def _autograde(nb, job: dict, ctx: WorkerContext):
         ):
             nb, resources = pp.preprocess(nb, resources)
     except Exception as err:
-        shutil.rmtree(scratch_root, ignore_errors=True)
-        return None, [f"nbgrader could not prepare the notebook: {type(err).__name__}: {str(err)[:200]}"], [], ""
+        folders.remove()
+        return None, [f"nbgrader could not prepare the notebook ({type(err).__name__})"], [], ""
+    budget = notebook_budget(ctx.settings, reference_seconds)
+    config = kernel_config(ctx.settings, folders, budget, [str(bp_helpers_dir())], ctx.deny)
+    os.environ["BPCOURSE_KERNEL_GUARD"] = json.dumps(config)  # jupyter_client hands os.environ to the launcher
+    channel = GuardChannel(folders.private / "channel")
+    watchdog = Watchdog(ctx.settings.cell_cpu_seconds, budget.wall_seconds)
     executor = Execute(
         timeout=ctx.settings.cell_timeout,
         kernel_name=KERNEL_NAME,
         extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
         startup_timeout=60,
         shutdown_kernel="immediate",  # no graceful wait: the kernel holds nothing worth keeping
+        kernel_manager_class=GradingKernelManager,
+        on_cell_execute=_on_cell(watchdog, len(nb.cells)),
+        on_notebook_start=watchdog.attach,
+        on_notebook_complete=channel.notebook_finished,
     )
+    watchdog.executor = executor
     for attempt in (1, 2):
         run = copy.deepcopy(nb)  # Execute fills outputs in place: a second attempt starts from the clean notebook
         try:
             run, resources = executor.preprocess(run, resources)
         except DeadKernelError:
-            problems.append("the kernel died while running the notebook (it ended itself or ran out of memory)")
+            problems.append(
+                watchdog.why_dead(budget)
+                or "the kernel died while running the notebook (it ended itself or ran out of memory)"
+            )
         except Exception as err:
             if attempt == 1 and _kernel_never_started(err):
                 continue  # no cell ran yet, so not the student's doing (a busy machine): start a fresh kernel once
-            problems.append(f"the notebook could not be run: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
+            problems.append(watchdog.why_dead(budget) or f"the notebook could not be run ({type(err).__name__})")
         nb = run
         break
+    watchdog.stop()
+    problems.extend(watchdog.cpu_reports())
     nb, resources = LimitOutput().preprocess(nb, resources)
-    log = Path(str(workdir) + ".guard.log")
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    lines, closed_early = channel.close()
+    if closed_early and not problems:
+        problems.append("the notebook's code closed the grader's guard channel")
+    scratch = folders.scratch_report()
+    if scratch:
+        problems.append(scratch)
     isolation = next((line.removeprefix(ISOLATION_PREFIX) for line in lines if line.startswith(ISOLATION_PREFIX)), "")
-    violations = list(dict.fromkeys(line.strip() for line in lines if line and not line.startswith(ISOLATION_PREFIX)))
-    shutil.rmtree(scratch_root, ignore_errors=True)
+    refused = [describe_refusal(line) for line in lines if line and not line.startswith(ISOLATION_PREFIX)]
+    for line in lines:
+        log.debug("kernel guard of %s: %s", job["student"], printable(line))
+    violations = list(dict.fromkeys(refused))
+    folders.remove()
     timed_out, out_of_memory, truncated = [], [], []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -420,7 +543,7 @@ def _autograde(nb, job: dict, ctx: WorkerContext):
                     output["name"] = "stdout"
     if out_of_memory:
         problems.append(f"cell {', '.join(map(str, out_of_memory))} ran out of memory (MemoryError)")
-    if timed_out:
+    if timed_out and not any("CPU" in p for p in problems):
         problems.append(
             f"cell {', '.join(map(str, timed_out))} ran past the {ctx.settings.cell_timeout} s limit "
             "(an infinite loop?)"

@@ -1,18 +1,23 @@
-"""The kernel nbgrader's autograde runs in: an IPython kernel with limits, Landlock and an audit hook.
+"""The kernel nbgrader's autograde runs in: an IPython kernel that sees only what it needs.
 
-Started through a kernelspec that `grader.workspace` writes into the workspace (`python -m grader.kernel_guard -f
-CONNECTION_FILE`). Before the kernel starts (before any thread): resource limits (address space, file size, no
-core dumps), one thread per numeric library, and Landlock where the Linux kernel has it, so that the kernel
-itself refuses reading the denied folders (C extensions included), writing outside the working folder, TCP other
-than binding the kernel's own ports, and signals to other processes. The first line of the log says whether it
-did. After the kernel has bound its sockets and before it runs any cell: an audit hook that refuses reading the
-solutions, the workspace (gradebook, sources, other students) and anything the configuration names, writing
-outside the kernel's working folder and starting processes. Refusals raise PermissionError in the student's cell
-and are appended to a log the grader reads (opened before student code).
+Started through the kernelspec `grader.workspace` writes (`python -m grader.kernel_guard -f CONNECTION_FILE`), in
+two stages, both before any student code:
+  1. launch (jupyter_client's environment and file descriptors): close every inherited descriptor but the three
+     standard ones (jupyter_client starts kernels with close_fds=False: the grader's pipes and logs would be
+     within reach), send stdout and stderr to the job's private log, open the guard channel (a FIFO the worker
+     reads) as descriptor 3, then exec this module again with a clean environment: only the variables below,
+     none of the grader's (so /proc/self/environ holds nothing of the grader's either);
+  2. confined: resource limits (address space, file size, CPU seconds for the whole notebook, no core dumps),
+     a seccomp filter (no new processes, even from C), and Landlock, which grants reads only of the Python
+     installation, the system libraries, a few files of /etc, this process's own /proc entry, the course's
+     `bp_helpers` and the job's own folder, and writes only in the job's own folder. Then IPython starts, and an
+     audit hook names what Python code tried and was refused: it writes one line per refusal to the channel.
 
-Configuration: the JSON in the environment variable BPCOURSE_KERNEL_GUARD:
-  {"deny_read": [folders], "allow_write": [folders], "memory_bytes": int, "file_bytes": int}
-The kernel's working folder (its cwd) is always readable and writable; the log is `<cwd>.guard.log`.
+Configuration: the JSON in the environment variable BPCOURSE_KERNEL_GUARD (set by the worker for each job):
+  {"job": folder of this job's kernel (work/, home/ inside), "private": folder the kernel may not read (the
+   channel FIFO, the log), "read": [more folders to grant], "deny": [folders no grant may cover],
+   "memory_bytes": int, "file_bytes": int, "cpu_seconds": int}
+The first line on the channel says how the kernel was confined (ISOLATION_PREFIX).
 """
 
 from __future__ import annotations
@@ -20,55 +25,37 @@ from __future__ import annotations
 import json
 import os
 import sys
+import sysconfig
 
-ISOLATION_PREFIX = "# isolation "  # the log's first line: how the kernel was confined (not a refusal)
+ISOLATION_PREFIX = "# isolation "  # the channel's first line: how the kernel was confined (not a refusal)
+CHANNEL_FD = 3
+STAGE = "BPCOURSE_KERNEL_STAGE"
+# Read-only system files a kernel needs (time zone, user and host names for the C library, fonts).
+SYSTEM_FILES = [
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/nsswitch.conf",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/hosts",
+    "/etc/ld.so.cache",
+    "/etc/fonts",
+    "/etc/ssl/certs",
+    "/etc/mime.types",
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/sys/devices/system/cpu",
+    "/dev/urandom",
+    "/dev/null",
+    "/dev/zero",
+]
+# Refusals under these are the Landlock grant working on a library's probing (fonts, CPU counts): not flagged.
+QUIET_PREFIXES = ("/usr/", "/etc/", "/sys/", "/dev/", "/proc/self/", "/lib")
 
 
 def _inside(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-
-
-def _limit(config: dict) -> None:
-    import resource
-
-    memory = int(config.get("memory_bytes", 0))
-    if memory:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    size = int(config.get("file_bytes", 0))
-    if size:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def install_hook(workdir: str, config: dict, log) -> None:
-    """The audit hook: no reads of the denied folders (except the working folder inside them), writes only in the
-    working folder and `allow_write`, no processes. Refusals are logged, then raised in the student's cell."""
-    from grader.sandbox_runner import CHANGE_EVENTS, PROCESS_PREFIXES, install_audit_guard
-
-    realpath = os.path.realpath
-    deny_read = [realpath(p) for p in config.get("deny_read", [])]
-    allow_write = [workdir, "/dev/null", *(realpath(p) for p in config.get("allow_write", []))]
-    allow_read = [workdir, *(realpath(p) for p in config.get("allow_write", []))]
-
-    def deny(what: str) -> None:
-        try:
-            log.write(what + "\n")
-            log.flush()
-        except Exception:
-            pass
-        raise PermissionError(f"the grader does not allow this: {what}")
-
-    install_audit_guard(
-        lambda path: _inside(path, allow_read) or not _inside(path, deny_read),
-        lambda path: _inside(path, allow_write),
-        deny,
-        forbidden={"os.system", "os.forkpty"},
-        forbidden_prefixes=PROCESS_PREFIXES,  # ctypes stays allowed here: torch loads its libraries through it
-        # torch makes cache folders (/tmp/torchinductor_<user>) and copes with a refusal: Landlock refuses them
-        # quietly; flagging them would flag every 04c notebook
-        change_events=CHANGE_EVENTS - {"os.mkdir", "os.utime"},
-        read_why="solutions, hidden tests or grades",
-    )
 
 
 def readable_complement(deny: list[str]) -> list[str]:
@@ -93,6 +80,83 @@ def readable_complement(deny: list[str]) -> list[str]:
     return granted
 
 
+def python_roots() -> list[str]:
+    """The Python installation: prefixes, the standard library and every site-packages folder on sys.path."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    roots |= {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots |= {p for p in sys.path if p and "site-packages" in p or "dist-packages" in p}
+    return sorted(os.path.realpath(r) for r in roots if r and os.path.exists(r))
+
+
+def grants(config: dict) -> list[str]:
+    """Every path the kernel may read, with any grant that would cover a `deny` folder split around it."""
+    wanted = [*python_roots(), *SYSTEM_FILES, *config.get("read", []), config["job"]]
+    deny = [os.path.realpath(d) for d in config.get("deny", [])]
+    granted: list[str] = []
+    for path in dict.fromkeys(os.path.realpath(p) for p in wanted):
+        covered = [d for d in deny if _inside(d, [path])]
+        if not covered:
+            granted.append(path)
+            continue
+        granted += [g for g in readable_complement(covered) if _inside(g, [path])]
+    return granted
+
+
+def clean_environment(config_text: str, job: str) -> dict[str, str]:
+    """The only variables the kernel gets: its own folders, the plotting backend, one thread per numeric library."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": os.path.join(job, "home"),
+        "TMPDIR": os.path.join(job, "home"),
+        "MPLCONFIGDIR": os.path.join(job, "home", "matplotlib"),
+        "IPYTHONDIR": os.path.join(job, "home", "ipython"),
+        "JUPYTER_RUNTIME_DIR": os.path.join(job, "home", "runtime"),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "BPCOURSE_KERNEL_GUARD": config_text,
+        STAGE: "confined",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "JPY_PARENT_PID"):  # correct BLAS results; parent polling
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def _launch(config_text: str, config: dict) -> None:
+    """Stage 1: shed what the grader's process handed down, then exec the confined stage."""
+    private = config["private"]
+    log = os.open(os.path.join(private, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    channel = os.open(os.path.join(private, "channel"), os.O_WRONLY)  # a FIFO: what is written stays written
+    for fd in (1, 2):
+        os.dup2(log, fd)
+    os.dup2(channel, CHANNEL_FD)
+    os.closerange(CHANNEL_FD + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
+    os.set_inheritable(CHANNEL_FD, True)
+    env = clean_environment(config_text, config["job"])
+    for folder in ("HOME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
+        os.makedirs(env[folder], exist_ok=True)
+    os.execve(sys.executable, [sys.executable, "-m", "grader.kernel_guard", *sys.argv[1:]], env)
+
+
+def _limit(config: dict) -> None:
+    import resource
+
+    memory = int(config.get("memory_bytes", 0))
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    size = int(config.get("file_bytes", 0))
+    if size:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    cpu = int(config.get("cpu_seconds", 0))
+    if cpu:  # the whole notebook's CPU budget: the kernel is stopped past it (SIGXCPU, then SIGKILL)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def _connection_ports(argv: list[str]) -> tuple[str | None, list[int]]:
     """The connection file named by `-f FILE` and the kernel's five TCP ports in it."""
     path = argv[argv.index("-f") + 1] if "-f" in argv[:-1] else None
@@ -105,35 +169,70 @@ def _connection_ports(argv: list[str]) -> tuple[str | None, list[int]]:
     ]
 
 
-def _restrict(config: dict, workdir: str, argv: list[str]) -> str:
-    from grader.sandbox_runner import restrict_with_landlock
+def _restrict(config: dict, argv: list[str]) -> str:
+    from grader.sandbox_runner import forbid_new_processes, restrict_with_landlock
 
+    processes = forbid_new_processes()  # first: loading libseccomp runs ldconfig, which Landlock would refuse
     connection_file, ports = _connection_ports(argv)
-    reads = readable_complement(config.get("deny_read", []))
-    writes = [workdir, "/dev/null", *config.get("allow_write", [])]
+    writes = [config["job"], "/dev/null"]
     # port 0: an ephemeral port, for the IOPub pipe ipykernel binds on 127.0.0.1 (subprocess output)
-    return restrict_with_landlock([*reads, *filter(None, [connection_file])], writes, bind_ports=[*ports, 0])
+    reads = [*grants(config), f"/proc/{os.getpid()}", *filter(None, [connection_file])]
+    landlock = restrict_with_landlock(reads, writes, bind_ports=[*ports, 0])
+    return f"{landlock}; processes {processes}"
+
+
+def install_hook(config: dict, channel) -> None:
+    """The audit hook: names what Python code tried and Landlock (or, without it, this hook) refuses: reads outside
+    the grants, writes outside the job's folder, new processes. One line per refusal goes to the channel."""
+    from grader.sandbox_runner import CHANGE_EVENTS, PROCESS_PREFIXES, install_audit_guard
+
+    job = os.path.realpath(config["job"])
+    readable = [*grants(config), f"/proc/{os.getpid()}"]
+
+    def deny(what: str) -> None:
+        try:
+            channel.write(what.replace("\n", " ") + "\n")
+            channel.flush()
+        except Exception:
+            pass
+        raise PermissionError(f"the grader does not allow this: {what}")
+
+    grader = os.path.dirname(os.path.realpath(__file__))  # its own frames' source, read to format a traceback
+
+    def may_read(path: str) -> bool:
+        quiet = path.startswith(QUIET_PREFIXES) or _inside(path, [grader])
+        return _inside(path, readable) or quiet and not path.startswith("/proc/")
+
+    install_audit_guard(
+        may_read,
+        lambda path: _inside(path, [job, "/dev/null"]),
+        deny,
+        forbidden={"os.system", "os.forkpty"},
+        forbidden_prefixes=PROCESS_PREFIXES,  # ctypes stays allowed here: torch loads its libraries through it
+        # torch makes cache folders (/tmp/torchinductor_<user>) and copes with a refusal: Landlock refuses them
+        # quietly; flagging them would flag every framework notebook
+        change_events=CHANGE_EVENTS - {"os.mkdir", "os.utime"},
+        read_why="outside the course files",
+    )
 
 
 def main() -> None:
-    config = json.loads(os.environ.get("BPCOURSE_KERNEL_GUARD", "{}"))
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    config_text = os.environ.get("BPCOURSE_KERNEL_GUARD", "{}")
+    config = json.loads(config_text)
+    if os.environ.get(STAGE) != "confined":
+        _launch(config_text, config)  # does not return
     _limit(config)
-    from ipykernel.kernelapp import IPKernelApp
-
-    workdir = os.path.realpath(os.getcwd())
-    os.environ["TMPDIR"] = workdir  # tempfile's probing of /tmp, /var/tmp ... would be refused writes
-    os.environ["IPYTHONDIR"] = os.path.join(workdir, ".ipython")  # IPython's profile, written at start, stays here
     import tempfile
 
-    tempfile.tempdir = workdir
-    log = open(workdir.rstrip(os.sep) + ".guard.log", "a", encoding="utf-8")  # noqa: SIM115 - kept open on purpose
-    log.write(f"{ISOLATION_PREFIX}{_restrict(config, workdir, sys.argv[1:])}\n")
-    log.flush()
+    from ipykernel.kernelapp import IPKernelApp
+
+    tempfile.tempdir = os.environ["TMPDIR"]
+    channel = os.fdopen(CHANNEL_FD, "w", buffering=1, encoding="utf-8")
+    channel.write(f"{ISOLATION_PREFIX}{_restrict(config, sys.argv[1:])}\n")
+    channel.flush()
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
-    install_hook(workdir, config, log)
+    install_hook(config, channel)
     app.start()
 
 

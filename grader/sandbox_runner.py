@@ -174,6 +174,14 @@ def _limit_resources(limits):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _die_with_parent():
+    """Be killed with the grading process that started this one (it may be stopped for running too long)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def _inside(path, roots):
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
@@ -275,6 +283,31 @@ def restrict_with_landlock(read_roots, write_roots, bind_ports=()):
     return f"on: Landlock ABI {abi} ({', '.join(enforced)})"
 
 
+def forbid_new_processes():
+    """A seccomp filter (libseccomp, through pyseccomp) that refuses fork, vfork, execve and a clone that is not a
+    thread, for this process and every thread it has or starts: C code and ctypes cannot start processes either.
+    clone3 answers ENOSYS, so the C library falls back to clone for threads, whose flags the filter can read.
+    Returns a description of what is enforced, or why nothing is."""
+    import errno
+
+    try:
+        import pyseccomp as seccomp
+    except Exception as err:  # noqa: BLE001 - libseccomp missing or unloadable
+        return f"off ({type(err).__name__})"
+    clone_thread = 0x00010000
+    try:
+        f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        for name in ("fork", "vfork", "execve", "execveat"):
+            f.add_rule(seccomp.ERRNO(errno.EPERM), name)
+        f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+        f.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, clone_thread, 0))
+        f.set_attr(seccomp.Attr.CTL_TSYNC, 1)
+        f.load()
+    except Exception as err:  # noqa: BLE001
+        return f"off ({type(err).__name__}: {err})"
+    return "on (seccomp)"
+
+
 # Audit events that touch paths: listing or entering a folder (reads), changing the tree (writes).
 _PATH_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"}
 CHANGE_EVENTS = {
@@ -368,24 +401,31 @@ class _SoftTimeout(BaseException):
 
 
 def _with_timeout(seconds, fn, *args):
+    """fn(*args), stopped after `seconds` of CPU time (ITIMER_PROF): a busy machine slows a call, not its verdict.
+    A call that waits without computing is caught by the parent's wall-clock limit instead."""
     import signal
 
     def on_alarm(signum, frame):
         raise _SoftTimeout()
 
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGPROF, on_alarm)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         return fn(*args)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _describe(err):
+    """What the parent may learn of an exception: its type's name, and for the grader's own ContractError (raised
+    by a probe) its message, which the parent shows only if it reads as the course's words (grader/messages.py).
+    The student's exception messages never leave this process."""
     if isinstance(err, _SoftTimeout):
-        return "TimeoutError: did not finish within the time limit (an infinite loop?)"
-    text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+        return {"type": "TimeoutError", "timeout": True}
+    described = {"type": type(err).__name__}
+    if type(err).__name__ == "ContractError":
+        described["message"] = str(err)[:600]
+    return described
 
 
 class _Anything:
@@ -460,7 +500,7 @@ def _load_context(job, report):
         try:
             exec(compile(_transform(source), "<trusted context>", "exec"), namespace)
         except Exception as err:
-            report({"event": "setup", "error": "context: " + _describe(err)})
+            report({"event": "setup", "error": _describe(err), "context": True})
     missing = [name for name in job["context_names"] if name not in namespace]
     if missing:
         report({"event": "context", "missing": missing})
@@ -469,12 +509,19 @@ def _load_context(job, report):
 
 
 def main(fd):
+    """The child's report, one JSON line per event, in two phases. Before student code runs, trusted events:
+    "setup" (a setup cell failed), "context" (a probe's solution functions are missing), "isolation"; then
+    "begin". After it, answers the parent checks strictly (grader/trusted_check.py): one "cell" per cell, exactly
+    one "call" per planned call, "changed", "violation", and one "done". Student code can write to this pipe too:
+    whatever it adds breaks that count and flags the notebook, and it cannot make a wrong answer right, since
+    calls report raw values and the parent compares them with values it computed itself."""
     out = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
 
     def report(obj):
         out.write(json.dumps(obj) + "\n")
         out.flush()
 
+    _die_with_parent()
     job = json.loads(sys.stdin.read())
     _limit_resources(job["limits"])
     sys.path[:] = job["sys_path"]
@@ -499,8 +546,11 @@ def main(fd):
     probes = {"__name__": "trusted_probes"}  # grader/trusted_probes.py, the same text the grader runs
     exec(compile(job["probes_source"], "<trusted probes>", "exec"), probes)
     sandbox, read_roots = os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]]
-    report({"event": "isolation", "status": restrict_with_landlock(read_roots, [sandbox, "/dev/null"])})
+    processes = forbid_new_processes()  # first: loading libseccomp runs ldconfig, which Landlock would refuse
+    landlock = restrict_with_landlock(read_roots, [sandbox, "/dev/null"])
+    report({"event": "isolation", "status": landlock, "processes": processes})
     _install_guard(sandbox, read_roots, report)  # also on with Landlock: it names what was refused
+    report({"event": "begin"})
 
     for cell_id, source in transformed:
         error = None
@@ -513,32 +563,24 @@ def main(fd):
     for call, args in zip(job["calls"], decoded, strict=True):
         name = call["function"]
         obj = namespace.get(name)
-        result, error, mutated = None, None, []
+        answer = {"event": "call", "key": call["key"], "case": call["case"], "result": None, "error": None}
+        answer["mutated"] = []
         if name not in namespace or (call.get("kind") != "value" and not callable(obj)):
-            error = "missing"
+            answer["missing"] = True
         elif call.get("context") and context is None:
-            error = "context"
+            answer["error"] = {"type": "GraderContextMissing"}  # the parent does not judge these calls
         else:
             try:
                 probe = probes[call["probe"]] if call.get("probe") else None
                 extra = (context,) if call.get("context") else ()
-                value, mutated = _with_timeout(
+                value, answer["mutated"] = _with_timeout(
                     job["call_seconds"], invoke, obj, args, call.get("kind", "call"), probe, extra
                 )
-                result = encode(value)
-                kept.append((call, value, result))
+                answer["result"] = encode(value)
+                kept.append((call, value, answer["result"]))
             except BaseException as err:  # noqa: BLE001
-                error = _describe(err)
-        report(
-            {
-                "event": "call",
-                "key": call["key"],
-                "case": call["case"],
-                "result": result,
-                "error": error,
-                "mutated": mutated,
-            }
-        )
+                answer["error"] = _describe(err)
+        report(answer)
     for call, value, result in kept:
         try:
             changed = encode(value) != result

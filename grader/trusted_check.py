@@ -11,6 +11,7 @@ sandbox of their own, so those functions are never in reach of the student's oth
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from grader import trusted_probes
-from grader.grade_sources import SourceInfo, defined_names, reference_namespace
+from grader.grade_sources import SourceInfo, catalogue_of, defined_names, reference_namespace
+from grader.messages import Catalogue, describe_refusal, printable, safe_identifier
 from grader.sandbox import Limits, run_job
 from grader.sandbox_runner import TEST_FUNCTIONS_SOURCE, Opaque, TestFunction, decode, encode, invoke
 from grader.trusted_specs import SPECS, Invalid, Spec, check_keys, object_name, seed_for
@@ -32,10 +34,12 @@ class TrustedResult:
     failures: dict[str, str] = field(default_factory=dict)
     checked: list[str] = field(default_factory=list)
     not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
-    cell_errors: dict[str, str] = field(default_factory=dict)
-    violations: list[str] = field(default_factory=list)
+    timed_out_cells: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/messages.py)
     crash: str | None = None
+    protocol: str | None = None  # how the report broke the protocol: the notebook needs review
     isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
+    processes: str = ""  # "on (seccomp)": no process can be started, or "off (why)"
     seconds: float = 0.0
 
 
@@ -75,14 +79,19 @@ def compare(
     """
     again = {"error": error, "atol": atol}
     if isinstance(actual, Opaque):
-        return f"{where} is {actual.what}, which cannot be checked"
+        return f"{where} is {_opaque(actual.what)}, which cannot be checked"
     if isinstance(expected, str) or expected is None:
-        return None if actual == expected else f"{where} is {actual!r}, expected {expected!r}"
+        if actual == expected:
+            return None
+        got = "a different string" if isinstance(actual, str) else f"a {type(actual).__name__}"
+        return f"{where} is {got}, expected {expected!r}"
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return f"{where} is a {type(actual).__name__}, expected a dict"
         if set(actual) != set(expected):
-            return f"{where} has keys {sorted(actual)}, expected {sorted(expected)}"
+            missing = sorted(set(expected) - set(actual))
+            extra = len(set(actual) - set(expected))
+            return f"{where} lacks the keys {missing} and has {extra} unexpected ones; expected {sorted(expected)}"
         for key in expected:
             own = {"error": error, "atol": atol.get(key) if isinstance(atol, dict) else atol}
             reason = compare(actual[key], expected[key], tol, f"{where}[{key!r}]", **own)
@@ -128,6 +137,16 @@ def compare(
     if err > tol:
         return f"{where} differs from the expected value (relative error {err:.1e})"
     return None
+
+
+def _opaque(what: str) -> str:
+    """How to name an object the format could not carry, without the student's words (a class name only)."""
+    what = str(what)
+    if what.startswith("array of dtype"):
+        return "an array of a dtype that is not numeric"
+    if what.startswith("too large") or what == "nested too deep":
+        return "too large to check"
+    return f"an object of type {safe_identifier(what, 'unknown')}"
 
 
 def _short(value: np.ndarray) -> str:
@@ -257,29 +276,36 @@ def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Pla
     return main, with_context
 
 
-def _judge(key: str, want: _Expected, event: dict) -> str | None:
-    """None when the child's answer to one call of check `key` agrees with the solution's, else the reason."""
+def _error_type(event: dict) -> str | None:
+    error = event.get("error")
+    return safe_identifier(error.get("type"), "an exception") if isinstance(error, dict) else None
+
+
+def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str | None:
+    """None when the child's answer to one call of check `key` agrees with the solution's, else the reason, in the
+    grader's words: of the student's exception only its type's name is used."""
     name, spec = object_name(key), SPECS[key]
     call = _signature(name, want.args, spec)
-    error = event.get("error")
-    if error == "missing":
+    if event.get("missing"):
         if spec.kind == "value":
             return f"{name} is not set by the solution cells (was it renamed or deleted?)"
-        return f"{name} is not defined by the solution cells (was it renamed or deleted?)"
-    if error == "context":
-        return None  # the grader could not load its own reference functions there: reported as not checked
+        return f"{name} {NOT_DEFINED} (was it renamed or deleted?)"
+    raised = _error_type(event)
     if want.raises:
-        if error and str(error).split(":")[0] == want.raises:
+        if raised == want.raises:
             return None
-        got = f"raised {str(error)[:200]}" if error else "returned a value"
+        got = f"raised {raised}" if raised else "returned a value"
         return f"{call} {got}; on this invalid input it must raise {want.raises}"
-    if error:
-        text = str(error)[:300]
-        if text.startswith("ContractError: "):
-            return f"{call}: {text.removeprefix('ContractError: ')}"
-        if text.startswith("FloatingPointError"):
-            return f"{call} hit a floating-point error ({text.split(': ', 1)[-1]}): a numerically unstable formula"
-        return f"{call} raised {text}"
+    if raised:
+        error = event["error"]
+        if error.get("timeout"):
+            return f"{call} did not finish within its CPU-time limit (an infinite loop?)"
+        if raised == "ContractError":
+            said = catalogue.sanitize(str(error.get("message", "")))
+            return f"{call}: {said}" if said else f"{call} breaks its documented contract"
+        if raised == "FloatingPointError":
+            return f"{call} hit a floating-point error (overflow, 0/0 or log(0)): a numerically unstable formula"
+        return f"{call} raised {raised}"
     changed = [i for i in event.get("mutated") or [] if i not in want.mutated]
     if changed:
         which = ", ".join(f"#{i + 1}" for i in changed)
@@ -297,48 +323,129 @@ def _judge(key: str, want: _Expected, event: dict) -> str | None:
     return compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
 
 
-def _collect(events: list[dict], crash: str | None, plan: _Plan, result: TrustedResult) -> None:
-    """Fold one sandbox run's events into `result`."""
+NOT_DEFINED = "is not defined by the solution cells"
+PROTOCOL_VIOLATED = "re-check protocol violated"
+_TRUSTED_EVENTS = {"setup", "context", "isolation"}
+
+
+@dataclass
+class _Report:
+    """One sandbox run's report, read strictly: the trusted events sent before student code ran ("begin"), the
+    answers after it, and the first way the report broke the protocol (anything but exactly one well-formed answer
+    per planned call)."""
+
+    trusted: list[dict] = field(default_factory=list)
+    begun: bool = False
+    cells: list[dict] = field(default_factory=list)
+    answers: dict[tuple[str, int], dict] = field(default_factory=dict)
+    changed: list[tuple[str, int]] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    done: bool = False
+    broken: str | None = None
+
+    def breaks(self, why: str) -> None:
+        self.broken = self.broken or why
+
+
+def _read_report(lines: list[str], plan: _Plan) -> _Report:
+    report = _Report()
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        kind = event.get("event") if isinstance(event, dict) else None
+        if not isinstance(kind, str):
+            report.breaks("a line that is not a report")
+            continue
+        if not report.begun:
+            if kind == "begin":
+                report.begun = True
+            elif kind in _TRUSTED_EVENTS:
+                report.trusted.append(event)
+            else:
+                report.breaks(f"an unexpected {kind!r} line")  # cannot happen: no student code has run yet
+            continue
+        if report.done:
+            report.breaks("lines after the end")
+        elif kind == "done":
+            report.done = True
+        elif kind == "cell" and isinstance(event.get("id"), str):
+            report.cells.append(event)
+        elif kind == "violation":
+            report.refusals.append(describe_refusal(str(event.get("what"))))
+        elif kind in ("call", "changed") and (event.get("key"), event.get("case")) in plan.expected:
+            key = (event["key"], event["case"])
+            if kind == "changed":
+                report.changed.append(key)
+            elif key in report.answers or not _well_formed(event):
+                report.breaks("a call answered twice, or a malformed answer")
+            else:
+                report.answers[key] = event
+        else:
+            report.breaks(f"an unexpected {safe_identifier(kind, 'unnamed')!r} line")
+    return report
+
+
+def _well_formed(event: dict) -> bool:
+    error, mutated = event.get("error"), event.get("mutated", [])
+    return (
+        (error is None or (isinstance(error, dict) and isinstance(error.get("type"), str)))
+        and isinstance(mutated, list)
+        and all(isinstance(i, int) for i in mutated)
+    )
+
+
+def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:
+    """Fold one sandbox run's report into `result`."""
+    report = _read_report(lines, plan)
+    keys = list(dict.fromkeys(k for k, _ in plan.expected))
+    for event in report.trusted:
+        if event.get("event") == "isolation" and not result.isolation:
+            result.isolation = printable(event.get("status", ""), 200)
+            result.processes = printable(event.get("processes", ""), 100)
+        elif event.get("event") == "context" and event.get("missing"):
+            for key in keys:  # the grader's own reference functions did not load there: not the student's doing
+                result.not_checked[key] = "the grader's reference functions could not be loaded in the sandbox"
+                if key in result.checked:
+                    result.checked.remove(key)
+    if not report.begun:  # the child stopped before any student code ran: the grader's failure, not judged
+        for key in keys:
+            result.not_checked[key] = f"the re-check could not start ({crash or 'no report'})"
+            if key in result.checked:
+                result.checked.remove(key)
+        return
     if crash and not result.crash:
         result.crash = crash
-    answered: set[tuple[str, int]] = set()
-    for event in events:
-        kind = event.get("event")
-        if kind == "violation":
-            what = str(event.get("what"))[:300]
-            if what not in result.violations:
-                result.violations.append(what)
-        elif kind == "isolation":
-            result.isolation = result.isolation or str(event.get("status"))[:200]
-        elif kind == "cell" and event.get("error"):
-            result.cell_errors[str(event.get("id"))] = str(event["error"])[:300]
-        elif kind == "context" and event.get("missing"):
-            for name in {k[0] for k in plan.expected}:
-                result.not_checked[name] = "the grader's reference functions could not be loaded in the sandbox"
-                if name in result.checked:
-                    result.checked.remove(name)
-        elif kind == "call":
-            key = (event.get("key"), event.get("case"))
-            if key not in plan.expected or key in answered:
-                continue
-            answered.add(key)
-            if key[0] in result.failures or key[0] in result.not_checked:
-                continue
-            reason = _judge(key[0], plan.expected[key], event)
-            if reason:
-                result.failures[key[0]] = reason
-        elif kind == "changed":
-            key = (event.get("key"), event.get("case"))
-            if key in plan.expected and key[0] not in result.failures:
-                call = _signature(object_name(key[0]), plan.expected[key].args, SPECS[key[0]])
-                result.failures[key[0]] = (
-                    f"the result of {call} changed when it was called again: it keeps an array or dict between "
-                    "calls (a module-level buffer or a mutable default argument); return a new one each call"
-                )
-    for key, want in plan.expected.items():
-        if key not in answered and key[0] not in result.failures and key[0] not in result.not_checked:
-            call = _signature(object_name(key[0]), want.args, SPECS[key[0]])
-            result.failures[key[0]] = f"{call} gave no answer: the check {crash or 'stopped'}"
+    result.violations.extend(r for r in report.refusals if r not in result.violations)
+    for cell in report.cells:
+        error = cell.get("error")
+        if isinstance(error, dict) and error.get("timeout"):
+            result.timed_out_cells.append(cell["id"])
+    if report.broken:
+        result.protocol = f"{PROTOCOL_VIOLATED}: {report.broken}"
+        for key in keys:
+            if key not in result.not_checked:
+                result.failures[key] = f"the re-check's report was tampered with ({PROTOCOL_VIOLATED})"
+        return
+    for (key, case), want in plan.expected.items():
+        if key in result.failures or key in result.not_checked:
+            continue
+        event = report.answers.get((key, case))
+        if event is None:
+            call = _signature(object_name(key), want.args, SPECS[key])
+            result.failures[key] = f"{call} gave no answer: the check {crash or 'stopped'}"
+            continue
+        reason = _judge(key, want, event, catalogue)
+        if reason:
+            result.failures[key] = reason
+    for key, case in report.changed:
+        if key not in result.failures and key not in result.not_checked:
+            call = _signature(object_name(key), plan.expected[(key, case)].args, SPECS[key])
+            result.failures[key] = (
+                f"the result of {call} changed when it was called again: it keeps an array or dict between "
+                "calls (a module-level buffer or a mutable default argument); return a new one each call"
+            )
 
 
 def trusted_check(
@@ -352,6 +459,7 @@ def trusted_check(
     started = time.monotonic()
     result = TrustedResult()
     main, with_context = _plan(source, student, result)
+    catalogue = catalogue_of(source)
     frameworks = any(SPECS[name].frameworks for name in result.checked)
     if frameworks:
         limits = limits.with_frameworks()
@@ -359,7 +467,7 @@ def trusted_check(
         if not plan.calls:
             continue
         names = sorted(plan.context_names)
-        events, crash = run_job(
+        lines, crash = run_job(
             source.setup_sources,
             student_cells,
             plan.calls,
@@ -368,9 +476,9 @@ def trusted_check(
             context_sources=_context_sources(source, set(names)) if names else None,
             context_names=names,
         )
-        _collect(events, crash, plan, result)
+        _collect(lines, crash, plan, result, catalogue)
     for cell_id, code in student_cells:  # a def followed by an endless top-level loop does not count
-        if result.cell_errors.get(cell_id, "").startswith("TimeoutError"):
+        if cell_id in result.timed_out_cells:
             defined = set(defined_names(code))
             for key in result.checked:
                 if object_name(key) in defined:

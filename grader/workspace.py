@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 from grader.errors import CourseError
-from grader.grade_results import Settings
 from grader.nbgrader_config import COURSE_ID, ensure_alembic_on_path
 from grader.paths import assignments, repo_root, solutions_dir
 
@@ -167,50 +166,35 @@ def _generate(workspace: Path, assignment: str) -> None:
         raise CourseError(f"nbgrader generate_assignment {assignment} failed: {err}") from None
 
 
-def write_kernelspec(workspace: Path, extra_deny: list[str] | None = None) -> None:
-    """The guarded kernel, and a matplotlib config folder whose font cache is built once, outside any kernel.
-
-    `extra_deny`: more folders the kernel may not read (where this run's submissions came from: a student must
-    not read a classmate's notebook)."""
-    from grader.paths import repo_root, solutions_dir
-
+def write_kernelspec(workspace: Path) -> None:
+    """The guarded kernel's spec (grader/kernel_guard.py; each job sets its configuration in the environment), and
+    a matplotlib font list built once, outside any kernel, that each job's kernel gets a copy of."""
     state = state_dir(workspace)
     mpl = state / "mplconfig"
     mpl.mkdir(exist_ok=True)
     spec_dir = state / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    guard = {
-        "deny_read": [
-            str(solutions_dir()),
-            str(workspace),
-            str(repo_root() / "tests"),  # the bug corpus holds right implementations
-            str(repo_root() / ".git"),  # history holds the solutions too
-            *(extra_deny or []),
-        ],
-        "allow_write": [str(mpl)],
-        "memory_bytes": Settings().kernel_memory_bytes,
-        "file_bytes": Settings().kernel_file_bytes,
-    }
     spec = {
         "argv": [sys.executable, "-m", "grader.kernel_guard", "-f", "{connection_file}"],
         "display_name": "Python 3 (bpcourse grading)",
         "language": "python",
-        "env": {
-            "BPCOURSE_KERNEL_GUARD": json.dumps(guard),
-            "MPLCONFIGDIR": str(mpl),
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        },
+        "env": {},
     }
     text = json.dumps(spec, indent=1)
     path = spec_dir / "kernel.json"
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     if not any(mpl.glob("fontlist*.json")):
-        import subprocess
-
         env = dict(os.environ, MPLCONFIGDIR=str(mpl), MPLBACKEND="Agg")
         subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=env, capture_output=True, check=False)
+
+
+def kernel_deny_list(workspace: Path, origins: list[str]) -> tuple[str, ...]:
+    """Folders no grant of the kernel may cover, wherever they lie: the answers, the grades, the submissions."""
+    return (
+        str(solutions_dir()),
+        str(workspace),
+        str(repo_root() / "tests"),  # the bug corpus holds right implementations
+        str(repo_root() / ".git"),  # history holds the solutions too
+        *origins,
+    )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from adversarial.cases import CASES
+from adversarial.cases import CASES, OTHER_WORKSPACE
 from conftest import ROOT
 
 from grader import demo_class
@@ -40,6 +41,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         for p in sorted((ROOT / "solutions").glob("*/*.ipynb"))
         if p.parent.name != CORPUS_ASSIGNMENT
     }
+    other_term = Path(OTHER_WORKSPACE)  # another grading workspace on the machine, with hidden tests in it
+    other_term.parent.mkdir(parents=True, exist_ok=True)
+    other_term.write_text(source_path.read_text(encoding="utf-8"), encoding="utf-8")
     submissions = base / "submitted"
     for case in CASES:
         content = case.build(release, source, info, others)
@@ -52,7 +56,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         released = (workspace / "release" / assignment / path.name).read_text(encoding="utf-8")
         demo_class.write_notebook(released, submissions / "zz-release" / assignment / path.name)
     out = io.StringIO()
-    summary = run_grade(submissions, workspace, jobs=2, progress=False, settings=Settings(cell_timeout=15), out=out)
+    try:
+        summary = run_grade(submissions, workspace, jobs=2, progress=False, settings=Settings(cell_timeout=30), out=out)
+    finally:
+        shutil.rmtree(other_term.parents[2], ignore_errors=True)
     by_key = {(r.student, r.assignment, r.notebook): r for r in summary["results"]}
     with open(summary["csv"], encoding="utf-8") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
@@ -102,6 +109,19 @@ def test_feedback_never_shows_test_code(graded: dict) -> None:
         assert not leaked, (page, leaked[:3])
 
 
+def test_nothing_a_student_wrote_reaches_a_person(graded: dict) -> None:
+    """Do the feedback pages, the CSV, the stored autograded notebooks and the printed summary carry none of the
+    text student code chose (a raised message with the hidden test inside, lines written into descriptors)?"""
+    workspace = graded["workspace"]
+    places = [*sorted((workspace / "feedback").rglob("*.html")), *sorted((workspace / "autograded").rglob("*.ipynb"))]
+    places.append(workspace / "class-grades.csv")
+    for path in places:
+        text = path.read_text(encoding="utf-8")
+        assert "LEAK:" not in text and "INJECTED" not in text, path
+    printed = graded["out"].getvalue()
+    assert "INJECTED" not in printed and "\x1b" not in printed
+
+
 def test_feedback_names_the_cause(graded: dict) -> None:
     """Does the feedback of a wrong answer give the hidden check's message, in words?"""
     page = graded["workspace"] / "feedback" / "wrong" / CORPUS_ASSIGNMENT / f"{CORPUS_ASSIGNMENT}.html"
@@ -130,3 +150,35 @@ def test_summary_printed(graded: dict) -> None:
     text = graded["out"].getvalue()
     assert "need review" in text and "class-grades.csv" in text
     assert Path(graded["summary"]["csv"]).exists()
+
+
+# The cases `bpcourse check` is compared on: one of each kind (right, untouched, wrong, cheating, forging, leaking,
+# renaming, crashing). Each check runs the whole pipeline again (seconds each), so not the whole corpus.
+SAME_AS_CHECK = [
+    "solution",
+    "release",
+    "wrong",
+    "cheat_allclose",
+    "cheat_transformer",
+    "renamed_function",
+    "kernel_suicide",
+    "forges_both_judges",
+    "leaks_hidden_tests",
+]
+
+
+@pytest.mark.parametrize("name", SAME_AS_CHECK)
+def test_check_gives_the_graders_verdicts(graded: dict, name: str, tmp_path: Path) -> None:
+    """Does `bpcourse check` give every exercise the points and the message `bpcourse grade` gave it (one
+    pipeline: the same merge, kernel guard, limits, re-check and messages)?"""
+    from grader.check import run_check
+
+    graded_result = graded["by_key"][(name, CORPUS_ASSIGNMENT, CORPUS_ASSIGNMENT)]
+    submitted = graded["workspace"] / "submitted" / name / CORPUS_ASSIGNMENT / f"{CORPUS_ASSIGNMENT}.ipynb"
+    copy = tmp_path / CORPUS_ASSIGNMENT / f"{CORPUS_ASSIGNMENT}.ipynb"
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(submitted, copy)
+    checked = run_check(copy, Settings(cell_timeout=30), student=name).result
+    assert [(e.grade_id, e.points, e.cause) for e in checked.exercises] == [
+        (e.grade_id, e.points, e.cause) for e in graded_result.exercises
+    ]

@@ -79,10 +79,10 @@ def test_top_level_loop_fails_its_cell(info) -> None:
 @pytest.mark.parametrize(
     "code, phrase",
     [
-        (f"open({str(SOURCE)!r}).read()\n", "reads"),
-        ("open('/tmp/bpcourse-sandbox-escape', 'w').write('x')\n", "writes"),
-        ("import os\nos.system('true')\n", "os.system"),
-        ("import subprocess\nsubprocess.run(['true'])\n", "subprocess"),
+        (f"open({str(SOURCE)!r}).read()\n", "read files outside"),
+        ("open('/tmp/bpcourse-sandbox-escape', 'w').write('x')\n", "change files outside"),
+        ("import os\nos.system('true')\n", "start a process"),
+        ("import subprocess\nsubprocess.run(['true'])\n", "start a process"),
     ],
 )
 def test_guard_refuses_and_reports(info, code: str, phrase: str) -> None:
@@ -137,24 +137,6 @@ def test_compare_tolerances(actual, expected, options: dict, verdict: str | None
     assert reason is None if verdict is None else verdict in reason, reason
 
 
-def test_self_check_gets_the_graders_verdict(tmp_path) -> None:
-    """Does `bpcourse check`'s verdict list turn a cheated pass into the grader's fail, and keep a right pass?"""
-    from grader.selfcheck import Verdict
-    from grader.trusted_selfcheck import apply_trusted_check
-
-    source = nbformat.read(SOURCE, as_version=4)
-    release = nbformat.read(ROOT / "course" / "01_term" / "01_term.ipynb", as_version=4)
-    passed = [
-        Verdict(ex.grade_id.removesuffix("_test"), ex.points, ex.points, "pass", "")
-        for ex in read_source("01_term", SOURCE).exercises
-    ]
-    right, cheat = tmp_path / "right.ipynb", tmp_path / "cheat.ipynb"
-    nbformat.write(demo_class.right(release, source), right)
-    nbformat.write(demo_class.cheat_allclose(release, source), cheat)
-    assert apply_trusted_check(right, passed) == passed
-    assert all(v.status == "fail" and "trusted re-check" in v.reason for v in apply_trusted_check(cheat, passed))
-
-
 @pytest.mark.slow
 def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
     """Is a read done in C (torch.from_file, invisible to the audit hook) refused by Landlock where the kernel has
@@ -173,7 +155,7 @@ def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
     assert result.isolation, "the sandbox did not say how it was isolated"
     if not result.isolation.startswith("on:"):
         pytest.skip(f"Landlock is not available on this kernel: {result.isolation}")  # the audit hook alone guards
-    assert "Permission denied" in result.failures.get("linear_weight_grad", ""), result.failures
+    assert "raised RuntimeError" in result.failures.get("linear_weight_grad", ""), result.failures
 
 
 def test_deny_list_becomes_a_grant_of_everything_else(tmp_path) -> None:
@@ -190,3 +172,83 @@ def test_deny_list_becomes_a_grant_of_everything_else(tmp_path) -> None:
     assert str(tmp_path.resolve() / "other") in granted
     assert not {str(course), str(course / "solutions"), str(course / "solutions" / "01")} & granted
     assert all(not p.startswith(str(course / "solutions")) for p in granted)
+
+
+# ----------------------------------------------------------------------------- the report is read strictly
+
+NONE_RETURNING = "def propagate_back(local_derivatives):\n    return None\n"
+
+
+def _none_cells(info, extra: str):
+    """The solution's cells, but propagate_back returns None; `extra` runs at the end of the last cell."""
+    cells = _cells(info, last_suffix="\n" + extra)
+    return [*cells, ("late", NONE_RETURNING)]
+
+
+FORGERIES = {
+    # write well-formed answers straight into the report pipe, before the real ones
+    "forged lines": (
+        "import os, json, sys\n"
+        "for _fd in range(3, 64):\n"
+        "    for _case in range(8):\n"
+        "        try:\n"
+        "            os.write(_fd, (json.dumps({'event': 'call', 'key': 'propagate_back', 'case': _case,"
+        " 'result': None, 'error': {'type': 'context'}, 'mutated': []}) + '\\n').encode())\n"
+        "        except OSError:\n"
+        "            pass\n"
+    ),
+    # replace the child's own helpers so that every call reports an error text the old grader took as a pass
+    "patched runner": (
+        "import sys\n"
+        "_m = sys.modules['__main__']\n"
+        "_m._describe = lambda err: 'context'\n"
+        "_m.invoke = lambda *a, **k: (_ for _ in ()).throw(RuntimeError('context'))\n"
+    ),
+    # an exception class whose name was the old protocol's word for "not the student's doing"
+    "exception named context": "class context(Exception):\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("how", FORGERIES, ids=list(FORGERIES))
+def test_forged_reports_earn_nothing(info, how: str) -> None:
+    """Does a None-returning function stay failed however the child's report is forged (lines written into the
+    pipe, the runner's helpers replaced, an exception named like a protocol word), and is a tampered report
+    named as such?"""
+    extra = FORGERIES[how]
+    if how == "exception named context":
+        extra += "def propagate_back(local_derivatives):\n    raise context('context')\n"
+    cells = _none_cells(info, extra) if how != "exception named context" else _cells(info, last_suffix="\n" + extra)
+    result = trusted_check(info, cells, "amy")
+    assert "propagate_back" in result.failures, result.failures
+    if how == "forged lines":
+        assert result.protocol and "protocol violated" in result.protocol
+
+
+def test_student_exception_text_never_reaches_the_reason(info) -> None:
+    """Is a student's exception shown by its type only, never by its message (which could carry hidden tests)?"""
+    leak = "def propagate_back(local_derivatives):\n    raise AssertionError('LEAK:' + 'secret-words')\n"
+    result = trusted_check(info, [*_cells(info), ("late", leak)], "amy")
+    reason = result.failures["propagate_back"]
+    assert "raised AssertionError" in reason and "LEAK" not in reason and "secret" not in reason
+
+
+def test_sandbox_cannot_start_processes_through_ctypes(info) -> None:
+    """Is a fork done in C (ctypes, no audit event) refused by the seccomp filter, so a child cannot outlive the
+    limits?"""
+    fork = (
+        "import ctypes\n"
+        "def propagate_back(local_derivatives):\n"
+        "    if ctypes.CDLL(None).fork() == 0:\n"
+        "        while True:\n"
+        "            pass\n"
+        "    out, g = [1.0], 1.0\n"
+        "    for d in reversed(local_derivatives):\n"
+        "        g *= d\n"
+        "        out.append(g)\n"
+        "    return out\n"
+    )
+    result = trusted_check(info, [*_cells(info), ("late", fork)], "amy")
+    if not result.processes.startswith("on"):
+        pytest.skip(f"seccomp is not available here: {result.processes}")
+    # ctypes is refused by the audit hook; a fork that got through would have left a spinning child behind
+    assert "propagate_back" in result.failures

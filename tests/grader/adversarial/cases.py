@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 
@@ -156,15 +157,17 @@ def stderr_warning(release, source, info, others):
     return nb
 
 
-READ_SOLUTIONS = """from grader.paths import solutions_dir
-_answers = [p.read_text() for p in solutions_dir().glob("*/*.ipynb")]
+ROOT = Path(__file__).resolve().parents[3]
+SOLUTIONS = ROOT / "solutions"
+
+READ_SOLUTIONS = f"""import pathlib as _pathlib
+_answers = [p.read_text() for p in _pathlib.Path({str(SOLUTIONS)!r}).glob("*/*.ipynb")]
 """
 
 # A C-level open (ctypes): no audit event, so only the operating system (Landlock) can refuse it. If the read
 # succeeds, the first graded function is replaced by a wrong one, so the score shows whether it was refused.
 READ_SOLUTIONS_IN_C = """import ctypes as _ctypes
-from grader.paths import solutions_dir as _solutions_dir
-_path = str(_solutions_dir() / "01_term" / "01_term.ipynb").encode()
+_path = """ + repr(str(SOLUTIONS / "01_term" / "01_term.ipynb")) + """.encode()
 if _ctypes.CDLL(None).open(_path, 0) >= 0:
     def {name}(*args, **kwargs):
         return None
@@ -186,8 +189,100 @@ def os_refuses_reads(info) -> float:
 
 
 READ_SOURCE = """import glob
-_answers = [open(p).read() for p in glob.glob("../../../../source/*/*.ipynb")]
+_answers = [open(p).read() for p in glob.glob("../../../../../source/*/*.ipynb")]
 """
+
+# Issue 11/17's attacks. Each breaks the first graded function when the attack succeeds, so the score shows it.
+def _break_first_if(condition: str):
+    def build(release, source, info, others):
+        nb = demo_class.right(release, source)
+        name = _first_function(info)
+        _first_solution(nb).source += f"\nif {condition}:\n    def {name}(*args, **kwargs):\n        return None\n"
+        return nb
+
+    return build
+
+
+# a FIFO where the old grader's shared matplotlib folder was: every later kernel hung at `import matplotlib`
+FIFO_IN_MPLCONFIG = """import os as _os
+try:
+    _os.mkfifo(_os.path.join(_os.environ.get("MPLCONFIGDIR", "/tmp"), "matplotlibrc"))
+except OSError:
+    pass
+"""
+
+# another grading workspace on the machine (an earlier term): its source/ holds every hidden test
+OTHER_WORKSPACE = "/tmp/bpcourse-adversarial-old-term/source/01_term/01_term.ipynb"
+
+READS_ELSEWHERE_IN_C = (
+    "__import__('ctypes').CDLL(None).open(" + repr(OTHER_WORKSPACE) + ".encode(), 0) >= 0"
+    " or __import__('ctypes').CDLL(None).open(b'/proc/1/environ', 0) >= 0"
+)
+
+READS_ELSEWHERE = """for _p in (""" + repr(OTHER_WORKSPACE) + """, "/proc/%d/environ" % __import__("os").getppid()):
+    try:
+        open(_p, "rb").read()
+    except OSError:
+        pass
+"""
+
+# the grader's environment, or the grader's descriptors, within the kernel's reach
+GRADERS_ENVIRONMENT = (
+    "any(k.startswith(('JUPYTER_PATH', 'VIRTUAL_ENV', 'PYTEST', 'CI')) for k in __import__('os').environ)"
+)
+
+WRITES_INHERITED_FDS = """import os as _os
+for _fd in range(3, 64):
+    try:
+        _os.ftruncate(_fd, 0)
+    except OSError:
+        pass
+    try:
+        _os.write(_fd, b"INJECTED-BY-STUDENT \\x1b[2J good 12/12 all ok\\n")
+    except OSError:
+        pass
+"""
+
+LEAK_HIDDEN_TESTS = """import base64 as _b64, zlib as _zlib
+
+def {name}(*args, **kwargs):
+    _test = get_ipython().user_ns["_ih"][-1].encode()
+    raise AssertionError("LEAK:" + _b64.b64encode(_zlib.compress(_test)).decode()[:380])
+"""
+
+
+def leaks_hidden_tests(release, source, info, others):
+    nb = demo_class.right(release, source)
+    _first_solution(nb).source += "\n" + LEAK_HIDDEN_TESTS.format(name=_first_function(info))
+    return nb
+
+
+FORGES_BOTH_JUDGES = """import os as _os, json as _json
+def _swallow(lines):
+    return ["try:\\n"] + ["    " + line for line in lines] + ["\\nexcept BaseException:\\n    pass\\n"]
+get_ipython().input_transformers_cleanup.append(_swallow)
+for _fd in range(3, 64):
+    for _case in range(12):
+        for _key in {keys!r}:
+            try:
+                _os.write(_fd, (_json.dumps({{"event": "call", "key": _key, "case": _case, "result": None,
+                                             "error": {{"type": "context"}}, "mutated": []}}) + "\\n").encode())
+            except OSError:
+                pass
+"""
+
+
+def forges_both_judges(release, source, info, others):
+    """Functions that return None, a kernel transformer that swallows every failing test, and forged re-check
+    answers written into every descriptor: the three routes to full marks at commit 1a5de27."""
+    nb = copy.deepcopy(release)
+    keys = [f for ex in info.exercises for f in ex.functions]
+    for cell in nb.cells:
+        if cell.cell_type == "code" and _meta(cell).get("solution"):
+            cell.source = cell.source.replace("raise NotImplementedError", "return None")
+    _first_solution(nb).source = FORGES_BOTH_JUDGES.format(keys=keys) + "\n" + _first_solution(nb).source
+    return nb
+
 
 CASES = [
     Case(
@@ -304,7 +399,7 @@ CASES = [
         "reads_solutions",
         _append_to_first(READ_SOLUTIONS),
         full,
-        "solutions",
+        "read files outside",
         "Is reading the solutions from disk refused and flagged?",
     ),
     Case(
@@ -318,15 +413,71 @@ CASES = [
         "reads_workspace_source",
         _append_to_first(READ_SOURCE),
         full,
-        "source",
+        "read files outside",
         "Is reading the workspace's source notebooks (hidden tests) refused and flagged?",
     ),
     Case(
         "writes_outside",
         _append_to_first("open('/tmp/bpcourse-escape.txt', 'w').write('x')"),
         full,
-        "writes",
+        "change files outside",
         "Is writing outside the working folder refused and flagged?",
     ),
     Case("stderr_warning", stderr_warning, full, None, "Does a warning on stderr leave a right answer its points?"),
+    Case(
+        "forges_both_judges",
+        forges_both_judges,
+        zero,
+        "protocol violated",
+        "Do empty functions earn nothing when the kernel swallows failures and the re-check's report is forged?",
+    ),
+    Case(
+        "leaks_hidden_tests",
+        leaks_hidden_tests,
+        all_but_first,
+        None,
+        "Does a function that raises the running test cell's source earn nothing, its text never shown?",
+    ),
+    Case(
+        "fifo_in_mplconfig",
+        _append_to_first(FIFO_IN_MPLCONFIG),
+        full,
+        None,
+        "Does a FIFO left in the kernel's matplotlib folder harm nobody (each job has its own, removed after)?",
+    ),
+    Case(
+        "forks_in_c",
+        _break_first_if("__import__('ctypes').CDLL(None).fork() >= 0"),
+        full,
+        None,
+        "Is a fork done in C (ctypes, no audit event) refused by the seccomp filter?",
+    ),
+    Case(
+        "reads_elsewhere_in_c",
+        _break_first_if(READS_ELSEWHERE_IN_C),
+        full,
+        None,
+        "Are C-level reads of another workspace and of another process's /proc refused by the allow-list?",
+    ),
+    Case(
+        "reads_elsewhere",
+        _append_to_first(READS_ELSEWHERE),
+        full,
+        "read files outside",
+        "Are Python reads of another workspace and of the grader's /proc/<pid>/environ refused and flagged?",
+    ),
+    Case(
+        "sees_graders_environment",
+        _break_first_if(GRADERS_ENVIRONMENT),
+        full,
+        None,
+        "Does the kernel start with a clean environment, none of the grader's variables?",
+    ),
+    Case(
+        "writes_inherited_fds",
+        _append_to_first(WRITES_INHERITED_FDS),
+        full,
+        "refuses",
+        "Does writing into every descriptor reach neither the grader's output nor hang the batch (flagged)?",
+    ),
 ]

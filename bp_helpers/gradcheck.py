@@ -1,7 +1,8 @@
 """Numerical gradients for the hidden tests (CS231n's gradient_check, in float64).
 
-These are instructor tools: 03_purpose asks students to write their own `numerical_gradient`, so this
-lives in `grader/`, not in `bp_helpers/`.
+The hidden tests use them, so they live where the grading kernel may read: with the student helpers. 03_purpose
+still asks students to write their own `numerical_gradient`; its re-check calls the student's function on the
+grader's inputs, so importing this one instead gains nothing a student could not write.
 """
 
 from __future__ import annotations

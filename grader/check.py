@@ -1,0 +1,109 @@
+"""`bpcourse check`: one notebook through the very pipeline `bpcourse grade` runs, so its verdict is the grader's.
+
+The student's assignment folder is staged in a grading workspace kept in the user's cache (outside the checkout,
+prepared once per course version), and `grader.grade_worker.grade_one` grades it as it would grade a class's
+notebook: nbgrader's autograde in the guarded kernel, the trusted re-check, the same limits and the same messages.
+Nothing is written into the student's folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import CourseError
+from grader.grade_results import ExerciseResult, JobResult, Settings
+from grader.notebooks import find_source, read_notebook
+
+CHECK_STUDENT = "self-check"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    assignment: str
+    notebook: str
+    result: JobResult
+
+    @property
+    def failed(self) -> list[ExerciseResult]:
+        return [e for e in self.result.exercises if e.kind == "auto" and (e.points or 0.0) < e.max_points]
+
+
+def check_workspace() -> Path:
+    """The grading workspace `check` uses: in the user's cache, one per course checkout."""
+    from grader.paths import repo_root
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(repo_root()).encode()).hexdigest()[:12]
+    return cache / "bpcourse" / f"check-{digest}"
+
+
+def run_check(path: Path, settings: Settings | None = None, progress=None, student: str = CHECK_STUDENT) -> CheckReport:
+    """Grade the notebook at `path` as `bpcourse grade` would; raises CourseError on a file that is no notebook
+    of the course. `progress(cell_index, cell_count)` is called as cells start. `student`: the id the re-check's
+    inputs are seeded with (the grader seeds them per student)."""
+    from grader.grade_worker import WorkerContext, grade_one, init_worker, set_progress
+    from grader.job_kernel import copy_regular_files
+    from grader.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
+
+    path = Path(path)
+    student = read_notebook(path)
+    source = find_source(student, path)
+    workspace = check_workspace()
+    prepare_workspace(workspace)
+    write_kernelspec(workspace)
+    staged = workspace / "submitted" / student / source.assignment
+    shutil.rmtree(staged, ignore_errors=True)
+    copy_regular_files(path.resolve().parent, staged, skip_notebooks=False)
+    target = staged / f"{source.path.stem}.ipynb"
+    shutil.copyfile(path, target)  # under the source's name, whatever the student called the file
+    ctx = WorkerContext(
+        str(workspace), str(workspace / "gradebook.db"), settings or Settings(), kernel_deny_list(workspace, [])
+    )
+    init_worker(ctx)
+    set_progress(progress)
+    job = {
+        "student": student,
+        "assignment": source.assignment,
+        "notebook": source.path.stem,
+        "path": str(target),
+        "fingerprint": "",
+    }
+    try:
+        payload = grade_one(job)
+    finally:
+        set_progress(None)
+        shutil.rmtree(staged, ignore_errors=True)
+    if payload is None:
+        raise CourseError(f"{path}: the grader could not grade it.")
+    return CheckReport(source.assignment, source.path.name, JobResult.from_dict(payload["result"]))
+
+
+def print_report(report: CheckReport, out=sys.stdout) -> None:
+    """One line per exercise (PASS, FAIL or TODO with the cause), then the totals and the grader's notes."""
+    exercises = report.result.exercises
+    width = max((len(e.grade_id.removesuffix("_test")) for e in exercises), default=8)
+    failed = {id(e) for e in report.failed}
+    for e in exercises:
+        label = "TODO" if e.kind == "manual" else ("FAIL" if id(e) in failed else "PASS")
+        points = "" if e.points is None else f"{e.points:g}/{e.max_points:g}"
+        line = f"  {label}  {e.grade_id.removesuffix('_test'):<{width}}  {points or f'-/{e.max_points:g}'}"
+        reason = e.cause if label != "PASS" else ""
+        print(f"{line}  {reason}" if reason else line, file=out)
+    auto = [e for e in exercises if e.kind == "auto"]
+    manual = [e for e in exercises if e.kind == "manual"]
+    score = sum(e.points or 0.0 for e in auto)
+    print(
+        f"autograded: {score:g}/{sum(e.max_points for e in auto):g} points, "
+        f"{len(auto) - len(report.failed)}/{len(auto)} exercises pass",
+        file=out,
+    )
+    if manual:
+        worth = sum(e.max_points for e in manual)
+        print(f"written answers: {len(manual)} (worth {worth:g} points) await a person", file=out)
+    for note in report.result.review:
+        print(f"  note: {note}", file=out)

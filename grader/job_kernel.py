@@ -1,0 +1,254 @@
+"""What one grading job gives nbgrader's kernel, and how the worker watches it (see grader/kernel_guard.py).
+
+Per job: a folder of its own (`JobFolders`: the kernel's working folder and home, which it alone may write, and a
+private folder it may not read, with the guard channel and its log), removed after the job; the kernel's
+configuration (`kernel_config`: what it may read, its limits); a budget for the whole notebook (`notebook_budget`:
+CPU seconds, enforced in the kernel by RLIMIT_CPU, and wall seconds, enforced here); a `Watchdog` that stops a
+cell past its CPU-time limit (so a busy machine slows a cell without failing it) and a notebook past its budget;
+and the `GuardChannel`, a FIFO on which the kernel's guard names every refusal.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import signal
+import stat
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_CHANNEL_BYTES = 1024 * 1024
+MAX_SCRATCH_FILES = 2_000
+MAX_SCRATCH_BYTES = 256 * 1024**2
+
+
+@dataclass(frozen=True)
+class JobFolders:
+    root: Path  # removed after the job
+    kernel: Path  # readable and writable by the kernel: work/ and home/
+    work: Path  # the kernel's working folder: the student's files and the assignment's data
+    home: Path
+    private: Path  # never granted to the kernel: the guard channel and the kernel's own log
+
+    @staticmethod
+    def create(scratch: Path, student: str, fonts: Path | None = None) -> JobFolders:
+        scratch.mkdir(parents=True, exist_ok=True)
+        prefix = re.sub(r"[^A-Za-z0-9_.-]", "-", student)[:40] or "job"
+        root = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=scratch))
+        kernel = root / "kernel"
+        folders = JobFolders(root, kernel, kernel / "work", kernel / "home", root / "private")
+        for folder in (folders.work, folders.home / "matplotlib", folders.private):
+            folder.mkdir(parents=True, mode=0o700)
+        if fonts is not None:  # matplotlib's font list, built once: a kernel would spend seconds rebuilding it
+            for cache in fonts.glob("fontlist*.json"):
+                shutil.copyfile(cache, folders.home / "matplotlib" / cache.name)
+        return folders
+
+    def scratch_report(self) -> str | None:
+        """What the notebook left in its folders, when it is past the limits (files and bytes)."""
+        files, size = 0, 0
+        for dirpath, _, names in os.walk(self.kernel):
+            for name in names:
+                files += 1
+                try:
+                    size += os.lstat(os.path.join(dirpath, name)).st_size
+                except OSError:
+                    pass
+        if files > MAX_SCRATCH_FILES or size > MAX_SCRATCH_BYTES:
+            return (
+                f"the notebook left {files} files ({size // 1024**2} MB) in its folder (limits: "
+                f"{MAX_SCRATCH_FILES} files, {MAX_SCRATCH_BYTES // 1024**2} MB)"
+            )
+        return None
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def copy_regular_files(source: Path, target: Path, *, skip_notebooks: bool) -> None:
+    """Copy the regular files under `source` into `target` (hidden files, caches, links, FIFOs, sockets and
+    devices left out): a student's folder may hold anything."""
+    target.mkdir(parents=True, exist_ok=True)
+    for dirpath, dirnames, names in os.walk(source, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+        rel = Path(dirpath).relative_to(source)
+        for name in names:
+            path = Path(dirpath) / name
+            if name.startswith(".") or (skip_notebooks and name.endswith(".ipynb")):
+                continue
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+            (target / rel).mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as src, open(target / rel / name, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+
+
+@dataclass(frozen=True)
+class Budget:
+    cpu_seconds: int
+    wall_seconds: float
+
+
+def notebook_budget(settings, reference_seconds: float) -> Budget:
+    """The whole notebook's budget: the settings' when given, else sized from the solution's own run (its cells
+    executed by the grader: `reference_seconds`), with room for the kernel's start and a busy machine."""
+    wall = settings.notebook_seconds or max(90.0, 30.0 + 20.0 * reference_seconds)
+    cpu = settings.notebook_cpu_seconds or int(max(60.0, 30.0 + 10.0 * reference_seconds))
+    return Budget(cpu, wall)
+
+
+def kernel_config(settings, folders: JobFolders, budget: Budget, read: list[str], deny: list[str]) -> dict:
+    """BPCOURSE_KERNEL_GUARD for one job (grader/kernel_guard.py)."""
+    return {
+        "job": str(folders.kernel),
+        "private": str(folders.private),
+        "read": read,
+        "deny": deny,
+        "memory_bytes": settings.kernel_memory_bytes,
+        "file_bytes": settings.kernel_file_bytes,
+        "cpu_seconds": budget.cpu_seconds,
+    }
+
+
+class GuardChannel:
+    """The FIFO the kernel's guard writes its refusals to. Lines once written cannot be taken back by the
+    notebook's code; a channel closed before the notebook finished is itself reported."""
+
+    def __init__(self, path: Path) -> None:
+        os.mkfifo(path, 0o600)
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self._data = bytearray()
+        self._opened = False  # the kernel has written (its isolation line)
+        self.eof_at: float | None = None
+        self.finished_at: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self._fd, 65536)
+            except BlockingIOError:
+                continue
+            if chunk:
+                self._opened = True
+                if len(self._data) < MAX_CHANNEL_BYTES:
+                    self._data.extend(chunk)
+            elif self._opened and self.eof_at is None:
+                self.eof_at = time.monotonic()
+            else:
+                time.sleep(0.05)  # no writer yet (or any more): a FIFO reads as empty
+
+    def notebook_finished(self, **_) -> None:
+        """nbclient's on_notebook_complete hook: the last cell ran; the kernel is shut down after this."""
+        self.finished_at = time.monotonic()
+
+    def close(self) -> tuple[list[str], bool]:
+        """The lines written, and whether the channel was closed while cells were still to run."""
+        self._stop.set()
+        self._thread.join(timeout=2)
+        os.close(self._fd)
+        lines = bytes(self._data).decode("utf-8", "replace").splitlines()
+        early = self.eof_at is not None and self.finished_at is not None and self.eof_at < self.finished_at
+        return lines, early
+
+
+@dataclass
+class Watchdog:
+    """Stops a cell that used more than `cell_cpu` CPU seconds (SIGINT, as nbclient's timeout would) and the
+    kernel when the notebook ran past `wall_seconds` (SIGKILL). Driven by nbclient's hooks."""
+
+    cell_cpu: float
+    wall_seconds: float
+    executor: object = None
+    pid: int | None = None
+    cell: int | None = None
+    cell_cpu_start: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+    interrupted: list[int] = field(default_factory=list)
+    over_budget_at: int | None = None
+    seen_cpu: float = 0.0  # the last CPU time read: the kernel's /proc entry is gone once it died
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def attach(self, **_) -> None:
+        """on_notebook_start: the kernel runs; find its process and start watching."""
+        provisioner = getattr(getattr(self.executor, "km", None), "provisioner", None)
+        self.pid = getattr(provisioner, "pid", None) or getattr(getattr(provisioner, "process", None), "pid", None)
+        self.started = time.monotonic()
+        if self.pid and self._thread is None:
+            self._thread = threading.Thread(target=self._watch, daemon=True)
+            self._thread.start()
+
+    def cell_started(self, cell=None, cell_index: int | None = None, **_) -> None:
+        self.cell, self.cell_cpu_start = cell_index, self.cpu()
+
+    def cpu(self) -> float:
+        """The kernel's CPU seconds so far (user + system, all threads)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError, TypeError):
+            return 0.0
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            self.seen_cpu = max(self.seen_cpu, self.cpu())
+            if time.monotonic() - self.started > self.wall_seconds:
+                self.over_budget_at = self.cell
+                self._signal(signal.SIGKILL)
+                return
+            cell = self.cell
+            if cell is not None and cell not in self.interrupted and self.cpu() - self.cell_cpu_start > self.cell_cpu:
+                self.interrupted.append(cell)
+                self._signal(signal.SIGINT)
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.kill(self.pid, sig)
+        except (ProcessLookupError, TypeError):
+            pass
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def why_dead(self, budget: Budget) -> str | None:
+        """Why the kernel stopped, when it was the budget."""
+        at = f" at cell {self.cell + 1}" if self.cell is not None else ""
+        if self.over_budget_at is not None:
+            return f"the notebook ran past its time budget of {budget.wall_seconds:g} s{at} (stopped)"
+        if self.pid and self.seen_cpu >= budget.cpu_seconds - 1:
+            return f"the notebook used up its CPU budget of {budget.cpu_seconds} s{at} (stopped)"
+        return None
+
+    def cpu_reports(self) -> list[str]:
+        return [
+            f"cell {i + 1} ran past its CPU-time limit of {self.cell_cpu:g} s (an infinite loop?)"
+            for i in self.interrupted
+        ]
+
+
+# nbclient watches the kernel's process, not its heartbeat. A kernel whose code wrote into its own sockets can
+# leave jupyter_client's heartbeat thread waiting forever on a send, and the job with it: no heartbeat channel.
+from jupyter_client.asynchronous import AsyncKernelClient  # noqa: E402
+from jupyter_client.manager import AsyncKernelManager  # noqa: E402
+
+
+class NoHeartbeatClient(AsyncKernelClient):
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True) -> None:
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
+
+
+class GradingKernelManager(AsyncKernelManager):
+    client_class = "grader.job_kernel.NoHeartbeatClient"

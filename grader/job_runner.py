@@ -1,0 +1,104 @@
+"""Run grading jobs in parallel, one forked process per job, so that the batch always finishes.
+
+Each job runs in a process of its own (forked from the parent, which has read the sources and executed the
+solutions once: the children inherit that), which sends back one result through a pipe only it holds. A job whose
+process dies, or runs past `deadline` seconds (a hung kernel, a channel the student's code broke), is stopped
+with everything it started (its process group) and tried once more in a fresh process; a second failure is
+reported for that notebook alone. Every other student still gets a grade.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class _Running:
+    process: multiprocessing.Process
+    job: Any
+    started: float
+
+
+def _child(work: Callable[[Any], Any], job: Any, conn) -> None:
+    os.setpgid(0, 0)  # one group: the parent can stop this job with all it started
+    try:
+        outcome = (True, work(job))
+    except BaseException as err:  # noqa: BLE001 - report, never hang the parent
+        outcome = (False, f"{type(err).__name__}: {err}")
+    try:
+        conn.send(outcome)
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+def _stop(process: multiprocessing.Process) -> None:
+    for target in (-process.pid, process.pid):  # the group first: the job's kernel and sandbox go with it
+        try:
+            os.kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    process.join(5)
+
+
+def run_jobs(
+    jobs: list,
+    work: Callable[[Any], Any],
+    finish: Callable[[Any, Any, str | None], None],
+    *,
+    workers: int,
+    deadline: float,
+    attempts: int = 2,
+) -> None:
+    """Call `finish(job, result, None)` for every job `work(job)` completes, or `finish(job, None, why)` for one
+    that failed `attempts` times (raised, died, or ran past `deadline` seconds)."""
+    context = multiprocessing.get_context("fork")
+    pending = deque(jobs)
+    tries: dict[int, int] = {}
+    running: dict[Any, _Running] = {}
+    while pending or running:
+        while pending and len(running) < workers:
+            job = pending.popleft()
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(work, job, send), daemon=True)
+            process.start()
+            send.close()
+            running[receive] = _Running(process, job, time.monotonic())
+        for conn in multiprocessing.connection.wait(list(running), timeout=0.5):
+            entry = running.pop(conn)
+            try:
+                ok, value = conn.recv()
+            except (EOFError, OSError):
+                ok, value = False, None
+            conn.close()
+            entry.process.join(5)
+            if ok:
+                finish(entry.job, value, None)
+            elif value is not None:  # the job raised: a bug of the grader's, not worth a second try
+                finish(entry.job, None, value)
+            else:
+                _retry(entry.job, "its grading process died", pending, tries, attempts, finish)
+        now = time.monotonic()
+        for conn, entry in list(running.items()):
+            if now - entry.started > deadline:
+                del running[conn]
+                _stop(entry.process)
+                conn.close()
+                why = f"its grading did not finish within {deadline:g} s and was stopped"
+                _retry(entry.job, why, pending, tries, attempts, finish)
+
+
+def _retry(job, why: str, pending: deque, tries: dict[int, int], attempts: int, finish) -> None:
+    tries[id(job)] = tries.get(id(job), 0) + 1
+    if tries[id(job)] < attempts:
+        pending.append(job)
+    else:
+        finish(job, None, f"{why} ({tries[id(job)]} times)")

@@ -1,0 +1,220 @@
+"""Messages a person reads, drawn only from the course's own words.
+
+A process that ran student code can say anything: nbgrader's kernel runs the hidden tests beside the student's
+code, so the text of an AssertionError that reaches the grader may have been written by the student (a forged
+verdict, or the hidden test's source smuggled out through the feedback). So such a text is shown only when it
+reads, whole, as the course's own words: a sequence of fragments of the string literals of the code that could
+have produced it (the notebook's test cells, bp_helpers/testing.py, the re-check's probes) and, between them,
+only numbers, shapes, dtypes, names the course gives (graded functions, their arguments, exception types) and
+punctuation. Anything else is replaced by a neutral sentence the grader writes itself.
+
+What remains possible: a student who can make their own test fail can choose which course sentence it shows and
+a few numbers and names in it (MAX_TOKENS bounds them: a few dozen bytes per failed exercise).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from grader.cells import parse
+
+MAX_CHARS = 600
+# Caps on what a message may hold: together they bound what a forged message can carry (a few dozen bytes).
+MAX_TOKENS = {"fragment": 12, "name": 12, "number": 8, "punct": 40}
+MIN_FRAGMENT = 3  # shorter literal pieces ("x", ", ") are not words of the catalogue; punctuation is a token
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+_EXCEPTIONS = frozenset(
+    name for name, obj in vars(builtins).items() if isinstance(obj, type) and issubclass(obj, BaseException)
+) | {"ContractError", "LinAlgError", "AxisError"}
+_PUNCT = set("()[]{},.:;=+-*/<>|'\"`!?#%&^~@ \t\n")
+_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "object", "complex128"}
+PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def string_fragments(source: str) -> set[str]:
+    """The constant pieces of every string literal and f-string in Python `source`."""
+    tree = parse(source)
+    if tree is None:
+        return set()
+    pieces: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            pieces.add(node.value)
+    return {p for p in pieces if len(p.strip()) >= MIN_FRAGMENT}
+
+
+def code_names(source: str) -> set[str]:
+    """Functions, classes and their parameters defined in `source`: names a message may carry."""
+    tree = parse(source)
+    if tree is None:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and PLAIN_IDENTIFIER.fullmatch(node.value):
+            names.add(node.value)  # dict keys and labels: "W1", "relu"
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        if isinstance(node, ast.FunctionDef):
+            names.update(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
+    return names
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The words one notebook's checks may use: literal fragments and names."""
+
+    fragments: tuple[str, ...]  # longest first
+    names: frozenset[str]
+
+    @staticmethod
+    def build(sources: list[str], names: set[str] = frozenset()) -> Catalogue:
+        fragments: set[str] = set()
+        names = set(names)
+        for source in [*sources, *_shared_sources()]:
+            fragments |= string_fragments(source)
+            names |= code_names(source)
+        # a fragment may stand with its surrounding white space trimmed (f-strings split at their fields)
+        fragments |= {f.strip() for f in fragments if len(f.strip()) >= MIN_FRAGMENT}
+        return Catalogue(tuple(sorted(fragments, key=len, reverse=True)), frozenset(names) | _DTYPES)
+
+    def sanitize(self, text: str) -> str | None:
+        """`text` with its numbers re-formatted if it reads whole as catalogue words, else None."""
+        if not isinstance(text, str) or len(text) > MAX_CHARS:
+            return None
+        pieces = self._segment(text)
+        if pieces is None:
+            return None
+        for kind, cap in MAX_TOKENS.items():
+            if sum(1 for k, p in pieces if k == kind and not p.isspace()) > cap:
+                return None
+        return "".join(_format_number(p) if kind == "number" else p for kind, p in pieces)
+
+    def _segment(self, text: str) -> list[tuple[str, str]] | None:
+        """Split `text` into (kind, piece) with kind fragment/number/name/punct; None when it cannot be.
+        Dynamic programming over positions: linear in the text times the catalogue, no backtracking blow-up."""
+        n = len(text)
+        best: list[list[tuple[str, str]] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(n):
+            if best[i] is None:
+                continue
+            for kind, piece in self._candidates(text, i):
+                j = i + len(piece)
+                if best[j] is None or len(best[j]) > len(best[i]) + 1:
+                    best[j] = [*best[i], (kind, piece)]
+        return best[n]
+
+    def _candidates(self, text: str, i: int):
+        if text[i] in _PUNCT:
+            yield "punct", text[i]
+        rest = text[i:]
+        for fragment in self.fragments:
+            if rest.startswith(fragment):
+                yield "fragment", fragment
+        boundary = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+        if not boundary:
+            return
+        number = _NUMBER.match(text, i)
+        if number and not _continues_word(text, number.end()):
+            yield "number", number.group()
+        name = _NAME.match(text, i)
+        if name and not _continues_word(text, name.end()):
+            word = name.group()
+            if word in self.names or word in _EXCEPTIONS:
+                yield "name", word
+
+
+def _continues_word(text: str, end: int) -> bool:
+    return end < len(text) and (text[end].isalnum() or text[end] == "_")
+
+
+def _format_number(text: str) -> str:
+    """A long number cut to 4 significant digits, so a number carries little beyond its value."""
+    if len(text) <= 12:
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if value == int(value) and abs(value) < 1e6 and "e" not in text.lower() and "." not in text:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+@cache
+def _shared_sources() -> tuple[str, ...]:
+    """The course-wide code whose messages may reach a person: the test helpers and the re-check's probes."""
+    here = Path(__file__).resolve().parent
+    files = [here.parent / "bp_helpers" / "testing.py", here.parent / "bp_helpers" / "gradcheck.py"]
+    files += [here / "trusted_probes.py"]
+    return tuple(p.read_text(encoding="utf-8") for p in files if p.exists())
+
+
+def safe_identifier(text: object, fallback: str = "an object") -> str:
+    """A student-chosen name (an exception type, a class name) if it is a plain identifier, else `fallback`."""
+    return text if isinstance(text, str) and PLAIN_IDENTIFIER.fullmatch(text) else fallback
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """`text` without control characters (terminal escapes, bidi overrides), cut to `limit` characters."""
+    return _CONTROL.sub("?", str(text))[:limit]
+
+
+_REFUSALS = [
+    (
+        ("reads ", "os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"),
+        "tried to read files outside its folder (refused)",
+    ),
+    (
+        (
+            "writes ",
+            "os.remove",
+            "os.rename",
+            "os.rmdir",
+            "os.mkdir",
+            "os.chmod",
+            "os.chown",
+            "os.truncate",
+            "os.link",
+            "os.symlink",
+            "shutil.rmtree",
+            "shutil.move",
+            "os.utime",
+        ),
+        "tried to change files outside its folder (refused)",
+    ),
+    (
+        (
+            "calls subprocess.",
+            "calls os.exec",
+            "calls os.spawn",
+            "calls os.posix_spawn",
+            "calls os.fork",
+            "calls pty.",
+            "calls os.system",
+            "calls os.forkpty",
+        ),
+        "tried to start a process (refused)",
+    ),
+    (("calls socket.",), "tried to open a network connection (refused)"),
+    (("calls ctypes.",), "tried to call C functions through ctypes (refused)"),
+    (("calls os.kill",), "tried to signal another process (refused)"),
+]
+
+
+def describe_refusal(what: str) -> str:
+    """The grader's sentence for one refusal a guard logged: its kind, never the student-chosen path."""
+    text = str(what).strip()
+    for prefixes, sentence in _REFUSALS:
+        if any(text.startswith(p) for p in prefixes):
+            return sentence
+    return "did something the grader refuses (refused)"

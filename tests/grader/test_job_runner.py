@@ -1,0 +1,36 @@
+"""Does the batch always finish: a job that hangs, dies or raises is stopped, retried once and reported alone?"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from grader.job_runner import run_jobs
+
+
+def _work(job: str) -> str:
+    if job == "hangs":
+        time.sleep(3600)
+    if job == "dies":
+        os._exit(3)
+    if job == "raises":
+        raise ValueError("grader bug")
+    return job.upper()
+
+
+def test_every_other_job_finishes() -> None:
+    """Do the good jobs get their results while a hanging, a dying and a raising job are each reported?"""
+    finished: dict[str, tuple] = {}
+    started = time.monotonic()
+    run_jobs(
+        ["a", "hangs", "b", "dies", "raises", "c"],
+        _work,
+        lambda job, result, why: finished.setdefault(job, (result, why)),
+        workers=2,
+        deadline=2.0,
+    )
+    assert {k: v[0] for k, v in finished.items() if v[1] is None} == {"a": "A", "b": "B", "c": "C"}
+    assert "did not finish within 2 s" in finished["hangs"][1] and "2 times" in finished["hangs"][1]
+    assert "died" in finished["dies"][1] and "2 times" in finished["dies"][1]
+    assert finished["raises"][1] == "ValueError: grader bug"  # a grader bug is not retried
+    assert time.monotonic() - started < 60
