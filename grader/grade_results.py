@@ -28,6 +28,7 @@ class Settings:
     cell_timeout: int = 10  # seconds per cell in the kernel (nbgrader's Execute.timeout)
     kernel_memory_bytes: int = 4 * 1024**3
     kernel_file_bytes: int = 64 * 1024**2
+    max_notebook_bytes: int = 20 * 1024**2  # a larger submitted notebook is flagged and never run
 
     def key(self) -> str:
         from grader.sandbox import Limits
