@@ -374,12 +374,16 @@ def _unpack(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> str |
     limit = min(member.file_size, MAX_ZIP_MEMBER_BYTES)
     written = 0
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-    with zf.open(member) as src, os.fdopen(os.open(target, flags, 0o600), "wb") as dst:
-        while chunk := src.read(1024 * 1024):
-            written += len(chunk)
-            if written > limit:
-                return f"zip entry {shown(member.filename)} unpacks past its declared size: refused"
-            dst.write(chunk)
+    try:
+        with zf.open(member) as src, os.fdopen(os.open(target, flags, 0o600), "wb") as dst:
+            while chunk := src.read(1024 * 1024):
+                written += len(chunk)
+                if written > limit:
+                    return f"zip entry {shown(member.filename)} unpacks past its declared size: refused"
+                dst.write(chunk)
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile, EOFError, OSError) as err:
+        # encrypted, an unknown compression method, a bad CRC or a damaged stream: this entry only
+        return f"zip entry {shown(member.filename)} could not be unpacked ({type(err).__name__}): refused"
     return None
 
 

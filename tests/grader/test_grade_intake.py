@@ -309,3 +309,17 @@ def test_oversized_notebook_is_flagged_not_run(tmp_path: Path) -> None:
     assert found["amy"].problem is None
     assert "over the" in str(found["bo"].problem) and "not run" in str(found["bo"].problem)
     assert Settings().max_notebook_bytes == 20 * 1024**2
+
+
+def test_zip_damaged_entry_is_refused_alone(tmp_path: Path) -> None:
+    """Is an entry that fails its CRC check reported on its own, while the other entries are still graded?"""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:  # stored: the entry's bytes sit right after its local header
+        zf.writestr("amy__01_term.ipynb", b"A" * 100)
+        zf.writestr("bo__01_term.ipynb", b"{}")
+    data = bytearray(archive.read_bytes())
+    data[30 + len("amy__01_term.ipynb") + 10] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    found = {s.student: s for s in collect(archive, ASSIGNMENTS, SOURCE_IDS, only="01_term")}
+    assert "could not be unpacked" in str(found["amy"].problem) and found["bo"].problem is None
+    cleanup()
