@@ -40,8 +40,8 @@ def test_formula_cells_are_neutralised(tmp_path: Path, start: str) -> None:
     assert (row["a_test"], row["total"], row["max"]) == ("0.5", "0.5", "1")
 
 
-def test_status_that_would_start_with_a_formula(tmp_path: Path) -> None:
-    """Is a status cell neutralised even when it is not a needs-review text, and a newline in a name escaped?"""
+def test_control_characters_in_a_name_are_escaped(tmp_path: Path) -> None:
+    """Is a newline in a submitted name escaped (one line per row), so no second line can start a formula?"""
     sub = Submission("amy", "01_term", tmp_path / "x.ipynb", submitted_as="amy\n=1+1")
     save_roster(state_dir(tmp_path), [sub])
     write_csv(tmp_path, [_result("amy", 1.0)])
