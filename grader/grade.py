@@ -60,7 +60,7 @@ def _stage(sub: Submission, workspace: Path) -> Path:
         folder = workspace
         for part in ("submitted", sub.student, str(sub.assignment)):
             folder = folder / part
-            if folder.is_symlink():
+            if folder.is_symlink():  # each level a real folder: a link there is removed, never followed
                 folder.unlink()
             folder.mkdir(exist_ok=True)
         tmp = folder / f".{sub.notebook}.ipynb.staging"

@@ -182,12 +182,13 @@ def _submission(who: Identity, assignment, path: Path, notebook=None, problem=No
 
 def keep_apart(found: list[Submission]) -> None:
     """Give different submitted names that clean to one id distinct ids (the id plus a digest of the name) and
-    flag every one of them: a grade is never merged into another student's."""
+    flag every one of them: a grade is never merged into another student's. Ids that differ only in case collide
+    too (`Ann` and `ann` are one folder on a case-insensitive file system)."""
     names: dict[str, set[str]] = {}
     for sub in found:
-        names.setdefault(sub.student, set()).add(sub.submitted_as)
+        names.setdefault(sub.student.casefold(), set()).add(sub.submitted_as)
     for sub in found:
-        colliding = names[sub.student]
+        colliding = names[sub.student.casefold()]
         if len(colliding) < 2:
             continue
         old = sub.student

@@ -236,6 +236,7 @@ def test_stage_never_follows_a_link(tmp_path: Path) -> None:
     staged = _stage(Submission("amy", "01_term", source, "01_term"), workspace)
     assert staged == target and not target.is_symlink() and target.read_bytes() == source.read_bytes()
     assert secret.read_text() == "instructor's"
+    assert _stage(Submission("amy", "01_term", target, "01_term"), workspace) == target  # its own tree: kept
     link = tmp_path / "in" / "bo__01_term.ipynb"
     link.symlink_to(secret)
     with pytest.raises(CourseError):
@@ -323,3 +324,11 @@ def test_zip_damaged_entry_is_refused_alone(tmp_path: Path) -> None:
     found = {s.student: s for s in collect(archive, ASSIGNMENTS, SOURCE_IDS, only="01_term")}
     assert "could not be unpacked" in str(found["amy"].problem) and found["bo"].problem is None
     cleanup()
+
+
+def test_ids_differing_only_in_case_are_kept_apart(tmp_path: Path) -> None:
+    """Are `Ann/` and `ann/` (one folder on macOS or Windows) kept apart and flagged, not merged?"""
+    _notebook(tmp_path / "Ann" / "01_term" / "01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "ann" / "01_term" / "01_term.ipynb", ["a_test"])
+    found = collect(tmp_path, ASSIGNMENTS, SOURCE_IDS)
+    assert len({s.student.casefold() for s in found}) == 2 and all("kept apart" in s.review[0] for s in found)
