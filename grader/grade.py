@@ -38,11 +38,36 @@ from grader.workspace import kernel_deny_list, prepare_workspace, state_dir, wri
 
 
 def _stage(sub: Submission, workspace: Path) -> Path:
-    """Copy a submission into `submitted/<student>/<assignment>/<notebook>.ipynb` (nbgrader's layout)."""
+    """Copy a submission into `submitted/<student>/<assignment>/<notebook>.ipynb` (nbgrader's layout).
+
+    The bytes copied are read from a descriptor opened without following links, and must be a regular file's;
+    the folders and the file written are never links either (a link found there is replaced)."""
+    from grader.intake import open_regular
+
     target = workspace / "submitted" / sub.student / str(sub.assignment) / f"{sub.notebook}.ipynb"
-    if sub.path.resolve() != target.resolve():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(sub.path, target)
+    try:
+        fd = open_regular(sub.path)
+    except OSError as err:
+        raise CourseError(f"{sub.path}: changed while grading ({err.strerror}); grade again.") from None
+    with os.fdopen(fd, "rb") as src:
+        here = os.fstat(src.fileno())
+        try:
+            there = target.lstat()
+            if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+                return target  # grading the workspace's own submitted/ tree
+        except FileNotFoundError:
+            pass
+        folder = workspace
+        for part in ("submitted", sub.student, str(sub.assignment)):
+            folder = folder / part
+            if folder.is_symlink():  # each level a real folder: a link there is removed, never followed
+                folder.unlink()
+            folder.mkdir(exist_ok=True)
+        tmp = folder / f".{sub.notebook}.ipynb.staging"
+        tmp.unlink(missing_ok=True)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.replace(tmp, target)  # replaces a link at `target` itself, never what it points to
     return target
 
 
@@ -89,6 +114,10 @@ def run_grade(
     write_kernelspec(workspace)
     deny = kernel_deny_list(workspace, sorted(origins))
 
+    from grader.intake import flag_oversized, save_roster
+
+    flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
+    save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
     latest: dict[tuple[str, str, str], Submission] = {}
     duplicates: dict[tuple[str, str, str], int] = {}
     for sub in found:

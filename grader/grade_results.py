@@ -32,6 +32,7 @@ class Settings:
     job_seconds: float = 900.0  # a job (kernel and re-check) still running then is stopped and tried once more
     kernel_memory_bytes: int = 4 * 1024**3
     kernel_file_bytes: int = 64 * 1024**2
+    max_notebook_bytes: int = 20 * 1024**2  # a larger submitted notebook is flagged and never run
 
     def key(self) -> str:
         from grader.sandbox import Limits

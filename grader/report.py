@@ -106,9 +106,27 @@ def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
     return scores
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell a spreadsheet will not run: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` first (OWASP's
+    rule against CSV injection), and other control characters are escaped."""
+    text = "".join(c if c in "\t\r" or ord(c) >= 32 and ord(c) != 127 else f"\\x{ord(c):02x}" for c in value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def write_csv(workspace: Path, results) -> Path:
-    """grades.csv: a row per student, a column per exercise (course-wide unique grade ids), total and status."""
+    """class-grades.csv: a row per student, a column per exercise (course-wide unique grade ids), total and status.
+
+    `submitted_as` is the student's name as submitted (before it was cleaned into the id), and intake's
+    needs-review reasons (an id collision, an odd name) join the status. Text cells are neutralised
+    (`csv_text`); scores, totals and maxima are numbers and are written as numbers."""
+    from grader.intake import load_roster
+    from grader.workspace import state_dir
+
     manual = _manual_scores(workspace)
+    roster = load_roster(state_dir(workspace))
     columns: list[str] = []
     for r in sorted(results, key=lambda r: r.assignment):
         for ex in r.exercises:
@@ -120,28 +138,41 @@ def write_csv(workspace: Path, results) -> Path:
     path = workspace / "class-grades.csv"  # nbgrader export writes grades.csv
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", *columns, "total", "max", "status"])
+        writer.writerow([csv_text(c) for c in ["student", "submitted_as", *columns, "total", "max", "status"]])
         for student in sorted(by_student):
-            cells: dict[str, str] = {}
-            total = maximum = 0.0
-            for r in by_student[student]:
-                for ex in r.exercises:
-                    score = ex.points
-                    if ex.kind == "manual" and score is None:
-                        score = manual.get((student, r.assignment, ex.grade_id))
-                    cells[ex.grade_id] = "" if score is None else f"{score:g}"
-                    total += score or 0.0
-                    maximum += ex.max_points
+            cells, total, maximum = _score_cells(student, by_student[student], manual)
+            entry = roster.get(student, {})
+            status = status_of(by_student[student])
+            intake = [str(reason) for reason in entry.get("review", [])]
+            if intake:
+                graded = [status.removeprefix(REVIEW)] if status.startswith(REVIEW) else []
+                status = REVIEW + "; ".join(intake + graded)
             writer.writerow(
                 [
-                    student,
+                    csv_text(student),
+                    csv_text("; ".join(str(n) for n in entry.get("submitted_as", []))),
                     *(cells.get(c, "") for c in columns),
                     f"{total:g}",
                     f"{maximum:g}",
-                    status_of(by_student[student]),
+                    csv_text(status),
                 ]
             )
     return path
+
+
+def _score_cells(student: str, results, manual) -> tuple[dict[str, str], float, float]:
+    """One student's score per grade id (as written in the CSV), total and maximum."""
+    cells: dict[str, str] = {}
+    total = maximum = 0.0
+    for r in results:
+        for ex in r.exercises:
+            score = ex.points
+            if ex.kind == "manual" and score is None:
+                score = manual.get((student, r.assignment, ex.grade_id))
+            cells[ex.grade_id] = "" if score is None else f"{score:g}"
+            total += score or 0.0
+            maximum += ex.max_points
+    return cells, total, maximum
 
 
 def _short_status(results) -> str:
