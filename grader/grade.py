@@ -71,6 +71,12 @@ def _stage(sub: Submission, workspace: Path) -> Path:
     return target
 
 
+def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:
+    """The result with intake's needs-review reasons first (an id collision, an odd submitted name)."""
+    result.review[:0] = [r for r in sub.review if r not in result.review]
+    return result
+
+
 def _prepare_in_parent(todo, workspace: Path) -> None:
     """Read each source and execute each solution notebook once, here: every job's process inherits them."""
     from grader.grade_sources import catalogue_of, reference_namespace
@@ -131,7 +137,7 @@ def run_grade(
     for key, sub in sorted(latest.items()):
         fingerprint = job_fingerprint(sub, workspace, settings)
         if sub.problem or sub.assignment is None:
-            result = problem_result(sub, workspace, fingerprint)
+            result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
             if result.assignment != "?":
                 record(workspace, result, None)
             results.append(result)
@@ -143,7 +149,7 @@ def run_grade(
             except Exception:
                 previous = None
             if previous is not None and previous.fingerprint == fingerprint:
-                results.append(previous)
+                results.append(_with_intake_flags(previous, sub))
                 reused += 1
                 continue
         staged = _stage(sub, workspace)
@@ -165,12 +171,13 @@ def run_grade(
     bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
 
     def finish(job: dict, payload: dict | None, error: str | None) -> None:
+        sub = next(s for s, j in todo if j is job)
         if payload is None:
-            sub = next(s for s, j in todo if j is job)
             sub.problem = f"the grader failed on this notebook ({error})"
             result, executed = problem_result(sub, workspace, job["fingerprint"]), None
         else:
             result, executed = JobResult.from_dict(payload["result"]), payload["executed"]
+        _with_intake_flags(result, sub)
         if job.get("several", 1) > 1:
             result.notes.append(
                 f"{job['several']} notebooks submitted for {job['assignment']}: the last one was graded"
@@ -211,10 +218,11 @@ def run_grade(
 HELP = """Grade a class: every notebook under SUBMISSIONS, with nbgrader's autograde (gradebook, autograded
 notebooks, feedback) in a workspace outside the checkout, in parallel, each graded function re-checked in a
 separate limited process against the solution notebook's own functions. SUBMISSIONS is an nbgrader
-`<student>/<assignment>/*.ipynb` tree, a flat folder of notebooks or a .zip of them; in a flat folder or zip the
-student id is the file name up to `__` if it has one, else up to the first `_` (`doejane_01_term.ipynb` ->
-`doejane`). Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the workspace and prints a summary.
-A run that was stopped keeps every grade already made when started again."""
+`<student>/<assignment>/*.ipynb` tree, a flat folder of notebooks or a .zip of them (an LMS export). In a flat
+folder or zip the student id is read from the file name by the Canvas, Moodle and Blackboard export schemes, else it
+is the name up to `__`, else up to the first `_` (`doejane_01_term.ipynb` -> `doejane`); two submitted names that
+clean to one id are kept apart and flagged. Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the
+workspace and prints a summary. A run that was stopped keeps every grade already made when started again."""
 
 
 def add_grade_parser(subparsers) -> argparse.ArgumentParser:
@@ -231,6 +239,25 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
         "temporary workspace and print the table; --assignment picks the assignment (default: the first; 'all')",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    defaults = Settings()
+    p.add_argument(
+        "--cell-cpu-seconds",
+        type=float,
+        default=defaults.cell_cpu_seconds,
+        help="CPU seconds a cell may use (default: %(default)g); a busy machine does not count against it",
+    )
+    p.add_argument(
+        "--notebook-seconds",
+        type=float,
+        default=defaults.notebook_seconds,
+        help="wall-clock budget of a whole notebook (default: sized from the solution's own run)",
+    )
+    p.add_argument(
+        "--max-notebook-mb",
+        type=float,
+        default=defaults.max_notebook_bytes / 1024**2,
+        help="a larger submitted notebook is flagged and never run (default: %(default)g)",
+    )
     p.set_defaults(func=cmd_grade)
     return p
 
@@ -246,8 +273,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
         )
     if not args.submissions or not args.workspace:
         raise CourseError("give SUBMISSIONS and --workspace DIR (or --demo).")
+    settings = Settings(
+        cell_cpu_seconds=args.cell_cpu_seconds,
+        notebook_seconds=args.notebook_seconds,
+        max_notebook_bytes=int(args.max_notebook_mb * 1024**2),
+    )
     summary = run_grade(
-        Path(args.submissions), Path(args.workspace), args.assignment, args.jobs, progress=not args.quiet
+        Path(args.submissions),
+        Path(args.workspace),
+        args.assignment,
+        args.jobs,
+        progress=not args.quiet,
+        settings=settings,
     )
     return 1 if any(r.review for r in summary["results"]) else 0
 

@@ -406,7 +406,7 @@ CASES = [
         "reads_solutions_in_c",
         reads_solutions_in_c,
         os_refuses_reads,
-        None,
+        "ctypes",  # the re-check's process refuses ctypes outright, and names it
         "Is a C-level read of the solutions (ctypes, no audit event) refused by the OS, so it earns nothing?",
     ),
     Case(
@@ -449,14 +449,14 @@ CASES = [
         "forks_in_c",
         _break_first_if("__import__('ctypes').CDLL(None).fork() >= 0"),
         full,
-        None,
+        "ctypes",
         "Is a fork done in C (ctypes, no audit event) refused by the seccomp filter?",
     ),
     Case(
         "reads_elsewhere_in_c",
         _break_first_if(READS_ELSEWHERE_IN_C),
         full,
-        None,
+        "ctypes",
         "Are C-level reads of another workspace and of another process's /proc refused by the allow-list?",
     ),
     Case(
