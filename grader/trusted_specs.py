@@ -245,6 +245,17 @@ def _dual_function_cases(rng):
     return [(rng.uniform(0.3, 1.8, size=(2, 3)), rng.normal(size=(2, 3)))]
 
 
+def _init_std_cases(rng):
+    """Distinct fan-in and fan-out (so a swap shows), every activation, and an unknown one the solution rejects."""
+    out = []
+    for activation in ("relu", "tanh", "sigmoid", "linear"):
+        fan_in, fan_out = (int(v) for v in rng.choice(np.arange(3, 300), size=2, replace=False))
+        out.append((fan_in, fan_out, activation))
+    out.append((int(rng.integers(150, 300)), int(rng.integers(3, 100)), "relu"))  # fan_in > fan_out for He
+    out.append(Invalid((5, 4, "swish")))
+    return out
+
+
 def _probability_vector(rng, c: int):
     z = rng.normal(size=c) * 1.5
     p = np.exp(z - z.max())
@@ -360,6 +371,8 @@ SPECS: dict[str, Spec] = {
     "build_keras_mlp": Spec(_keras_model_cases, probe="keras_model", frameworks=True, error="norm", tol=1e-8),
     # Keras' optimizer step: compared as steps (new - params) over each array, to 1e-5 as the hidden test does
     "keras_sgd_step": Spec(_keras_step_cases, probe="keras_step", frameworks=True, error="norm", tol=1e-5),
+    # 04c_gradient_flow
+    "init_std": Spec(_init_std_cases),
     # 04d_jacobians
     "softmax_jacobian": Spec(lambda rng: [(_probability_vector(rng, 4),), (_probability_vector(rng, 7),)]),
     "unbroadcast": Spec(_unbroadcast_cases),
