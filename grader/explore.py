@@ -30,9 +30,9 @@ EXPLORERS: dict[str, tuple[str, str]] = {
     "gradient descent": ("03_purpose", "Learning rate, start and steps on 1-D and 2-D surfaces; too large diverges."),
     "computational graph": ("04_usage", "Step a small network forward then backward; compare ΔL with the gradient."),
     "training dashboard": ("04_usage", "Train a network on toy data and watch the boundary and the losses move."),
+    "cost comparison": ("05_comparison", "Measured cost of finite differences, forward mode and backprop against P."),
     "gradient flow": ("04_usage", "Depth, activation and initial scale: the gradient norm of every layer, plain and "
                       "with residual connections."),
-    "cost comparison": ("05_comparison", "Measured cost of finite differences, forward mode and backprop against P."),
 }
 
 

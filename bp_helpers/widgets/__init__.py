@@ -8,8 +8,8 @@
 | `gradient_descent_explorer()` | 03_purpose | optional `gradient_descent` |
 | `computational_graph_explorer(globals())` | 04_usage | dense, activation and MSE forward/backward |
 | `training_dashboard(globals())` | 04_usage | mlp_forward/backward, softmax cross-entropy, sgd_step |
-| `gradient_flow_explorer(layer_gradient_norms)` | 04_usage | the notebook's gradient-norm measurement |
 | `cost_comparison_explorer(methods)` | 05_comparison | one gradient function per method |
+| `gradient_flow_explorer(layer_gradient_norms)` | 04_usage | the notebook's gradient-norm measurement |
 
 Figures are drawn off-screen (Agg) and shown as PNG images, so the explorers work in JupyterLab, Notebook 7 and
 Voila without a matplotlib widget backend. Every explorer's view has a pure `render(**state)` returning a Frame
@@ -33,6 +33,6 @@ __all__ = [
     "gradient_descent_explorer",
     "computational_graph_explorer",
     "training_dashboard",
-    "gradient_flow_explorer",
     "cost_comparison_explorer",
+    "gradient_flow_explorer",
 ]
