@@ -264,7 +264,8 @@ CORRECT: dict[str, dict[str, str]] = {
             "    dxhat = dout * gamma\n"
             "    centred = x_hat / inv_std\n"
             "    dvar = np.sum(dxhat * centred, axis=1, keepdims=True) * -0.5 * inv_std ** 3\n"
-            "    dmu = -np.sum(dxhat * inv_std, axis=1, keepdims=True) - 2 * dvar * centred.mean(axis=1, keepdims=True)\n"
+            "    dmu = -np.sum(dxhat * inv_std, axis=1, keepdims=True)\n"
+            "    dmu = dmu - 2 * dvar * centred.mean(axis=1, keepdims=True)\n"
             "    dx = dxhat * inv_std + dvar * 2 * centred / D + dmu / D\n"
             "    return dx, dgamma, dbeta\n"
         ),
