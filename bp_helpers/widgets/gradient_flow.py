@@ -24,7 +24,7 @@ MAX_DEPTH = 50
 
 
 def _decades(values: np.ndarray) -> tuple[float, float]:
-    """Log-axis limits in whole decades around the finite, positive values (at least 4 decades tall)."""
+    """Log-axis limits in whole decades around the finite, positive values (at least 5 decades tall)."""
     ok = values[np.isfinite(values) & (values > 0)]
     if ok.size == 0:
         return 1e-3, 1e1
@@ -32,7 +32,8 @@ def _decades(values: np.ndarray) -> tuple[float, float]:
     if hi - lo < 4:
         mid = (hi + lo) / 2
         lo, hi = np.floor(mid - 2), np.ceil(mid + 2)
-    return float(10.0**lo), float(10.0**hi)
+    headroom = max(1.0, np.ceil(0.2 * (hi - lo)))  # room above the highest curve for the legend
+    return float(10.0**lo), float(10.0 ** (hi + headroom))
 
 
 class GradientFlowView(View):
@@ -48,7 +49,7 @@ class GradientFlowView(View):
         (self.plain_line,) = self.ax.plot([], [], "o-", ms=3, lw=1.2, color="tab:blue", label="plain")
         (self.residual_line,) = self.ax.plot([], [], "s-", ms=3, lw=1.2, color="tab:orange", label="residual")
         self.title = self.ax.set_title("", fontsize=10)
-        self.ax.legend(loc="upper left", fontsize=8)
+        self.ax.legend(loc="upper left", fontsize=8, ncol=2)
         self.set_dynamic([self.plain_line, self.residual_line, self.title])
         self._limits: tuple | None = None
 
