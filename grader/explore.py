@@ -1,11 +1,11 @@
-"""`bpcourse explore`: the seven explorers without code, for self-learners.
+"""`bpcourse explore`: the eight explorers without code, for self-learners.
 
 Voila is not part of the course's environment, so the widgets-only view is a notebook of widgets alone: each
 code cell is one collapsed line (`from grader.explore import show; show("...")`); the notebook is written into
 the student's folder (never over an existing file) and opened in JupyterLab; Run > Run All Cells brings every
 explorer up.
 
-Explorers 1-4 draw fixed demo functions; 5-7 run forward and backward passes, which come from the instructor
+Explorers 1-4 draw fixed demo functions; 5-8 run forward and backward passes, which come from the instructor
 notebooks in `solutions/` (`grader.reference`): in a checkout without them, those cells say so.
 """
 
@@ -31,6 +31,8 @@ EXPLORERS: dict[str, tuple[str, str]] = {
     "computational graph": ("04_usage", "Step a small network forward then backward; compare ΔL with the gradient."),
     "training dashboard": ("04_usage", "Train a network on toy data and watch the boundary and the losses move."),
     "cost comparison": ("05_comparison", "Measured cost of finite differences, forward mode and backprop against P."),
+    "gradient flow": ("04_usage", "Depth, activation and initial scale: the gradient norm of every layer, plain and "
+                      "with residual connections."),
 }
 
 
@@ -96,6 +98,8 @@ def build(name: str):
         from bp_helpers.widgets.training import NEEDED
 
         return w.training_dashboard(functions_for("04_usage", NEEDED))
+    if name == "gradient flow":
+        return w.gradient_flow_explorer(functions_for("04_usage", ["layer_gradient_norms"])["layer_gradient_norms"])
     if name == "cost comparison":
         return w.cost_comparison_explorer(**_cost_methods())
     raise CourseError(f"no explorer called {name!r}: choose one of {', '.join(EXPLORERS)}")
@@ -174,7 +178,7 @@ def add_explore_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "explore",
         help="open the interactive explorers alone, without code",
-        description="Write explore.ipynb, a notebook of the seven explorers without code, into DIR (an existing "
+        description="Write explore.ipynb, a notebook of the eight explorers without code, into DIR (an existing "
         "file is never overwritten: a newer version arrives beside it) and open it in JupyterLab.",
     )
     p.add_argument("dir", nargs="?", default=DEFAULT_STUDENT_DIR,

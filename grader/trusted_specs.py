@@ -245,6 +245,59 @@ def _dual_function_cases(rng):
     return [(rng.uniform(0.3, 1.8, size=(2, 3)), rng.normal(size=(2, 3)))]
 
 
+def _init_std_cases(rng):
+    """Distinct fan-in and fan-out (so a swap shows), every activation, and an unknown one the solution rejects."""
+    out = []
+    for activation in ("relu", "tanh", "sigmoid", "linear"):
+        fan_in, fan_out = (int(v) for v in rng.choice(np.arange(3, 300), size=2, replace=False))
+        out.append((fan_in, fan_out, activation))
+    out.append((int(rng.integers(150, 300)), int(rng.integers(3, 100)), "relu"))  # fan_in > fan_out for He
+    out.append(Invalid((5, 4, "swish")))
+    return out
+
+
+def _probability_vector(rng, c: int):
+    z = rng.normal(size=c) * 1.5
+    p = np.exp(z - z.max())
+    return p / p.sum()
+
+
+def _unbroadcast_cases(rng):
+    """Every kind of broadcast: added leading axes, stretched size-1 axes, both, a scalar, none."""
+    pairs = [((4, 3), (3,)), ((4, 3), (4, 1)), ((2, 4, 3), (1, 3)), ((2, 4, 3), (4, 1)), ((4, 3), ()), ((3, 5), (3, 5))]
+    return [(rng.normal(size=dout_shape), shape) for dout_shape, shape in pairs]
+
+
+def _bce_backward_cases(rng):
+    out = []
+    for shape in ((6, 1), (5,)):
+        y = rng.integers(0, 2, size=shape).astype(np.float64)
+        y.flat[0], y.flat[1] = 1.0, 0.0
+        out.append(((rng.uniform(0.05, 0.95, size=shape), y),))
+    return out
+
+
+def _layernorm_forward_cases(rng):
+    """Non-square (N, D), rows with their own offsets, and an eps large enough that its place matters."""
+    out = []
+    for (n, d), eps in (((4, 6), 1e-5), ((5, 3), 0.5)):
+        x = rng.normal(size=(n, d)) * 2.0 + rng.normal(size=(n, 1))
+        out.append((x, rng.normal(size=d), rng.normal(size=d), eps))
+    return out
+
+
+def _layernorm_backward_cases(rng):
+    """(dout, cache) with the cache (x_hat, gamma, inv_std) the contract fixes, built from a forward pass done here
+    (only plumbing, no answers)."""
+    out = []
+    for (n, d), eps in (((4, 6), 1e-5), ((6, 3), 0.3)):
+        x = rng.normal(size=(n, d)) * 1.5 + rng.normal(size=(n, 1))
+        inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+        x_hat = (x - x.mean(axis=1, keepdims=True)) * inv_std
+        out.append((rng.normal(size=(n, d)), (x_hat, rng.normal(size=d), inv_std)))
+    return out
+
+
 def _value():
     return lambda rng: [()]
 
@@ -318,6 +371,14 @@ SPECS: dict[str, Spec] = {
     "build_keras_mlp": Spec(_keras_model_cases, probe="keras_model", frameworks=True, error="norm", tol=1e-8),
     # Keras' optimizer step: compared as steps (new - params) over each array, to 1e-5 as the hidden test does
     "keras_sgd_step": Spec(_keras_step_cases, probe="keras_step", frameworks=True, error="norm", tol=1e-5),
+    # 04c_gradient_flow
+    "init_std": Spec(_init_std_cases),
+    # 04d_jacobians
+    "softmax_jacobian": Spec(lambda rng: [(_probability_vector(rng, 4),), (_probability_vector(rng, 7),)]),
+    "unbroadcast": Spec(_unbroadcast_cases),
+    "binary_cross_entropy_backward": Spec(_bce_backward_cases),
+    "layernorm_forward": Spec(_layernorm_forward_cases),  # the whole (out, cache): the cache is the contract
+    "layernorm_backward": Spec(_layernorm_backward_cases),
     # 05_comparison
     # h* within a factor 3 of the solution's (the error model's constants may differ), its scaling exact
     "best_step": Spec(

@@ -1,4 +1,4 @@
-"""Seven explorers for the notebooks: each returns an ipywidgets container (display it as a cell's last line).
+"""Eight explorers for the notebooks: each returns an ipywidgets container (display it as a cell's last line).
 
 | explorer | notebook | needs your functions |
 |---|---|---|
@@ -9,6 +9,7 @@
 | `computational_graph_explorer(globals())` | 04_usage | dense, activation and MSE forward/backward |
 | `training_dashboard(globals())` | 04_usage | mlp_forward/backward, softmax cross-entropy, sgd_step |
 | `cost_comparison_explorer(methods)` | 05_comparison | one gradient function per method |
+| `gradient_flow_explorer(layer_gradient_norms)` | 04_usage | the notebook's gradient-norm measurement |
 
 Figures are drawn off-screen (Agg) and shown as PNG images, so the explorers work in JupyterLab, Notebook 7 and
 Voila without a matplotlib widget backend. Every explorer's view has a pure `render(**state)` returning a Frame
@@ -18,6 +19,7 @@ need forward/backward passes take them as arguments.
 
 from bp_helpers.widgets.cost import cost_comparison_explorer
 from bp_helpers.widgets.descent import gradient_descent_explorer
+from bp_helpers.widgets.gradient_flow import gradient_flow_explorer
 from bp_helpers.widgets.graph import computational_graph_explorer
 from bp_helpers.widgets.loss import loss_explorer
 from bp_helpers.widgets.neuron import neuron_explorer
@@ -32,4 +34,5 @@ __all__ = [
     "computational_graph_explorer",
     "training_dashboard",
     "cost_comparison_explorer",
+    "gradient_flow_explorer",
 ]

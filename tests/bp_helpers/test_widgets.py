@@ -1,4 +1,4 @@
-"""Do the seven explorers build, redraw on every control, and show the right numbers (no browser needed)?
+"""Do the eight explorers build, redraw on every control, and show the right numbers (no browser needed)?
 
 The explorers that run forward and backward passes get them from the instructor notebooks in solutions/
 (grader.reference), as the widgets-only view does; where a solution notebook is missing, a minimal
@@ -101,12 +101,35 @@ def _sgd_step(params, grads, lr):
         params[key] -= lr * grads[key]
 
 
+def _layer_gradient_norms(depth, activation="tanh", init_scale=1.0, residual=False, width=16, n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    f = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[activation]
+    local = {"sigmoid": lambda z, a: a * (1 - a), "tanh": lambda z, a: 1 - a * a,
+             "relu": lambda z, a: (z > 0) * 1.0}[activation]
+    weights = rng.normal(size=(depth, width, width)) * init_scale / np.sqrt(width)
+    branch = 1 / np.sqrt(depth) if residual else 1.0
+    h, saved = rng.normal(size=(n, width)), []
+    for W in weights:
+        z = h @ W
+        a = f(z)
+        saved.append((h, z, a))
+        h = h + branch * a if residual else a
+    dh, norms = rng.normal(size=h.shape) / n, np.empty(depth)
+    for layer in range(depth - 1, -1, -1):
+        h_in, z, a = saved[layer]
+        dz = dh * branch * local(z, a)
+        norms[layer] = np.linalg.norm(h_in.T @ dz)
+        dh = dh + dz @ weights[layer].T if residual else dz @ weights[layer].T
+    return norms
+
+
 STAND_INS = {
     "dense_forward": _dense_forward, "dense_backward": _dense_backward, "tanh_forward": _tanh_forward,
     "tanh_backward": _tanh_backward, "relu_forward": _relu_forward, "relu_backward": _relu_backward,
     "mse_forward": _mse_forward, "mse_backward": _mse_backward, "mlp_forward": _mlp_forward,
     "mlp_backward": _mlp_backward, "softmax_cross_entropy_forward": _softmax_cross_entropy_forward,
     "softmax_cross_entropy_backward": _softmax_cross_entropy_backward, "sgd_step": _sgd_step,
+    "layer_gradient_norms": _layer_gradient_norms,
 }
 
 GRAPH_NAMES = ["dense_forward", "dense_backward", "tanh_forward", "tanh_backward", "mse_forward", "mse_backward"]
@@ -137,11 +160,11 @@ def move(explorer, name: str, value):
 
 
 # --- the package ----------------------------------------------------------------------------------------------
-def test_package_exports_the_seven_constructors() -> None:
-    """Does bp_helpers.widgets export exactly the seven explorer constructors?"""
+def test_package_exports_the_eight_constructors() -> None:
+    """Does bp_helpers.widgets export exactly the eight explorer constructors?"""
     assert widgets.__all__ == ["signal_flow_explorer", "neuron_explorer", "loss_explorer",
                                "gradient_descent_explorer", "computational_graph_explorer", "training_dashboard",
-                               "cost_comparison_explorer"]
+                               "cost_comparison_explorer", "gradient_flow_explorer"]
     for name in widgets.__all__:
         assert callable(getattr(widgets, name))
 
@@ -155,7 +178,9 @@ def test_no_graded_function_is_defined_in_bp_helpers() -> None:
               "dense_forward", "mlp_forward", "mse_forward", "binary_cross_entropy_forward", "softmax",
               "softmax_cross_entropy_forward", "numerical_gradient", "gradient_descent", "sigmoid_backward",
               "relu_backward", "tanh_backward", "dense_backward", "mse_backward", "softmax_cross_entropy_backward",
-              "mlp_backward", "sgd_step", "train", "finite_difference_gradient", "forward_mode_gradient", "Dual"}
+              "mlp_backward", "sgd_step", "train", "finite_difference_gradient", "forward_mode_gradient", "Dual",
+              "init_std", "softmax_jacobian", "unbroadcast", "binary_cross_entropy_backward", "layernorm_forward",
+              "layernorm_backward"}
     for info in pkgutil.iter_modules(widgets.__path__, "bp_helpers.widgets."):
         module = __import__(info.name, fromlist=["_"])
         defined = {n for n, v in vars(module).items() if (inspect.isfunction(v) or inspect.isclass(v))
@@ -482,6 +507,52 @@ def test_cost_comparison_times_each_method_and_checks_agreement() -> None:
     assert e.view.times[("finite differences", 32)] > e.view.times[("finite differences", 2)]
 
 
+# --- 8. gradient flow ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gradient_norms():
+    return reference("04_usage", ["layer_gradient_norms"])["layer_gradient_norms"]
+
+
+def test_gradient_flow_every_control_redraws(gradient_norms) -> None:
+    """Does moving the depth, the activation, the init scale and the residual switch each draw a new figure?"""
+    e = widgets.gradient_flow_explorer(gradient_norms)
+    assert e.error is None and e.frame is not None
+    assert move(e, "depth", 30)["plain"].shape == (30,)
+    move(e, "activation", "relu")
+    move(e, "init_scale", 2.0)
+    numbers = move(e, "residual", False)
+    assert np.all(np.isnan(numbers["residual"])) and not e.view.residual_line.get_visible()
+
+
+def test_gradient_flow_shows_vanishing_sigmoid_and_the_residual_fix(gradient_norms) -> None:
+    """Does a deep sigmoid network lose about 1/4 per layer, tanh at scale 1 keep its gradient, and the residual
+    network carry it to layer 1?"""
+    view = widgets.gradient_flow_explorer(gradient_norms).view
+    sigmoid = view.render(depth=30, activation="sigmoid", init_scale=1.0, residual=True).numbers
+    assert sigmoid["first / last"] < 1e-12 and sigmoid["(1/4)^(depth-1)"] == pytest.approx(0.25**29)
+    assert 1e-2 < sigmoid["residual first / last"] < 1e2
+    tanh = view.render(depth=30, activation="tanh", init_scale=1.0, residual=False).numbers
+    assert 0.1 < tanh["first / last"] < 10
+    exploding = view.render(depth=30, activation="tanh", init_scale=2.0, residual=False).numbers
+    assert exploding["first / last"] > 100
+
+
+def test_gradient_flow_renders_fast_enough_for_a_slider(gradient_norms) -> None:
+    """Does one frame of a 50-layer network (plain and residual) draw within the explorers' budget?"""
+    e = widgets.gradient_flow_explorer(gradient_norms)
+    start = time.perf_counter()
+    for depth in (50, 49, 48):
+        e.controls["depth"].value = depth
+    assert e.error is None
+    assert (time.perf_counter() - start) / 3 < 1.0
+
+
+def test_gradient_flow_needs_the_measurement_function() -> None:
+    """Does the explorer say what to pass when it is called without the notebook's function?"""
+    with pytest.raises(ValueError, match="layer_gradient_norms"):
+        widgets.gradient_flow_explorer(None)
+
+
 # --- the widgets-only view and the reference loader -----------------------------------------------------------
 def test_explore_notebook_holds_only_hidden_one_line_cells(tmp_path) -> None:
     """Is every code cell of explore.ipynb one show(...) call with its input collapsed, one per explorer?"""
@@ -576,7 +647,7 @@ def test_reference_loader_runs_setup_locked_and_solution_cells_only(tmp_path, mo
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["computational graph", "training dashboard", "cost comparison"])
+@pytest.mark.parametrize("name", ["computational graph", "training dashboard", "cost comparison", "gradient flow"])
 def test_explore_builds_the_explorers_from_the_solutions(name) -> None:
     """With solutions/ present, do the explorers that run forward/backward passes build from it?"""
     from grader.explore import EXPLORERS, functions_for, show
