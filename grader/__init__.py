@@ -1,1 +1,1 @@
-"""Grading tooling for backprop-course: release, self-check, and (later) class grading via nbgrader."""
+"""Grading tooling for backprop-course: release, start, self-check, and class grading through nbgrader."""

@@ -68,7 +68,27 @@ def _stage(sub: Submission, workspace: Path) -> Path:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb") as dst:
             shutil.copyfileobj(src, dst)
         os.replace(tmp, target)  # replaces a link at `target` itself, never what it points to
+    _stage_exchange_files(sub.path.parent, target.parent)
     return target
+
+
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's release_feedback needs them beside it
+
+
+def _stage_exchange_files(source: Path, target: Path) -> None:
+    """Copy nbgrader's exchange files of a collected submission (regular files only) beside the staged notebook."""
+    from grader.intake import open_regular
+
+    for name in EXCHANGE_FILES:
+        if source.resolve() == target.resolve() or not (source / name).is_file():
+            continue
+        try:
+            with os.fdopen(open_regular(source / name), "rb") as src:
+                data = src.read(4096)
+        except OSError:
+            continue
+        (target / name).unlink(missing_ok=True)
+        (target / name).write_bytes(data)
 
 
 def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:

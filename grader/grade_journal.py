@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import warnings
 from dataclasses import asdict
@@ -18,6 +19,8 @@ from grader.grade_results import ExerciseResult, JobResult, Settings
 from grader.intake import Submission
 from grader.nbgrader_config import COURSE_ID
 from grader.workspace import db_url, state_dir
+
+log = logging.getLogger(__name__)
 
 
 def job_fingerprint(sub: Submission, workspace: Path, settings: Settings) -> str:
@@ -114,6 +117,11 @@ def class_results(workspace: Path, current: list[JobResult]) -> list[JobResult]:
             continue
         try:
             merged[key] = JobResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except Exception:
-            continue
+        except Exception as err:  # a damaged or older record: reported in the CSV, never dropped
+            log.warning("the grade record %s cannot be read (%s)", path, type(err).__name__)
+            unreadable = JobResult(key[0], key[1], key[2], "")
+            unreadable.review.append(
+                f"its grade record cannot be read ({type(err).__name__}): grade {key[1]} again to replace it"
+            )
+            merged[key] = unreadable
     return sorted(merged.values(), key=lambda r: (r.student, r.assignment, r.notebook))

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import html
+import logging
 from pathlib import Path
 
 STATUS_OK = "ok"
 STATUS_MANUAL = "awaiting manual grading"
 REVIEW = "needs review: "
 MAX_CAUSE_CHARS = 400
+
+log = logging.getLogger(__name__)
 
 
 def status_of(results) -> str:
@@ -101,7 +104,8 @@ def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
                         for grade in nb.grades:
                             if grade.manual_score is not None and grade.cell.cell_type == "markdown":
                                 scores[(submission.student_id, assignment.name, grade.name)] = grade.manual_score
-    except Exception:
+    except Exception as err:  # the CSV is still written; the summary says what it lacks
+        log.warning("written answers' scores could not be read from the gradebook (%s: %s)", type(err).__name__, err)
         return {}
     return scores
 

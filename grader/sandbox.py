@@ -60,7 +60,8 @@ _HELPERS: dict[str, Path] = {}
 
 def _helpers_dir() -> Path:
     """A copy of `bp_helpers` (public student helpers, no answers) the sandbox may import: one per version of the
-    package, shared by every worker and run (`<tmp>/bpcourse-helpers-<hash>`)."""
+    package, in a folder of this user's that nobody else may write (`~/.cache/bpcourse/helpers-<hash>`): a copy
+    another user could have planted there first would run in every student's re-check."""
     if "dir" in _HELPERS and _HELPERS["dir"].exists():
         return _HELPERS["dir"]
     import hashlib
@@ -69,9 +70,10 @@ def _helpers_dir() -> Path:
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
-    target = Path(tempfile.gettempdir()) / f"bpcourse-helpers-{digest.hexdigest()[:16]}"
+    cache = _private_folder(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bpcourse")
+    target = cache / f"helpers-{digest.hexdigest()[:16]}"
     if not (target / "bp_helpers").is_dir():
-        staging = Path(tempfile.mkdtemp(prefix="bpcourse-helpers-staging-"))
+        staging = Path(tempfile.mkdtemp(prefix="helpers-staging-", dir=cache))
         shutil.copytree(package, staging / "bp_helpers", ignore=shutil.ignore_patterns("__pycache__"))
         try:
             os.rename(staging, target)  # atomic: a concurrent worker's copy wins, this one is dropped
@@ -79,6 +81,16 @@ def _helpers_dir() -> Path:
             shutil.rmtree(staging, ignore_errors=True)
     _HELPERS["dir"] = target
     return target
+
+
+def _private_folder(path: Path) -> Path:
+    """`path`, created with mode 0700; if it exists but another user owns it or others may write it, a fresh
+    private folder instead."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = path.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return Path(tempfile.mkdtemp(prefix="bpcourse-"))
+    return path
 
 
 def _python_paths() -> list[str]:

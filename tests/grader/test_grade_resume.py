@@ -90,3 +90,16 @@ def test_kernel_that_fails_to_start_is_started_again(tmp_path: Path, monkeypatch
     (result,) = summary["results"]
     assert not result.review, result.review
     assert result.score == sum(e.points or 0 for e in result.exercises) > 0
+
+
+def test_unreadable_grade_record_is_reported_not_dropped(tmp_path: Path) -> None:
+    """Is a damaged journal entry of an earlier run kept in the class results as a row that needs review (a
+    renamed field must never silently remove a grade from the CSV)?"""
+    from grader.grade_journal import class_results
+
+    record = state_dir(tmp_path) / "results" / "01_term" / "amy" / "01_term.json"
+    record.parent.mkdir(parents=True)
+    record.write_text('{"student": "amy", "renamed_field": 1}', encoding="utf-8")
+    results = class_results(tmp_path, [])
+    assert [(r.student, r.assignment, r.notebook) for r in results] == [("amy", "01_term", "01_term")]
+    assert "cannot be read" in results[0].review[0]
