@@ -511,6 +511,9 @@ def test_class_round_trip_on_a_real_hub(hub: Hub, capsys) -> None:
         "    if done.returncode:\n"
         "        break\n",
     )
+    # It graded in the instructor's private temporary folder (jupyterhub_config.py's TMPDIR), not in /tmp.
+    private_tmp = hub.home(instructor) / ".tmp"
+    assert private_tmp.stat().st_mode & 0o777 == 0o700 and any(private_tmp.glob("bpcourse-helpers-*"))
     grades = course_root / "class-grades.csv"
     assert printed.count("exit status 0") == 2, printed + (grades.read_text() if grades.exists() else "")
     t_graded = time.monotonic()
