@@ -160,7 +160,8 @@ class Hub:
         jupyter_dir = self.home(self.instructor) / ".jupyter"
         jupyter_dir.mkdir()
         shutil.copyfile(DEPLOY / "instructor_nbgrader_config.py", jupyter_dir / "nbgrader_config.py")
-        for path in (jupyter_dir, jupyter_dir / "nbgrader_config.py"):
+        shutil.copyfile(DEPLOY / "bpcourse_safe_collect.py", jupyter_dir / "bpcourse_safe_collect.py")
+        for path in (jupyter_dir, *jupyter_dir.iterdir()):
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def write_config(self) -> Path:
@@ -491,12 +492,43 @@ def test_class_round_trip_on_a_real_hub(hub: Hub, capsys) -> None:
         assert "submitted" in _status_of(listing), listing
     t_submitted = time.monotonic()
 
-    # (3) The instructor collects the submissions and grades the collected submitted/ tree with bpcourse grade,
-    # in a kernel of their own server (no REST endpoint runs bpcourse).
-    hub.formgrader("collect")
+    # Two forgeries, newer than the genuine submissions, dropped straight into the exchange's inbound/ folder by
+    # the students' own kernels: Alice submits her right answers in Bob's name, and Bob submits a link to the
+    # instructor's solution notebook (collect would read it with the instructor's rights). Either one, collected,
+    # would give Bob full marks below.
+    inbound = hub.exchange / COURSE_ID / "inbound"
     course_root = hub.home(instructor) / "backprop-course"
+    solution_path = course_root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    forge = """
+import datetime, os, shutil
+def later(hours):
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=hours)
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+"""
+    hub.run_in_kernel(
+        hub.alice,
+        forge + f"shutil.copytree({ASSIGNMENT!r}, os.path.join({str(inbound)!r}, "
+        f"f'{hub.bob}+{ASSIGNMENT}+{{later(1)}}+forged'))\n",
+        timeout=60,
+    )
+    hub.run_in_kernel(
+        hub.bob,
+        forge + f"folder = os.path.join({str(inbound)!r}, f'{hub.bob}+{ASSIGNMENT}+{{later(2)}}+linked')\n"
+        "os.mkdir(folder)\n"
+        f"os.symlink({str(solution_path)!r}, os.path.join(folder, {ASSIGNMENT + '.ipynb'!r}))\n"
+        "open(os.path.join(folder, 'timestamp.txt'), 'w').write(later(2))\n",
+        timeout=60,
+    )
+
+    # (3) The instructor collects the submissions (deploy's OwnedSubmissionsCollect refuses the forgeries) and
+    # grades the collected submitted/ tree with bpcourse grade, in a kernel of their own server (no REST endpoint
+    # runs bpcourse).
+    collected = hub.formgrader("collect")
+    assert f"names {hub.bob} but belongs to {hub.alice}" in collected["log"], collected["log"]
+    assert f"holds a symbolic link ({ASSIGNMENT}.ipynb)" in collected["log"], collected["log"]
     for student in students:
-        assert (course_root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+        notebook = course_root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert notebook.is_file() and not notebook.is_symlink()
     grade_cmd = [
         "bpcourse", "grade", str(course_root / "submitted"),
         "--workspace", str(course_root), "--assignment", ASSIGNMENT,
