@@ -1,22 +1,23 @@
 """A real class on a real JupyterHub: release, fetch, submit, collect, grade, return feedback, fetch it.
 
-One JupyterHub 5 from PyPI, started as root on 127.0.0.1 with deploy/jupyterhub/jupyterhub_config.py (loaded as
-is; this test's own config only adds ports, a scratch database, the test's API token and the exchange folder),
-configurable-http-proxy from npm (`make test` installs it into .hub-node/), and three real Linux users the test
-creates with useradd: an instructor and two students, each with their own Jupyter server started by the hub's
-LocalProcessSpawner as that user. Every step goes through HTTP, as a browser would:
-  * the hub's REST API (the test's service token): users' servers and API tokens;
+One JupyterHub 5 from PyPI, started as root on 127.0.0.1 from .hub-venv (the shared environment of
+deploy/README.md, which `make test` makes) with deploy/jupyterhub/jupyterhub_config.py loaded as is (this test's
+own config only adds ports, a scratch database, the test's API token, and where the servers find
+deploy/jupyterhub/nbgrader_config.py and the exchange folder), configurable-http-proxy from npm (`make test`
+installs it into .hub-node/), and three real Linux users the test creates with useradd: an instructor (with
+deploy's instructor_nbgrader_config.py and bpcourse_safe_collect.py) and two students, each with their own Jupyter
+server started by the hub's LocalProcessSpawner as that user. Every step goes through HTTP, as a browser would:
+  * the hub's REST API (the test's service token): groups, users' servers and API tokens;
   * each user's server, with that user's own token: nbgrader's formgrader API for the instructor (generate,
     release, collect, release_feedback), nbgrader's assignment API for the students (list, fetch, submit,
-    fetch_feedback), the contents API to write answers and read feedback, and the kernels API to run commands
-    in a user's own kernel (`bpcourse grade` for the instructor, which has no REST endpoint; the students'
-    attempts to read each other's work).
+    fetch_feedback), the contents API to write answers and read feedback, and the kernels API to run code in a
+    user's own kernel (`bpcourse grade` for the instructor, which has no REST endpoint; the students' forged
+    submissions and their attempts to read each other's work).
 
-Skips, with the reason, unless run as root on Linux with useradd, jupyterhub and configurable-http-proxy
-(CI installs them all and fails when this test skipped). Everything started is stopped and every user and folder
-removed at the end, also on failure.
+Skips, with the reason, unless run as root on Linux with useradd, .hub-venv and configurable-http-proxy (CI has
+them all and fails when this test skipped). Everything started is stopped and every user and folder removed at
+the end, also on failure. Prints the round trip's time.
 """
-
 from __future__ import annotations
 
 import asyncio
