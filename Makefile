@@ -6,8 +6,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
+# The hub test (tests/deploy/): JupyterHub and every user's server run from .hub-venv, a shared environment as in
+# deploy/README.md, made with Debian's python3 so that every user can run it (the interpreter of .venv may lie in a
+# folder only its owner can enter); its proxy comes from npm, pinned, into .hub-node/. Neither is committed.
+HUB_VENV := .hub-venv
+HUB_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo $(PYTHON))
+HUB_NODE := .hub-node
+CHP_VERSION := 5.2.0
 # nbgrader runs `alembic` from PATH when it opens a gradebook: the venv's bin/ goes first.
-export PATH := $(BIN):$(PATH)
+export PATH := $(BIN):$(abspath $(HUB_NODE))/node_modules/.bin:$(PATH)
 
 .PHONY: start test release lint clean
 
@@ -15,8 +22,8 @@ export PATH := $(BIN):$(PATH)
 start: $(VENV)/.installed-core
 	$(BIN)/bpcourse start $(DIR)
 
-## test: install with the test and frameworks extras (first time), then run every test
-test: $(VENV)/.installed-test
+## test: install with the test and frameworks extras, and the hub test's environment (first time), then run every test
+test: $(VENV)/.installed-test $(HUB_VENV)/.installed $(HUB_NODE)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## release: (instructors) regenerate course/ from solutions/
@@ -24,7 +31,7 @@ release: $(VENV)/.installed-core
 	$(BIN)/bpcourse release
 
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check bp_helpers grader tests benchmarks solutions course
+	$(BIN)/python -m ruff check bp_helpers grader tests benchmarks deploy solutions course
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +45,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	$(PIP) install -e ".[test,frameworks]"
 	touch $@ $(VENV)/.installed-core
 
+$(HUB_VENV)/.installed: pyproject.toml
+	$(HUB_PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip --disable-pip-version-check install -e ".[hub]"
+	touch $@
+
+# configurable-http-proxy 5.2.0: 5.3.0 pulls commander 15, which wants node >= 22.12 (Debian 12 has 20).
+$(HUB_NODE)/.installed: Makefile
+	npm install --prefix $(HUB_NODE) --no-audit --no-fund --no-save configurable-http-proxy@$(CHP_VERSION)
+	touch $@
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(HUB_VENV) $(HUB_NODE) *.egg-info .pytest_cache .ruff_cache

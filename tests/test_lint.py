@@ -9,8 +9,9 @@ from conftest import ROOT
 
 
 def test_ruff_passes() -> None:
-    """Is `ruff check` clean on bp_helpers, grader, tests, benchmarks, solutions and course?"""
-    targets = [d for d in ("bp_helpers", "grader", "tests", "benchmarks", "solutions", "course") if (ROOT / d).is_dir()]
+    """Is `ruff check` clean on bp_helpers, grader, tests, benchmarks, deploy, solutions and course?"""
+    folders = ("bp_helpers", "grader", "tests", "benchmarks", "deploy", "solutions", "course")
+    targets = [d for d in folders if (ROOT / d).is_dir()]
     done = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *targets],
         cwd=ROOT,

@@ -1,0 +1,24 @@
+"""An instructor's own nbgrader settings: install as ~INSTRUCTOR/.jupyter/nbgrader_config.py (owned by them),
+with bpcourse_safe_collect.py beside it in ~/.jupyter/.
+
+The course root is also the `bpcourse grade` workspace: `nbgrader collect` writes submitted/ there,
+`bpcourse grade` writes class-grades.csv, autograded/ and feedback/ there, and `nbgrader release_feedback`
+sends feedback/ to the students. It must lie inside the instructor's home (their Jupyter server's root),
+or the formgrader refuses to start.
+"""
+
+import os
+import sys
+
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.root = os.path.expanduser("~/backprop-course")
+
+# Collect only what each student really submitted: a folder in the exchange owned by the student it names, copied
+# without following links (see bpcourse_safe_collect.py). Used by `nbgrader collect` and the formgrader alike.
+_here = os.path.dirname(os.path.abspath(__file__))  # this config file's folder, ~/.jupyter
+if _here not in sys.path:
+    sys.path.insert(0, _here)
+from bpcourse_safe_collect import OwnedSubmissionsCollect  # noqa: E402
+
+c.ExchangeFactory.collect = OwnedSubmissionsCollect
