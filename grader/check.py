@@ -51,8 +51,7 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
     from grader.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
 
     path = Path(path)
-    student = read_notebook(path)
-    source = find_source(student, path)
+    source = find_source(read_notebook(path), path)
     workspace = check_workspace()
     prepare_workspace(workspace)
     write_kernelspec(workspace)

@@ -467,10 +467,10 @@ def _autograde(nb, job: dict, ctx: WorkerContext, reference_seconds: float):
         folders.remove()
         return None, [f"nbgrader could not prepare the notebook ({type(err).__name__})"], [], ""
     budget = notebook_budget(ctx.settings, reference_seconds)
-    config = kernel_config(ctx.settings, folders, budget, [str(bp_helpers_dir())], ctx.deny)
+    config = kernel_config(ctx.settings, folders, [str(bp_helpers_dir())], ctx.deny)
     os.environ["BPCOURSE_KERNEL_GUARD"] = json.dumps(config)  # jupyter_client hands os.environ to the launcher
     channel = GuardChannel(folders.private / "channel")
-    watchdog = Watchdog(ctx.settings.cell_cpu_seconds, budget.wall_seconds)
+    watchdog = Watchdog(ctx.settings.cell_cpu_seconds, budget)
     executor = Execute(
         timeout=ctx.settings.cell_timeout,
         kernel_name=KERNEL_NAME,
@@ -489,13 +489,13 @@ def _autograde(nb, job: dict, ctx: WorkerContext, reference_seconds: float):
             run, resources = executor.preprocess(run, resources)
         except DeadKernelError:
             problems.append(
-                watchdog.why_dead(budget)
+                watchdog.why_dead()
                 or "the kernel died while running the notebook (it ended itself or ran out of memory)"
             )
         except Exception as err:
             if attempt == 1 and _kernel_never_started(err):
                 continue  # no cell ran yet, so not the student's doing (a busy machine): start a fresh kernel once
-            problems.append(watchdog.why_dead(budget) or f"the notebook could not be run ({type(err).__name__})")
+            problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
         nb = run
         break
     watchdog.stop()

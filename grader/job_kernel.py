@@ -103,7 +103,7 @@ def notebook_budget(settings, reference_seconds: float) -> Budget:
     return Budget(cpu, wall)
 
 
-def kernel_config(settings, folders: JobFolders, budget: Budget, read: list[str], deny: list[str]) -> dict:
+def kernel_config(settings, folders: JobFolders, read: list[str], deny: list[str]) -> dict:
     """BPCOURSE_KERNEL_GUARD for one job (grader/kernel_guard.py)."""
     return {
         "job": str(folders.kernel),
@@ -112,7 +112,6 @@ def kernel_config(settings, folders: JobFolders, budget: Budget, read: list[str]
         "deny": deny,
         "memory_bytes": settings.kernel_memory_bytes,
         "file_bytes": settings.kernel_file_bytes,
-        "cpu_seconds": budget.cpu_seconds,
     }
 
 
@@ -166,18 +165,20 @@ class GuardChannel:
 @dataclass
 class Watchdog:
     """Stops a cell that used more than `cell_cpu` CPU seconds (SIGINT, as nbclient's timeout would) and the
-    kernel when the notebook ran past `wall_seconds` (SIGKILL). Driven by nbclient's hooks."""
+    kernel when the notebook ran past its budget: `budget.wall_seconds` or `budget.cpu_seconds` (SIGKILL).
+    Driven by nbclient's hooks; it reads the kernel's CPU time from /proc five times a second."""
 
     cell_cpu: float
-    wall_seconds: float
+    budget: Budget
     executor: object = None
     pid: int | None = None
     cell: int | None = None
     cell_cpu_start: float = 0.0
     started: float = field(default_factory=time.monotonic)
     interrupted: list[int] = field(default_factory=list)
+    over_budget: str | None = None  # "wall" or "cpu"
     over_budget_at: int | None = None
-    seen_cpu: float = 0.0  # the last CPU time read: the kernel's /proc entry is gone once it died
+    seen_cpu: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -205,8 +206,10 @@ class Watchdog:
     def _watch(self) -> None:
         while not self._stop.wait(0.2):
             self.seen_cpu = max(self.seen_cpu, self.cpu())
-            if time.monotonic() - self.started > self.wall_seconds:
-                self.over_budget_at = self.cell
+            over = "wall" if time.monotonic() - self.started > self.budget.wall_seconds else None
+            over = over or ("cpu" if self.seen_cpu > self.budget.cpu_seconds else None)
+            if over:
+                self.over_budget, self.over_budget_at = over, self.cell
                 self._signal(signal.SIGKILL)
                 return
             cell = self.cell
@@ -223,13 +226,13 @@ class Watchdog:
     def stop(self) -> None:
         self._stop.set()
 
-    def why_dead(self, budget: Budget) -> str | None:
+    def why_dead(self) -> str | None:
         """Why the kernel stopped, when it was the budget."""
-        at = f" at cell {self.cell + 1}" if self.cell is not None else ""
-        if self.over_budget_at is not None:
-            return f"the notebook ran past its time budget of {budget.wall_seconds:g} s{at} (stopped)"
-        if self.pid and self.seen_cpu >= budget.cpu_seconds - 1:
-            return f"the notebook used up its CPU budget of {budget.cpu_seconds} s{at} (stopped)"
+        at = f" at cell {self.over_budget_at + 1}" if self.over_budget_at is not None else ""
+        if self.over_budget == "wall":
+            return f"the notebook ran past its time budget of {self.budget.wall_seconds:g} s{at} (stopped)"
+        if self.over_budget == "cpu":
+            return f"the notebook used up its CPU budget of {self.budget.cpu_seconds} s{at} (stopped)"
         return None
 
     def cpu_reports(self) -> list[str]:

@@ -7,7 +7,7 @@ two stages, both before any student code:
      within reach), send stdout and stderr to the job's private log, open the guard channel (a FIFO the worker
      reads) as descriptor 3, then exec this module again with a clean environment: only the variables below,
      none of the grader's (so /proc/self/environ holds nothing of the grader's either);
-  2. confined: resource limits (address space, file size, CPU seconds for the whole notebook, no core dumps),
+  2. confined: resource limits (address space, file size, no core dumps; the worker watches CPU seconds),
      a seccomp filter (no new processes, even from C), and Landlock, which grants reads only of the Python
      installation, the system libraries, a few files of /etc, this process's own /proc entry, the course's
      `bp_helpers` and the job's own folder, and writes only in the job's own folder. Then IPython starts, and an
@@ -16,7 +16,7 @@ two stages, both before any student code:
 Configuration: the JSON in the environment variable BPCOURSE_KERNEL_GUARD (set by the worker for each job):
   {"job": folder of this job's kernel (work/, home/ inside), "private": folder the kernel may not read (the
    channel FIFO, the log), "read": [more folders to grant], "deny": [folders no grant may cover],
-   "memory_bytes": int, "file_bytes": int, "cpu_seconds": int}
+   "memory_bytes": int, "file_bytes": int}
 The first line on the channel says how the kernel was confined (ISOLATION_PREFIX).
 """
 
@@ -151,9 +151,9 @@ def _limit(config: dict) -> None:
     size = int(config.get("file_bytes", 0))
     if size:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    cpu = int(config.get("cpu_seconds", 0))
-    if cpu:  # the whole notebook's CPU budget: the kernel is stopped past it (SIGXCPU, then SIGKILL)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+    # No RLIMIT_CPU: with one set, Linux counts this process's CPU clock in whole ticks, and a notebook that
+    # times its own code (05's cost experiment, with time.process_time) reads 0. The worker's watchdog enforces
+    # the notebook's CPU budget instead (grader/job_kernel.py).
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from grader.cells import parse
+from grader.sandbox_runner import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
 
 MAX_CHARS = 600
 # Caps on what a message may hold: together they bound what a forged message can carry (a few dozen bytes).
@@ -236,42 +237,10 @@ def printable(text: str, limit: int = 300) -> str:
     return _CONTROL.sub("?", str(text))[:limit]
 
 
-_REFUSALS = [
-    (
-        ("reads ", "os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"),
-        "tried to read files outside its folder (refused)",
-    ),
-    (
-        (
-            "writes ",
-            "os.remove",
-            "os.rename",
-            "os.rmdir",
-            "os.mkdir",
-            "os.chmod",
-            "os.chown",
-            "os.truncate",
-            "os.link",
-            "os.symlink",
-            "shutil.rmtree",
-            "shutil.move",
-            "os.utime",
-        ),
-        "tried to change files outside its folder (refused)",
-    ),
-    (
-        (
-            "calls subprocess.",
-            "calls os.exec",
-            "calls os.spawn",
-            "calls os.posix_spawn",
-            "calls os.fork",
-            "calls pty.",
-            "calls os.system",
-            "calls os.forkpty",
-        ),
-        "tried to start a process (refused)",
-    ),
+_REFUSALS = [  # how each kind of refusal the audit guards log begins (grader/sandbox_runner.py names the events)
+    (("reads ", *READ_EVENTS), "tried to read files outside its folder (refused)"),
+    (("writes ", *CHANGE_EVENTS), "tried to change files outside its folder (refused)"),
+    (tuple(f"calls {p}" for p in (*PROCESS_PREFIXES, "os.system", "os.forkpty")), "tried to start a process (refused)"),
     (("calls socket.",), "tried to open a network connection (refused)"),
     (("calls ctypes.",), "tried to call C functions through ctypes (refused)"),
     (("calls os.kill",), "tried to signal another process (refused)"),

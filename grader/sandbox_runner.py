@@ -309,7 +309,7 @@ def forbid_new_processes():
 
 
 # Audit events that touch paths: listing or entering a folder (reads), changing the tree (writes).
-_PATH_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"}
+READ_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir", "shutil.copyfile", "shutil.copytree"}
 CHANGE_EVENTS = {
     "os.remove",
     "os.rename",
@@ -367,7 +367,7 @@ def install_audit_guard(
                     deny(f"reads {real(path)} ({read_why})")
             elif event in forbidden or event.startswith(forbidden_prefixes):
                 deny(f"calls {event}")
-            elif event in _PATH_EVENTS or event in change_events:
+            elif event in READ_EVENTS or event in change_events:
                 allowed = writable if event in change_events else readable
                 why = "outside its folder" if event in change_events else read_why
                 for arg in args[:2]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -110,14 +111,16 @@ def test_feedback_never_shows_test_code(graded: dict) -> None:
 
 
 def test_nothing_a_student_wrote_reaches_a_person(graded: dict) -> None:
-    """Do the feedback pages, the CSV, the stored autograded notebooks and the printed summary carry none of the
-    text student code chose (a raised message with the hidden test inside, lines written into descriptors)?"""
+    """Do the feedback pages, the CSV, the outputs of the stored autograded notebooks and the printed summary carry
+    none of the text student code chose (a raised message with the hidden test inside, lines written into
+    descriptors)? (The notebooks keep the student's code, which spells the attack.)"""
     workspace = graded["workspace"]
-    places = [*sorted((workspace / "feedback").rglob("*.html")), *sorted((workspace / "autograded").rglob("*.ipynb"))]
-    places.append(workspace / "class-grades.csv")
-    for path in places:
+    for path in [*sorted((workspace / "feedback").rglob("*.html")), workspace / "class-grades.csv"]:
         text = path.read_text(encoding="utf-8")
         assert "LEAK:" not in text and "INJECTED" not in text, path
+    for path in sorted((workspace / "autograded").rglob("*.ipynb")):
+        outputs = json.dumps([c.get("outputs", []) for c in nbformat.read(path, as_version=4).cells])
+        assert "LEAK:" not in outputs and "INJECTED" not in outputs, path
     printed = graded["out"].getvalue()
     assert "INJECTED" not in printed and "\x1b" not in printed
 

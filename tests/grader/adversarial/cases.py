@@ -476,8 +476,8 @@ CASES = [
     Case(
         "writes_inherited_fds",
         _append_to_first(WRITES_INHERITED_FDS),
-        full,
-        "refuses",
-        "Does writing into every descriptor reach neither the grader's output nor hang the batch (flagged)?",
+        zero,  # the lines written into the re-check's report pipe break its protocol: nothing is trusted
+        "protocol violated",
+        "Does writing into every descriptor reach neither the grader's output nor hang the batch, and earn nothing?",
     ),
 ]
