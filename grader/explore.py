@@ -15,10 +15,12 @@ import argparse
 import html
 from collections.abc import Callable
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from grader.errors import CourseError
+
+if TYPE_CHECKING:
+    import nbformat
 
 NOTEBOOK_NAME = "explore.ipynb"
 
@@ -113,6 +115,8 @@ def show(name: str):
 
 def explore_notebook() -> nbformat.NotebookNode:
     """The widgets-only notebook: a heading per explorer and a one-line cell with its input collapsed."""
+    import nbformat  # here, not at the top: `bpcourse --help` imports this module and must stay quick
+
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells.append(nbformat.v4.new_markdown_cell(
@@ -139,6 +143,8 @@ def write_explore_notebook(dest: Path) -> tuple[Path, str]:
     """
     if dest.exists() and not dest.is_dir():
         raise CourseError(f"{dest} is a file: name a folder for the explorers (or omit it).")
+    import nbformat
+
     dest.mkdir(parents=True, exist_ok=True)
     text = nbformat.writes(explore_notebook())
     target = dest / NOTEBOOK_NAME
