@@ -23,6 +23,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from bp_helpers.fonts import use_korean_font
+
+use_korean_font()  # the explorers' figures carry Korean labels (한국어)
+
 DPI = 80
 
 

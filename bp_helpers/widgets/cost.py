@@ -67,8 +67,8 @@ class CostView(View):
         lo, hi = min(self.counts.values()), max(self.counts.values())
         self.ax.set_xlim(lo * 0.8, hi * 1.25)
         self.ax.set_ylim(1e-6, 10.0)
-        self.ax.set_xlabel("number of parameters P")
-        self.ax.set_ylabel("seconds per gradient")
+        self.ax.set_xlabel("number of parameters P (매개변수 수)")
+        self.ax.set_ylabel("seconds per gradient (초)")
         self.ax.grid(True, which="major", color="0.9")
         self.lines = {}
         for i, name in enumerate(self.methods):

@@ -67,8 +67,8 @@ class DescentView(View):
         self.ax_gap.set_yscale("log")
         self.ax_gap.set_ylim(1e-10, 1e8)
         self.ax_gap.set_xlim(0, MAX_STEPS)
-        self.ax_gap.set_xlabel("step")
-        self.ax_gap.set_title("loss − minimum", fontsize=10)
+        self.ax_gap.set_xlabel("step (단계)")
+        self.ax_gap.set_title("loss − minimum (손실 − 최솟값)", fontsize=10)
         (self.gap_line,) = self.ax_gap.plot([], [], ".-", color="tab:red", ms=3, lw=1)
         self._surface = None
 

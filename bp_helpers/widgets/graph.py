@@ -74,7 +74,7 @@ class GraphView(View):
         (self.highlight,) = ax.plot([], [], color="tab:orange", lw=4, alpha=0.6, zorder=0)
 
         self.ax_w = self.fig.add_axes((0.66, 0.14, 0.32, 0.72))
-        self.ax_w.set_ylabel("loss L", labelpad=0)
+        self.ax_w.set_ylabel("loss L (손실)", labelpad=0)
         (self.curve,) = self.ax_w.plot([], [], color="0.3", lw=1.5, label="actual L")
         (self.tangent,) = self.ax_w.plot([], [], color="tab:red", lw=1.2, label="gradient's prediction")
         (self.actual_pt,) = self.ax_w.plot([], [], "o", color="0.2", ms=5)
