@@ -130,3 +130,40 @@ def test_a_korean_heading_renders_as_letters_not_boxes(browser, student_lab) -> 
     assert len(set(syllables)) == len(syllables), "different syllables drew the same shape (boxes)"
     heading.screenshot(path=str(save_screenshot(page, "student-lab-korean.png").with_name("korean-heading.png")))
     page.close()
+
+
+def _run_cell(page, cell) -> None:
+    """Select a (non-collapsed) code cell by its prompt and run it with Shift+Enter."""
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")
+
+
+def test_an_explorer_before_the_exercise_is_done_shows_its_own_note(browser, student_lab) -> None:
+    """Run alone in a fresh kernel, then after the exercise's stub cell, does 01_term's explorer cell show a worded
+    note (which function to write, `bpcourse explore`) and no traceback or broken image?"""
+    base, token, _ = student_lab
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/lab/workspaces/unfinished/tree/01_term/01_term.ipynb?reset&token={token}")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt", timeout=90_000)
+    page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=90_000)
+    cells = page.locator(".jp-NotebookPanel:visible .jp-CodeCell")
+    explorer = cells.filter(has_text="signal_flow_explorer(globals())")
+    stub = cells.filter(has_text="def propagate_back(local_derivatives)")
+    outputs = explorer.locator(".jp-OutputArea-output")
+
+    _run_cell(page, explorer)  # propagate_back not defined yet: its cell has not run
+    outputs.filter(has_text="bpcourse explore").first.wait_for(timeout=60_000)
+    text = outputs.first.inner_text()
+    assert "Write propagate_back first" in text, text
+    assert "NameError" not in text and "Traceback" not in text, text
+
+    _run_cell(page, stub)  # the release's stub: raises NotImplementedError
+    _run_cell(page, explorer)
+    outputs.filter(has_text="not implemented yet").first.wait_for(timeout=60_000)
+    text = outputs.first.inner_text()
+    assert "propagate_back" in text and "bpcourse explore" in text and "Traceback" not in text, text
+    assert explorer.locator("img:visible").count() == 0, "an empty figure shows (a broken-image icon)"
+    save_screenshot(page, "student-lab-unfinished-explorer.png")
+    page.close()
