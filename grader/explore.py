@@ -65,20 +65,6 @@ def functions_for(assignment: str, names: list[str]) -> dict[str, Callable]:
     return found
 
 
-def _cost_methods() -> dict:
-    f = functions_for("05_comparison", ["finite_difference_gradient", "forward_mode_gradient", "backprop_gradient",
-                                        "mlp_loss_flat", "make_problem"])
-    fd, fm, bp, loss = (f["finite_difference_gradient"], f["forward_mode_gradient"], f["backprop_gradient"],
-                        f["mlp_loss_flat"])
-    methods = {
-        "finite differences": lambda p: fd(lambda th: loss(th, *p[1:]), p[0]),
-        "forward mode": lambda p: fm(lambda th: loss(th, *p[1:]), p[0]),
-        "backprop": lambda p: bp(*p),
-    }
-    return {"methods": methods, "make_problem": f["make_problem"], "sizes": (1, 2, 4, 8, 16, 32, 64),
-            "size_label": "hidden width", "start": 8}
-
-
 def build(name: str):
     """The explorer called `name` (see EXPLORERS), wired to the reference implementations where it needs them."""
     from bp_helpers import widgets as w
@@ -99,7 +85,9 @@ def build(name: str):
 
         return w.training_dashboard(functions_for("04_usage", NEEDED))
     if name == "cost comparison":
-        return w.cost_comparison_explorer(**_cost_methods())
+        from bp_helpers.widgets.cost import MLP_FUNCTIONS, mlp_methods
+
+        return w.cost_comparison_explorer(**mlp_methods(functions_for("05_comparison", MLP_FUNCTIONS)))
     raise CourseError(f"no explorer called {name!r}: choose one of {', '.join(EXPLORERS)}")
 
 

@@ -610,6 +610,8 @@ NOT_WRITTEN = {
                                      "mse_forward", "mse_backward"],
     "training_dashboard": ["mlp_forward", "mlp_backward", "softmax_cross_entropy_forward",
                            "softmax_cross_entropy_backward", "sgd_step"],
+    "cost_comparison_explorer": ["finite_difference_gradient", "forward_mode_gradient", "backprop_gradient",
+                                 "mlp_loss_flat", "make_problem"],
 }
 
 
