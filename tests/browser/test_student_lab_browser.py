@@ -26,8 +26,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def student_lab(tmp_path_factory):
     """`bpcourse start`'s JupyterLab on a copy of the course; yields (base URL, token, server log path)."""
-    from test_widgets_browser import sync_playwright  # noqa: F401  (the module skipped already if it is missing)
-
     root = tmp_path_factory.mktemp("student")
     copy_course(course_dir(), root)
     port, token = _free_port(), secrets.token_hex(16)
