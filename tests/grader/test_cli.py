@@ -105,3 +105,17 @@ def test_help_and_argument_errors_import_nothing_heavy(args: list[str]) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY)
     assert not heavy, f"`bpcourse {' '.join(args)}` imported {heavy[:8]}"
+
+
+def test_start_help_documents_a_fresh_copy() -> None:
+    """Does `bpcourse start --help` tell how to start a notebook over, and that the old file is kept?"""
+    done = run("start", "--help")
+    assert "--fresh NOTEBOOK" in done.stdout and "before-fresh" in done.stdout.replace("\n", " ")
+
+
+def test_an_empty_notebook_points_at_start_fresh(tmp_path: Path) -> None:
+    """Does `bpcourse check` on an emptied notebook name the way back: `bpcourse start --fresh` on that file?"""
+    path = tmp_path / "01_term.ipynb"
+    path.write_text("")
+    done = run("check", str(path))
+    assert done.returncode == 2 and f"bpcourse start --fresh {path}" in done.stderr, done.stderr
