@@ -12,6 +12,7 @@ Keep Korean out of `$...$` strings: mathtext sets the text around the math in it
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from pathlib import Path
 
@@ -43,9 +44,15 @@ def use_korean_font() -> list[Path]:
     from matplotlib import font_manager
 
     if not _registered:
+        manager = font_manager.fontManager
         for path in korean_font_files():
-            font_manager.fontManager.addfont(str(path))
+            manager.addfont(str(path))
             _registered.append(path)
+        # NanumGothicBold declares weight 600, so every bold label would log "Failed to find font weight bold";
+        # it is the family's bold face: file it as 700.
+        manager.ttflist = [dataclasses.replace(e, weight=700) if e.fname.endswith(FONT_FILES[1]) else e
+                           for e in manager.ttflist]
+        manager._findfont_cached.cache_clear()
     # Per-glyph fallback runs over the concrete families of font.family (a generic "sans-serif" resolves to one
     # font), so name them: DejaVu Sans (matplotlib's default, every Latin glyph) first, then NanumGothic.
     families = [f for f in matplotlib.rcParams["font.family"] if f != KOREAN_FAMILY]

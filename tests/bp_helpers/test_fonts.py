@@ -72,3 +72,12 @@ def test_without_the_font_korean_would_be_tofu() -> None:
     fig.text(0.05, 0.3, "역", fontsize=20, fontfamily="DejaVu Sans")
     with pytest.warns(UserWarning, match="missing from font"):
         fig.canvas.draw()
+
+
+def test_bold_korean_labels_find_a_bold_face_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Does a bold label (the explorers use some) find NanumGothic's bold face, without a logged warning?"""
+    use_korean_font()
+    with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        path = findfont(FontProperties(family=KOREAN_FAMILY, weight="bold"), fallback_to_default=False)
+    assert path.endswith("NanumGothicBold.ttf")
+    assert "Failed to find font weight" not in caplog.text
