@@ -105,8 +105,10 @@ GRADE_HELP = "(instructors) grade a class of submissions in parallel"
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `bpcourse` parser. `command`: the subcommand about to run, when known.
 
-    Importing `grader.grade` takes seconds (nbgrader, jupyter), so its full options are defined only when
-    `command` is "grade" or unknown (None); for any other command a one-line entry lists it in `--help`.
+    `grader.grade` imports the grading pipeline (traitlets, nbgrader's settings, and whatever the pipeline needs
+    at its top), so its full options are defined only when `command` is "grade" or unknown (None); for any other
+    command a one-line entry lists it in `--help`, which keeps help and argument errors well under 0.5 s
+    (benchmarks/bench_cli.py). Modules imported here at the top must stay light (tests/grader/test_cli.py).
     """
     parser = argparse.ArgumentParser(
         prog="bpcourse",
