@@ -42,8 +42,6 @@ def test_start_serves_the_course_in_jupyterlab(tmp_path: Path) -> None:
         assert "01_term.ipynb" in {item["name"] for item in listing["content"]}
         # a student's server: nbgrader's instructor extensions are off, so they neither load nor log
         assert "No nbgrader_config.py file found" not in log.read_text()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=30):
-            pass
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token={token}", timeout=30)
             raise AssertionError("the formgrader answers in the student's JupyterLab")
