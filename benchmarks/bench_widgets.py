@@ -116,9 +116,9 @@ def main() -> None:
         print(f"6 training dashboard     skipped: {err}")
 
     try:
-        from grader.explore import _cost_methods
+        from bp_helpers.widgets.cost import MLP_FUNCTIONS, mlp_methods
 
-        cost = widgets.cost_comparison_explorer(**_cost_methods())
+        cost = widgets.cost_comparison_explorer(**mlp_methods(functions_for("05_comparison", MLP_FUNCTIONS)))
         for size in cost.view.sizes:  # measure once (that is the explorer's work), then time the redraws
             cost.controls["size"].value = size
         report("7 cost comparison", *time_moves(cost, min(args.rounds, 10)), target_ms=None)

@@ -1,5 +1,6 @@
 """Static plots the notebooks share: function curves, loss curves, decision boundaries, descent paths,
-and a chain of nodes with its forward values and backward gradients. Every function returns its Axes."""
+and a chain of nodes with its forward values and backward gradients. Every function returns its Axes.
+Importing this module registers a Korean font (`bp_helpers.fonts`), so titles and labels may carry Korean."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from bp_helpers.fonts import use_korean_font
+
+use_korean_font()  # Korean labels (한국어) render in every plot, not as boxes
 
 
 def _axes(ax):
@@ -40,7 +45,7 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]], ax=None, log: bool =
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss (손실)")
     ax.legend()
     if title:
         ax.set_title(title)

@@ -21,12 +21,32 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _student_dir(args: argparse.Namespace) -> Path:
+    """DIR as given; else the course folder that holds the --fresh notebook; else ./my-backprop-course."""
+    if args.dir:
+        return Path(args.dir).resolve()
+    if args.fresh and Path(args.fresh).is_file():
+        from grader.paths import course_dir
+
+        notebook = Path(args.fresh).resolve()
+        if (course_dir() / notebook.parent.name).is_dir():  # DIR/01_term/01_term.ipynb
+            return notebook.parent.parent
+    return Path(DEFAULT_STUDENT_DIR).resolve()
+
+
 def _cmd_start(args: argparse.Namespace) -> int:
     from grader.lab import open_lab
     from grader.paths import course_dir
-    from grader.student_copy import copy_course
+    from grader.student_copy import copy_course, fresh_copy
 
-    dest = Path(args.dir).resolve()
+    dest = _student_dir(args)
+    if dest.exists() and not dest.is_dir():
+        raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
+    if args.fresh:
+        fresh = fresh_copy(course_dir(), dest, args.fresh)
+        print(f"fresh copy: {fresh.notebook}")
+        if fresh.kept_as:
+            print(f"  your old file is kept beside it as {fresh.kept_as.name}")
     report = copy_course(course_dir(), dest)
     print(f"your course folder: {dest}")
     for line in report.lines():
@@ -37,12 +57,26 @@ def _cmd_start(args: argparse.Namespace) -> int:
     return open_lab(dest, no_browser=args.no_browser)
 
 
+def not_a_notebook(path: Path) -> str | None:
+    """Why `path` cannot be a notebook, judged by its name before anything reads it; None if it may be one."""
+    if not path.is_file() or path.suffix.lower() == ".ipynb":
+        return None  # a missing file or a folder: the notebook reader names those
+    if path.suffix.lower() == ".py":
+        return (f"{path} is a Python file, not a notebook: give the .ipynb notebook you work in "
+                f"(e.g. {DEFAULT_STUDENT_DIR}/01_term/01_term.ipynb); a script has no graded cells to check.")
+    return f"{path} is not a notebook (a notebook's name ends in .ipynb): give the .ipynb file you work in."
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
+    path = Path(args.notebook)
+    problem = not_a_notebook(path)
+    if problem:
+        raise CourseError(problem)
+
     from grader.selfcheck import execute, prepare
     from grader.selfcheck import verdicts as verdicts_of
     from grader.trusted_selfcheck import apply_trusted_check
 
-    path = Path(args.notebook)
     source, merged = prepare(path)
     print(f"checking {path} ({source.assignment}/{source.path.name}) with every test, hidden ones included ...")
     verdicts = verdicts_of(execute(merged, path.resolve().parent, show_progress=not args.quiet))
@@ -64,7 +98,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# `bpcourse grade`'s one-line help, for the command list when another command runs (see build_parser).
+GRADE_HELP = "(instructors) grade a class of submissions in parallel"
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `bpcourse` parser. `command`: the subcommand about to run, when known.
+
+    `grader.grade` imports the grading pipeline (traitlets, nbgrader's settings, and whatever the pipeline needs
+    at its top), so its full options are defined only when `command` is "grade" or unknown (None); for any other
+    command a one-line entry lists it in `--help`, which keeps help and argument errors well under 0.5 s
+    (benchmarks/bench_cli.py). Modules imported here at the top must stay light (tests/grader/test_cli.py).
+    """
     parser = argparse.ArgumentParser(
         prog="bpcourse",
         description="Backpropagation in five steps: open the course, check your work, release it (instructors).",
@@ -76,10 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the student notebooks into a folder and open JupyterLab there",
         description="Copy the student notebooks into DIR and open JupyterLab there. A notebook that already "
         "exists is never overwritten: a newer course version arrives beside it as "
-        "NAME.course-update-XXXXXXXX.ipynb.",
+        "NAME.course-update-XXXXXXXX.ipynb. To start a notebook over (emptied or damaged), use --fresh NOTEBOOK: "
+        "the course's copy takes its place and your old file stays beside it as "
+        "NAME.before-fresh-DATE-TIME.ipynb.",
     )
     p.add_argument(
-        "dir", nargs="?", default=DEFAULT_STUDENT_DIR, help=f"your course folder (default: ./{DEFAULT_STUDENT_DIR})"
+        "dir", nargs="?", default=None, help=f"your course folder (default: ./{DEFAULT_STUDENT_DIR}, or the one "
+        "that holds the --fresh notebook)"
+    )
+    p.add_argument(
+        "--fresh", metavar="NOTEBOOK", help="replace NOTEBOOK (its path, or a name such as 01_term.ipynb) with a "
+        "fresh copy of the course's; the old file is kept beside it, never deleted"
     )
     p.add_argument("--no-lab", action="store_true", help="copy the notebooks only; do not open JupyterLab")
     p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
@@ -105,15 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_release)
 
     from grader.explore import add_explore_parser
-    from grader.grade import add_grade_parser
 
-    add_grade_parser(sub)
+    if command in (None, "grade"):
+        from grader.grade import add_grade_parser
+
+        add_grade_parser(sub)
+    else:
+        sub.add_parser("grade", help=GRADE_HELP)
     add_explore_parser(sub)
     return parser
 
 
+def _command_in(argv: list[str]) -> str:
+    """The subcommand `argv` names (its first word that is not an option), or "" when it names none."""
+    return next((word for word in argv if not word.startswith("-")), "")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_command_in(argv)).parse_args(argv)
     try:
         return args.func(args)
     except CourseError as err:

@@ -15,10 +15,12 @@ import argparse
 import html
 from collections.abc import Callable
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from grader.errors import CourseError
+
+if TYPE_CHECKING:
+    import nbformat
 
 NOTEBOOK_NAME = "explore.ipynb"
 
@@ -65,20 +67,6 @@ def functions_for(assignment: str, names: list[str]) -> dict[str, Callable]:
     return found
 
 
-def _cost_methods() -> dict:
-    f = functions_for("05_comparison", ["finite_difference_gradient", "forward_mode_gradient", "backprop_gradient",
-                                        "mlp_loss_flat", "make_problem"])
-    fd, fm, bp, loss = (f["finite_difference_gradient"], f["forward_mode_gradient"], f["backprop_gradient"],
-                        f["mlp_loss_flat"])
-    methods = {
-        "finite differences": lambda p: fd(lambda th: loss(th, *p[1:]), p[0]),
-        "forward mode": lambda p: fm(lambda th: loss(th, *p[1:]), p[0]),
-        "backprop": lambda p: bp(*p),
-    }
-    return {"methods": methods, "make_problem": f["make_problem"], "sizes": (1, 2, 4, 8, 16, 32, 64),
-            "size_label": "hidden width", "start": 8}
-
-
 def build(name: str):
     """The explorer called `name` (see EXPLORERS), wired to the reference implementations where it needs them."""
     from bp_helpers import widgets as w
@@ -101,7 +89,9 @@ def build(name: str):
     if name == "gradient flow":
         return w.gradient_flow_explorer(functions_for("04_usage", ["layer_gradient_norms"])["layer_gradient_norms"])
     if name == "cost comparison":
-        return w.cost_comparison_explorer(**_cost_methods())
+        from bp_helpers.widgets.cost import MLP_FUNCTIONS, mlp_methods
+
+        return w.cost_comparison_explorer(**mlp_methods(functions_for("05_comparison", MLP_FUNCTIONS)))
     raise CourseError(f"no explorer called {name!r}: choose one of {', '.join(EXPLORERS)}")
 
 
@@ -117,6 +107,8 @@ def show(name: str):
 
 def explore_notebook() -> nbformat.NotebookNode:
     """The widgets-only notebook: a heading per explorer and a one-line cell with its input collapsed."""
+    import nbformat  # here, not at the top: `bpcourse --help` imports this module and must stay quick
+
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells.append(nbformat.v4.new_markdown_cell(
@@ -143,6 +135,8 @@ def write_explore_notebook(dest: Path) -> tuple[Path, str]:
     """
     if dest.exists() and not dest.is_dir():
         raise CourseError(f"{dest} is a file: name a folder for the explorers (or omit it).")
+    import nbformat
+
     dest.mkdir(parents=True, exist_ok=True)
     text = nbformat.writes(explore_notebook())
     target = dest / NOTEBOOK_NAME

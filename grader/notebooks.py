@@ -23,13 +23,16 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     except UnicodeDecodeError:
         raise CourseError(f"{path} is not a notebook (not UTF-8 text): give a .ipynb file.") from None
     if not text.strip():
-        raise CourseError(f"{path} is empty: restore it from a backup or copy a fresh one with `bpcourse start`.")
+        raise CourseError(
+            f"{path} is empty: restore it from a backup, or start it over with `bpcourse start --fresh {path}` "
+            "(which keeps this file beside the fresh copy)."
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
         raise CourseError(
-            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}): the file is damaged; "
-            "re-save it from JupyterLab or restore it from a backup."
+            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}): the file is damaged; re-save it "
+            f"from JupyterLab, restore it from a backup, or start it over with `bpcourse start --fresh {path}`."
         ) from None
     if not isinstance(raw, dict) or "cells" not in raw:
         raise CourseError(f"{path} is JSON but not a Jupyter notebook (no 'cells'): give a .ipynb file.")

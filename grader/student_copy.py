@@ -3,12 +3,16 @@
 The student's folder keeps, under `.bpcourse/delivered/`, the release version each notebook was last
 delivered as. That is how an update tells "the course changed" (deliver the new version beside the
 student's copy) from "the student edited it" (leave it alone).
+
+`bpcourse start --fresh NOTEBOOK` (`fresh_copy`) is the way back from an emptied or damaged notebook: the
+course's notebook takes its place and the old file stays beside it as NAME.before-fresh-<date>-<time>.ipynb.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,3 +83,67 @@ def copy_course(release_root: Path, dest: Path) -> CopyReport:
         delivered.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, delivered)
     return report
+
+
+@dataclass
+class FreshCopy:
+    """What `fresh_copy` did: the notebook now fresh, and where the file it replaced was kept (None: no file)."""
+
+    notebook: Path
+    kept_as: Path | None
+
+
+def _release_notebook(release_root: Path, name: str) -> Path:
+    """The release notebook called `name` (`01_term.ipynb`, `01_term` or `01_term/01_term.ipynb`)."""
+    wanted = Path(name)
+    candidates = sorted(p for p in release_root.rglob("*.ipynb") if not any(
+        part.startswith(".") for part in p.relative_to(release_root).parts))
+    for match in (
+        lambda p: p.relative_to(release_root) == wanted,
+        lambda p: p.name == wanted.name,
+        lambda p: p.stem == wanted.name,
+    ):
+        found = [p for p in candidates if match(p)]
+        if len(found) == 1:
+            return found[0]
+    names = ", ".join(p.name for p in candidates) or "none"
+    raise CourseError(f"{name} is not a course notebook: give one of {names} (or its path in your folder).")
+
+
+def _kept_name(path: Path) -> Path:
+    """A free name beside `path` for the file a fresh copy replaces: NAME.before-fresh-<date>-<time>[-n].ipynb."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        suffix = f"-{n}" if n else ""
+        candidate = path.with_name(f"{path.stem}.before-fresh-{stamp}{suffix}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise CourseError(f"too many earlier copies beside {path}: move some away and try again.")
+
+
+def fresh_copy(release_root: Path, dest: Path, notebook: str) -> FreshCopy:
+    """Replace one notebook with a fresh copy of the course's, keeping the old file beside it (never deleted).
+
+    Args:
+        release_root: the generated student release (`course/`).
+        dest: the student's course folder.
+        notebook: the notebook to renew: its path (as `bpcourse check` takes it), a path inside `dest`
+            (`01_term/01_term.ipynb`) or a course notebook's name (`01_term.ipynb`, `01_term`).
+    """
+    given = Path(notebook)
+    if given.is_dir():
+        raise CourseError(f"{given} is a folder: give the path of one .ipynb notebook inside it.")
+    src = _release_notebook(release_root, given.name if given.is_file() else notebook)
+    rel = src.relative_to(release_root)
+    target = given if given.is_file() else dest / rel
+    kept = None
+    if target.exists():
+        kept = _kept_name(target)
+        target.rename(kept)  # a rename in the same folder: the student's file is moved, never copied over
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, target)
+    if target.resolve() == (dest / rel).resolve():
+        delivered = dest / DELIVERED_DIRNAME / rel
+        delivered.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, delivered)
+    return FreshCopy(target, kept)

@@ -11,6 +11,12 @@
 | `cost_comparison_explorer(methods)` | 05_comparison | one gradient function per method |
 | `gradient_flow_explorer(layer_gradient_norms)` | 04_usage | the notebook's gradient-norm measurement |
 
+The notebooks pass `globals()` to every explorer, which takes the student's functions from there by name: an
+explorer cell run before those exist (after "Run All" stopped early, or on its own) shows an `Unfinished` note
+naming the function to write first and `bpcourse explore` (the explorers with the course's reference
+functions), never a NameError; a function that still raises NotImplementedError is named in the explorer's
+message, and no figure (nor a broken-image icon) shows until one can be drawn.
+
 Figures are drawn off-screen (Agg) and shown as PNG images, so the explorers work in JupyterLab, Notebook 7 and
 Voila without a matplotlib widget backend. Every explorer's view has a pure `render(**state)` returning a Frame
 (figure + numbers) that tests drive without a browser. Nothing here implements a graded function: explorers that

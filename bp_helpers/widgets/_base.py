@@ -23,6 +23,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from bp_helpers.fonts import use_korean_font
+
+use_korean_font()  # the explorers' figures carry Korean labels (한국어)
+
 DPI = 80
 
 
@@ -156,7 +160,7 @@ class Explorer(widgets.VBox):
         self._state = state
         self._lock = threading.Lock()
         self.number_keys = number_keys
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = figure_image()
         self.numbers_html = widgets.HTML()
         self.message = widgets.HTML()
         self.frame: Frame | None = None
@@ -194,18 +198,74 @@ class Explorer(widgets.VBox):
             self.message.value = ""
             self.frame = frame
             self.image.value = png
+            self.image.layout.display = None  # shown from the first frame on
             self.numbers_html.value = format_numbers(frame.numbers, self.number_keys)
             self.renders += 1
             self.last_render_seconds = time.perf_counter() - start
             return frame
 
 
+EXPLORE_HINT = ("To see this explorer now, drawn with the course's reference functions, run "
+                "<code>bpcourse explore</code> in a terminal.")
+
+
+def figure_image() -> widgets.Image:
+    """The image widget an explorer draws into, hidden until its first frame (an empty image shows as broken)."""
+    return widgets.Image(format="png", layout=widgets.Layout(max_width="100%", display="none"))
+
+
+def _raised_in(err: BaseException) -> str | None:
+    """The name of the function whose own code raised `err` (the last frame of its traceback)."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name if tb is not None else None
+
+
 def error_html(err: BaseException) -> str:
     """A short, red, worded note for an exception raised while drawing (usually by a student's function)."""
-    hint = " (write that function first, then run its cell and this one again)" if isinstance(
-        err, NotImplementedError) else ""
+    if isinstance(err, NotImplementedError):
+        name = _raised_in(err)
+        who = f"your <code>{html.escape(name)}</code>" if name and not name.startswith("<") else "a function it runs"
+        detail = f" ({html.escape(str(err))})" if str(err) else ""
+        return (f"<span style='color:#b00'>This explorer runs {who}, which is not implemented yet{detail}: write "
+                f"that function first, run its cell, then run this cell again.</span><br>{EXPLORE_HINT}")
+    if isinstance(err, NameError):
+        name = getattr(err, "name", None) or str(err)
+        return (f"<span style='color:#b00'>This explorer needs <code>{html.escape(str(name))}</code>, which is not "
+                "defined yet: write it (or run the cells above: Run &gt; Run All Above Selected Cell), then run "
+                f"this cell again.</span><br>{EXPLORE_HINT}")
     return ("<span style='color:#b00'>the explorer could not draw this: "
-            f"{html.escape(type(err).__name__)}: {html.escape(str(err))}{hint}</span>")
+            f"{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>")
+
+
+class Unfinished(widgets.HTML):
+    """What an explorer cell shows in place of the explorer while functions it runs are not defined yet.
+
+    Attributes: `missing`, the names to write (or whose cells to run) first.
+    """
+
+    def __init__(self, missing: list[str], exercise_hint: str = ""):
+        self.missing = list(missing)
+        names = ", ".join(f"<code>{html.escape(n)}</code>" for n in self.missing)
+        it, them = ("it", "its cell") if len(self.missing) == 1 else ("them", "their cells")
+        super().__init__(
+            f"<div style='border-left:3px solid #b00;padding:4px 8px'><b>Write {names} first.</b> This explorer "
+            f"runs your own {'function' if len(self.missing) == 1 else 'functions'}, and {names} "
+            f"{'is' if len(self.missing) == 1 else 'are'} not defined yet{exercise_hint}: write {it} and run "
+            f"{them}, then run this cell again.<br>{EXPLORE_HINT}</div>")
+
+
+def missing_functions(functions: Mapping | None, overrides: Mapping, names: list[str]) -> list[str]:
+    """Which of `names` neither `functions` (e.g. the notebook's `globals()`) nor the overrides define as callables."""
+    merged = dict(functions or {})
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    return [name for name in names if not callable(merged.get(name))]
+
+
+def is_namespace(value) -> bool:
+    """Is `value` a notebook's namespace (`globals()`), rather than a function or a {label: function} mapping?"""
+    return isinstance(value, Mapping) and "__builtins__" in value
 
 
 def slider(kind, description: str, width: str = "260px", **kwargs):
@@ -214,17 +274,7 @@ def slider(kind, description: str, width: str = "260px", **kwargs):
                 layout=widgets.Layout(width=width), **kwargs)
 
 
-def require(functions: Mapping | None, overrides: Mapping, names: list[str], call: str) -> dict:
-    """Pick the named implementations from `functions` (e.g. a notebook's `globals()`) and keyword overrides.
-
-    Raises a worded error naming what is missing, so a student sees which function to write (or run) first.
-    """
-    merged = dict(functions or {})
-    merged.update({k: v for k, v in overrides.items() if v is not None})
-    missing = [name for name in names if not callable(merged.get(name))]
-    if missing:
-        raise ValueError(
-            f"this explorer runs your own functions and needs {', '.join(missing)}: write them (and run their "
-            f"cells) first, then pass them, e.g. `{call}`."
-        )
-    return {name: merged[name] for name in names}
+def from_namespace(namespace: Mapping, names: list[str]) -> dict | Unfinished:
+    """The named functions from a notebook's `globals()`, or an `Unfinished` note naming those not defined yet."""
+    missing = missing_functions(namespace, {}, names)
+    return Unfinished(missing) if missing else {name: namespace[name] for name in names}

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
-from bp_helpers.widgets._base import Explorer, Frame, View
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace
 
 SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
 SLOW_SECONDS = 0.5  # a method that took longer than this at one size is not timed at larger sizes
@@ -67,8 +67,8 @@ class CostView(View):
         lo, hi = min(self.counts.values()), max(self.counts.values())
         self.ax.set_xlim(lo * 0.8, hi * 1.25)
         self.ax.set_ylim(1e-6, 10.0)
-        self.ax.set_xlabel("number of parameters P")
-        self.ax.set_ylabel("seconds per gradient")
+        self.ax.set_xlabel("number of parameters P (매개변수 수)")
+        self.ax.set_ylabel("seconds per gradient (초)")
         self.ax.grid(True, which="major", color="0.9")
         self.lines = {}
         for i, name in enumerate(self.methods):
@@ -126,9 +126,30 @@ class CostView(View):
         return Frame(self.fig, numbers, self)
 
 
+# What 05_comparison's explorer runs: the student's two gradient methods and the notebook's MLP problem.
+MLP_FUNCTIONS = ["finite_difference_gradient", "forward_mode_gradient", "backprop_gradient", "mlp_loss_flat",
+                 "make_problem"]
+
+
+def mlp_methods(functions: Mapping[str, Callable]) -> dict:
+    """The explorer's arguments for 05_comparison's MLP problem, from functions named as in MLP_FUNCTIONS.
+
+    A problem is `make_problem(hidden_width)` = (theta, x, y, shapes); each method returns the gradient at theta.
+    """
+    fd, fm, bp, loss = (functions["finite_difference_gradient"], functions["forward_mode_gradient"],
+                        functions["backprop_gradient"], functions["mlp_loss_flat"])
+    methods = {
+        "finite differences": lambda p: fd(lambda th: loss(th, *p[1:]), p[0]),
+        "forward mode (Dual)": lambda p: fm(lambda th: loss(th, *p[1:]), p[0]),
+        "backprop": lambda p: bp(*p),
+    }
+    return {"methods": methods, "make_problem": functions["make_problem"], "sizes": (1, 2, 4, 8, 16, 32, 64),
+            "size_label": "hidden width", "start": 8}
+
+
 def cost_comparison_explorer(methods: Mapping[str, Callable], make_problem: Callable | None = None, sizes=SIZES,
                              size_label: str = "parameters", reference: str | None = None,
-                             start: int | None = None) -> Explorer:
+                             start: int | None = None) -> Explorer | Unfinished:
     """A parameter-count slider; the measured time of each gradient method (e.g. finite differences, forward mode
     and backprop), all computing the gradient of the same scalar function.
 
@@ -141,9 +162,16 @@ def cost_comparison_explorer(methods: Mapping[str, Callable], make_problem: Call
         size_label: the slider's label.
         reference: the method the others are compared with (default: the last one).
         start: the slider's first value (default: the middle size).
+        Or, in place of all these, the notebook's `globals()`: 05_comparison's functions (MLP_FUNCTIONS) on its
+        MLP problem.
     Returns:
-        an ipywidgets container.
+        an ipywidgets container; while `globals()` lacks one of those functions, a note saying which to write first.
     """
+    if is_namespace(methods):
+        found = from_namespace(methods, MLP_FUNCTIONS)
+        if isinstance(found, Unfinished):
+            return found
+        return cost_comparison_explorer(**mlp_methods(found))
     view = CostView(methods, make_problem, sizes, reference=reference)
     first = start if start in view.sizes else view.sizes[len(view.sizes) // 2]
     controls = {

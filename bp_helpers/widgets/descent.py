@@ -7,13 +7,13 @@ that is too large overshoots and diverges; on the saddle, a start on the ridge s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 
-from bp_helpers.widgets._base import Explorer, Frame, View, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class DescentView(View):
         self.ax_gap.set_yscale("log")
         self.ax_gap.set_ylim(1e-10, 1e8)
         self.ax_gap.set_xlim(0, MAX_STEPS)
-        self.ax_gap.set_xlabel("step")
-        self.ax_gap.set_title("loss − minimum", fontsize=10)
+        self.ax_gap.set_xlabel("step (단계)")
+        self.ax_gap.set_title("loss − minimum (손실 − 최솟값)", fontsize=10)
         (self.gap_line,) = self.ax_gap.plot([], [], ".-", color="tab:red", ms=3, lw=1)
         self._surface = None
 
@@ -136,15 +136,20 @@ class DescentView(View):
         return Frame(self.fig, numbers, self)
 
 
-def gradient_descent_explorer(gradient_descent: Callable | None = None) -> Explorer:
+def gradient_descent_explorer(gradient_descent: Callable | Mapping | None = None) -> Explorer | Unfinished:
     """Learning rate, start point and steps; the descent path on a 1-D or 2-D loss surface.
 
     Args:
         gradient_descent: optional, your `gradient_descent(grad_fn, x0, lr, steps) -> trajectory` from 03_purpose;
-            when given, the paths drawn are the ones your function returns.
+            when given, the paths drawn are the ones your function returns. Or the notebook's `globals()`.
     Returns:
-        an ipywidgets container.
+        an ipywidgets container; while `globals()` has no `gradient_descent` yet, a note saying to write it first.
     """
+    if is_namespace(gradient_descent):
+        found = from_namespace(gradient_descent, ["gradient_descent"])
+        if isinstance(found, Unfinished):
+            return found
+        gradient_descent = found["gradient_descent"]
     view = DescentView(gradient_descent)
     controls = {
         "surface": widgets.Dropdown(options=list(SURFACES), description="surface",

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Circle
 
-from bp_helpers.widgets._base import Explorer, Frame, View, require, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, missing_functions, slider
 
 X = np.array([[0.5, -1.0]])
 TARGET = np.array([[1.5]])
@@ -74,7 +74,7 @@ class GraphView(View):
         (self.highlight,) = ax.plot([], [], color="tab:orange", lw=4, alpha=0.6, zorder=0)
 
         self.ax_w = self.fig.add_axes((0.66, 0.14, 0.32, 0.72))
-        self.ax_w.set_ylabel("loss L", labelpad=0)
+        self.ax_w.set_ylabel("loss L (손실)", labelpad=0)
         (self.curve,) = self.ax_w.plot([], [], color="0.3", lw=1.5, label="actual L")
         (self.tangent,) = self.ax_w.plot([], [], color="tab:red", lw=1.2, label="gradient's prediction")
         (self.actual_pt,) = self.ax_w.plot([], [], "o", color="0.2", ms=5)
@@ -186,7 +186,7 @@ class GraphView(View):
 
 
 def computational_graph_explorer(functions: Mapping | None = None, *, activation: str = "tanh",
-                                 **implementations: Callable) -> Explorer:
+                                 **implementations: Callable) -> Explorer | Unfinished:
     """A small network as a graph: step forward then backward with YOUR layer functions.
 
     Args:
@@ -195,11 +195,15 @@ def computational_graph_explorer(functions: Mapping | None = None, *, activation
         activation: "tanh" (default), "sigmoid" or "relu".
         **implementations: the same functions by name, overriding `functions`.
     Returns:
-        an ipywidgets container.
+        an ipywidgets container; while some of those functions are not defined, a note saying which to write first.
     """
     names = ["dense_forward", "dense_backward", f"{activation}_forward", f"{activation}_backward", "mse_forward",
              "mse_backward"]
-    fns = require(functions, implementations, names, "computational_graph_explorer(globals())")
+    missing = missing_functions(functions, implementations, names)
+    if missing:
+        return Unfinished(missing)
+    fns = {**dict(functions or {}), **{k: v for k, v in implementations.items() if v is not None}}
+    fns = {name: fns[name] for name in names}
     view = GraphView(fns, activation)
     controls = {
         "stage": slider(widgets.IntSlider, "step", min=0, max=len(STAGES) - 1, value=0, width="300px"),

@@ -7,12 +7,12 @@ to the wrong end, MSE's stays bounded: the reason classifiers use cross-entropy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
 
-from bp_helpers.widgets._base import Explorer, Frame, View, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
 
 EPS = 1e-12
 
@@ -99,16 +99,22 @@ class LossView(View):
         return Frame(self.fig, numbers, self)
 
 
-def loss_explorer(mse_forward: Callable | None = None,
-                  binary_cross_entropy_forward: Callable | None = None) -> Explorer:
+def loss_explorer(mse_forward: Callable | Mapping | None = None,
+                  binary_cross_entropy_forward: Callable | None = None) -> Explorer | Unfinished:
     """A prediction slider against MSE and binary cross-entropy, with the gradient drawn as the tangent.
 
     Args:
         mse_forward, binary_cross_entropy_forward: optional, your functions from 02_definition; when given, the
-            curves are drawn with them and the tangent's slope is their central difference.
+            curves are drawn with them and the tangent's slope is their central difference. Or the notebook's
+            `globals()` in place of the first, to take both from there.
     Returns:
-        an ipywidgets container.
+        an ipywidgets container; while `globals()` lacks one of them, a note saying which to write first.
     """
+    if is_namespace(mse_forward):
+        found = from_namespace(mse_forward, ["mse_forward", "binary_cross_entropy_forward"])
+        if isinstance(found, Unfinished):
+            return found
+        mse_forward, binary_cross_entropy_forward = found["mse_forward"], found["binary_cross_entropy_forward"]
     view = LossView(mse_forward, binary_cross_entropy_forward)
     controls = {
         "p": slider(widgets.FloatSlider, "prediction $p$", min=0.01, max=0.99, step=0.01, value=0.3),

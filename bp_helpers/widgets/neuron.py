@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
-from bp_helpers.widgets._base import Explorer, Frame, View, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
 
 # Demo curves for the picture; the graded *_forward functions (with their caches) are the student's to write.
 DEMO_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -96,16 +96,22 @@ class NeuronView(View):
         return Frame(self.fig, numbers, self)
 
 
-def neuron_explorer(activations: Mapping[str, Callable] | None = None) -> Explorer:
+def neuron_explorer(activations: Mapping[str, Callable] | None = None) -> Explorer | Unfinished:
     """Weights, bias and activation of one neuron; its output over the input line and plane.
 
     Args:
         activations: optional {name: function}; your own `sigmoid_forward`, `relu_forward`, `tanh_forward` may be
             passed as they are (a returned (out, cache) pair is accepted), e.g.
-            `neuron_explorer({"sigmoid": sigmoid_forward, "relu": relu_forward, "tanh": tanh_forward})`.
+            `neuron_explorer({"sigmoid": sigmoid_forward, "relu": relu_forward, "tanh": tanh_forward})`, or
+            the notebook's `globals()`, from which those three are taken.
     Returns:
-        an ipywidgets container.
+        an ipywidgets container; while `globals()` lacks one of the three, a note saying which to write first.
     """
+    if is_namespace(activations):
+        found = from_namespace(activations, [f"{name}_forward" for name in ("sigmoid", "tanh", "relu")])
+        if isinstance(found, Unfinished):
+            return found
+        activations = {name.removesuffix("_forward"): fn for name, fn in found.items()}
     view = NeuronView(activations)
     controls = {
         "w1": slider(widgets.FloatSlider, "weight $w_1$", min=-3.0, max=3.0, step=0.1, value=1.0),

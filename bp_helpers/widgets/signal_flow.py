@@ -11,13 +11,13 @@ chain, exact to rounding), so passing the student's `propagate_back` shows their
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Circle
 
-from bp_helpers.widgets._base import Explorer, Frame, View, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
 
 Stage = tuple[str, Callable, Callable]  # (label of the node it produces, f, df/dinput)
 
@@ -145,15 +145,22 @@ class SignalFlowView(View):
         return Frame(self.fig, numbers, self)
 
 
-def signal_flow_explorer(propagate_back: Callable | None = None) -> Explorer:
+def signal_flow_explorer(propagate_back: Callable | Mapping | None = None) -> Explorer | Unfinished:
     """Slide the input of a scalar chain and watch values flow forward and gradients flow back.
 
     Args:
-        propagate_back: optional, your `propagate_back(local_derivatives)` from 01_term; when given, the red
-            numbers are your running products, and the line below says whether they match the chain's derivative.
+        propagate_back: optional, your `propagate_back(local_derivatives)` from 01_term, or the notebook's
+            `globals()` to take it from there; when given, the red numbers are your running products, and the
+            line below says whether they match the chain's derivative.
     Returns:
-        an ipywidgets container (display it as the last line of a cell).
+        an ipywidgets container (display it as the last line of a cell); while `globals()` has no
+        `propagate_back` yet, a note saying to write it first.
     """
+    if is_namespace(propagate_back):
+        found = from_namespace(propagate_back, ["propagate_back"])
+        if isinstance(found, Unfinished):
+            return found
+        propagate_back = found["propagate_back"]
     view = SignalFlowView(propagate_back)
     controls = {
         "chain": widgets.Dropdown(options=list(CHAINS), description="chain", layout=widgets.Layout(width="300px")),

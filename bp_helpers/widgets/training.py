@@ -19,7 +19,16 @@ import ipywidgets as widgets
 import numpy as np
 
 from bp_helpers.datasets import load, train_val_split
-from bp_helpers.widgets._base import Frame, View, error_html, format_numbers, require, slider
+from bp_helpers.widgets._base import (
+    Frame,
+    Unfinished,
+    View,
+    error_html,
+    figure_image,
+    format_numbers,
+    missing_functions,
+    slider,
+)
 
 DATASETS = {
     "xor": ("xor", {}),
@@ -94,7 +103,7 @@ class TrainingView(View):
         self.ax_l = self.fig.add_axes((0.56, 0.14, 0.41, 0.72))
         self.ax_l.set_yscale("log")
         self.ax_l.set_ylim(1e-3, 5.0)
-        self.ax_l.set_xlabel("epoch")
+        self.ax_l.set_xlabel("epoch (에폭)")
         self.loss_title = self.ax_l.set_title("", fontsize=10)
         (self.train_line,) = self.ax_l.plot([], [], color="tab:blue", label="train")
         (self.val_line,) = self.ax_l.plot([], [], color="tab:orange", label="validation")
@@ -180,7 +189,7 @@ class TrainingDashboard(widgets.VBox):
         self.stop_button = widgets.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
         self.progress = widgets.IntProgress(min=0, max=300, value=0, description="epoch 0",
                                             style={"description_width": "initial"})
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = figure_image()
         self.numbers_html = widgets.HTML()
         self.message = widgets.HTML()
         self.frame: Frame | None = None
@@ -237,6 +246,7 @@ class TrainingDashboard(widgets.VBox):
             start = time.perf_counter()
             frame = self.view.render(self.run, self.controls["epochs"].value)
             self.image.value = frame.png()
+            self.image.layout.display = None  # shown from the first frame on
             self.numbers_html.value = format_numbers(frame.numbers)
             self.frame = frame
             self.renders += 1
@@ -311,7 +321,8 @@ class TrainingDashboard(widgets.VBox):
             self.join()
 
 
-def training_dashboard(functions: Mapping | None = None, **implementations: Callable) -> TrainingDashboard:
+def training_dashboard(functions: Mapping | None = None,
+                       **implementations: Callable) -> TrainingDashboard | Unfinished:
     """Dataset, hidden units, learning rate, epochs; Train and Stop; boundary and losses update while training.
 
     Args:
@@ -319,6 +330,10 @@ def training_dashboard(functions: Mapping | None = None, **implementations: Call
             mlp_backward, softmax_cross_entropy_forward, softmax_cross_entropy_backward and sgd_step.
         **implementations: the same functions by name, overriding `functions`.
     Returns:
-        an ipywidgets container.
+        an ipywidgets container; while some of those functions are not defined, a note saying which to write first.
     """
-    return TrainingDashboard(require(functions, implementations, NEEDED, "training_dashboard(globals())"))
+    missing = missing_functions(functions, implementations, NEEDED)
+    if missing:
+        return Unfinished(missing)
+    merged = {**dict(functions or {}), **{k: v for k, v in implementations.items() if v is not None}}
+    return TrainingDashboard({name: merged[name] for name in NEEDED})

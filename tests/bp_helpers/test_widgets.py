@@ -8,6 +8,7 @@ stand-in defined here takes its place (a test never needs the real answers to ex
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import matplotlib
@@ -20,6 +21,7 @@ import pytest  # noqa: E402
 
 from bp_helpers import widgets  # noqa: E402
 from bp_helpers.widgets import descent, signal_flow  # noqa: E402
+from bp_helpers.widgets._base import Unfinished  # noqa: E402
 from bp_helpers.widgets.training import NEEDED  # noqa: E402
 from grader.errors import CourseError  # noqa: E402
 
@@ -384,10 +386,11 @@ def test_graph_gradient_predicts_the_change_in_loss(graph_functions) -> None:
 
 
 def test_graph_names_the_functions_it_is_missing() -> None:
-    """Without the backward functions, does it say which ones to write first?"""
-    with pytest.raises(ValueError, match="dense_backward.*mse_backward"):
-        widgets.computational_graph_explorer({"dense_forward": _dense_forward, "tanh_forward": _tanh_forward,
-                                              "tanh_backward": _tanh_backward, "mse_forward": _mse_forward})
+    """Without the backward functions, does it say (in the cell, not as an exception) which ones to write first?"""
+    note = widgets.computational_graph_explorer({"dense_forward": _dense_forward, "tanh_forward": _tanh_forward,
+                                                 "tanh_backward": _tanh_backward, "mse_forward": _mse_forward})
+    assert isinstance(note, Unfinished) and note.missing == ["dense_backward", "mse_backward"]
+    assert re.search("dense_backward.*mse_backward", note.value) and "bpcourse explore" in note.value
 
 
 # --- 6. training dashboard ------------------------------------------------------------------------------------
@@ -659,3 +662,62 @@ def test_explore_builds_the_explorers_from_the_solutions(name) -> None:
     shown = show(name)
     assert not isinstance(shown, ipywidgets.HTML), getattr(shown, "value", "")
     assert bytes(shown.image.value[:4]) == b"\x89PNG"
+
+
+# --- before the exercises are done -------------------------------------------------------------------------------
+def _fresh_globals(**names) -> dict:
+    """A notebook's `globals()` as Run All leaves it before the student wrote (or ran) anything."""
+    import builtins
+
+    return {"__name__": "__main__", "__builtins__": builtins, **names}
+
+
+NOT_WRITTEN = {
+    "signal_flow_explorer": ["propagate_back"],
+    "neuron_explorer": ["sigmoid_forward", "tanh_forward", "relu_forward"],
+    "loss_explorer": ["mse_forward", "binary_cross_entropy_forward"],
+    "gradient_descent_explorer": ["gradient_descent"],
+    "computational_graph_explorer": ["dense_forward", "dense_backward", "tanh_forward", "tanh_backward",
+                                     "mse_forward", "mse_backward"],
+    "training_dashboard": ["mlp_forward", "mlp_backward", "softmax_cross_entropy_forward",
+                           "softmax_cross_entropy_backward", "sgd_step"],
+    "cost_comparison_explorer": ["finite_difference_gradient", "forward_mode_gradient", "backprop_gradient",
+                                 "mlp_loss_flat", "make_problem"],
+}
+
+
+@pytest.mark.parametrize("explorer", sorted(NOT_WRITTEN))
+def test_an_explorer_cell_before_its_functions_exist_says_what_to_write(explorer: str) -> None:
+    """Given the notebook's globals() without the student's functions, does the cell show a note naming the
+    function to write first and `bpcourse explore`, instead of raising?"""
+    note = getattr(widgets, explorer)(_fresh_globals())
+    assert isinstance(note, Unfinished), type(note)
+    assert note.missing == NOT_WRITTEN[explorer]
+    assert f"<code>{NOT_WRITTEN[explorer][0]}</code>" in note.value and "first" in note.value
+    assert "bpcourse explore" in note.value and "reference functions" in note.value
+
+
+def test_a_stub_function_is_named_and_no_broken_image_is_shown() -> None:
+    """With the release's stub (raising NotImplementedError), does the explorer name that function, point at
+    `bpcourse explore`, and keep its (empty) image hidden until a figure exists?"""
+    def propagate_back(local_derivatives):
+        raise NotImplementedError()
+
+    e = widgets.signal_flow_explorer(_fresh_globals(propagate_back=propagate_back))
+    assert isinstance(e.error, NotImplementedError) and e.frame is None
+    assert "<code>propagate_back</code>" in e.message.value and "not implemented yet" in e.message.value
+    assert "bpcourse explore" in e.message.value
+    assert e.image.layout.display == "none" and not e.image.value  # an empty image shows as a broken icon
+    ok = widgets.signal_flow_explorer(_fresh_globals(propagate_back=lambda ds: [1.0] * (len(ds) + 1)))
+    assert ok.frame is not None and ok.image.layout.display != "none" and ok.image.value
+
+
+def test_a_name_not_defined_while_drawing_says_to_run_its_cell() -> None:
+    """If a function the explorer was given uses a name not defined yet, is the note worded, not a raw NameError?"""
+    def propagate_back(local_derivatives):
+        return helper_not_written_yet(local_derivatives)  # noqa: F821
+
+    e = widgets.signal_flow_explorer(propagate_back)
+    assert isinstance(e.error, NameError)
+    assert "<code>helper_not_written_yet</code>" in e.message.value and "not defined yet" in e.message.value
+    assert "bpcourse explore" in e.message.value and "NameError" not in e.message.value

@@ -76,3 +76,46 @@ def test_check_is_not_fooled_by_a_patched_allclose(tmp_path: Path) -> None:
     done = run("check", str(cheat), "--quiet")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "trusted re-check" in done.stdout
+
+
+@pytest.mark.parametrize("name", ["01_term.py", "notes.txt"])
+def test_check_says_a_python_file_is_not_a_notebook(tmp_path: Path, name: str) -> None:
+    """Does `bpcourse check file.py` say the file is not a notebook (not that a notebook is damaged)?"""
+    path = tmp_path / name
+    path.write_text("def relu_forward(z):\n    return z\n")
+    done = run("check", str(path))
+    assert done.returncode == 2
+    assert "not a notebook" in done.stderr and ".ipynb" in done.stderr
+    assert "damaged" not in done.stderr and "not valid JSON" not in done.stderr
+    if name.endswith(".py"):
+        assert "is a Python file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+HEAVY = ("numpy", "nbgrader", "nbformat", "nbclient", "jupyter_client", "jupyter_core", "jupyterlab", "matplotlib",
+         "ipywidgets", "traitlets", "IPython")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["start", "--help"], ["check"], ["frobnicate"]])
+def test_help_and_argument_errors_import_nothing_heavy(args: list[str]) -> None:
+    """Do `bpcourse --help` and argument errors answer without importing numpy, nbgrader or Jupyter?"""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "grader.cli", *args], capture_output=True,
+                          text=True)
+    assert done.returncode in (0, 2), done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY)
+    assert not heavy, f"`bpcourse {' '.join(args)}` imported {heavy[:8]}"
+
+
+def test_start_help_documents_a_fresh_copy() -> None:
+    """Does `bpcourse start --help` tell how to start a notebook over, and that the old file is kept?"""
+    done = run("start", "--help")
+    assert "--fresh NOTEBOOK" in done.stdout and "before-fresh" in done.stdout.replace("\n", " ")
+
+
+def test_an_empty_notebook_points_at_start_fresh(tmp_path: Path) -> None:
+    """Does `bpcourse check` on an emptied notebook name the way back: `bpcourse start --fresh` on that file?"""
+    path = tmp_path / "01_term.ipynb"
+    path.write_text("")
+    done = run("check", str(path))
+    assert done.returncode == 2 and f"bpcourse start --fresh {path}" in done.stderr, done.stderr

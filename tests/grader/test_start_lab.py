@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,6 +40,13 @@ def test_start_serves_the_course_in_jupyterlab(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/01_term?token={token}", timeout=30) as r:
             listing = json.load(r)
         assert "01_term.ipynb" in {item["name"] for item in listing["content"]}
+        # a student's server: nbgrader's instructor extensions are off, so they neither load nor log
+        assert "No nbgrader_config.py file found" not in log.read_text()
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token={token}", timeout=30)
+            raise AssertionError("the formgrader answers in the student's JupyterLab")
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

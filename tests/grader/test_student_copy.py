@@ -8,7 +8,7 @@ import pytest
 
 from grader.cli import main
 from grader.errors import CourseError
-from grader.student_copy import copy_course
+from grader.student_copy import copy_course, fresh_copy
 
 
 def _release(root: Path, text: str) -> Path:
@@ -82,3 +82,50 @@ def test_start_command_keeps_an_edit_of_the_real_course(tmp_path: Path, capsys: 
     assert main(["start", str(dest), "--no-lab"]) == 0
     assert notebook.read_bytes() == edited
     assert "kept" in capsys.readouterr().out
+
+
+def test_fresh_copy_replaces_a_notebook_and_keeps_the_old_one_beside_it(tmp_path: Path) -> None:
+    """Does `fresh_copy` put the course's notebook in place and keep the student's (emptied) file beside it?"""
+    release = _release(tmp_path / "release", "v1")
+    copy_course(release, tmp_path / "me")
+    mine = tmp_path / "me" / "01_term" / "01_term.ipynb"
+    mine.write_text("")  # emptied by accident
+    done = fresh_copy(release, tmp_path / "me", "01_term.ipynb")
+    assert done.notebook == tmp_path / "me" / "01_term" / "01_term.ipynb"
+    assert mine.read_text() == "v1"
+    assert done.kept_as is not None and done.kept_as.parent == mine.parent
+    assert done.kept_as.name.startswith("01_term.before-fresh-") and done.kept_as.suffix == ".ipynb"
+    assert done.kept_as.read_text() == ""
+    # A second fresh copy keeps the first one's file too: nothing is ever lost.
+    mine.write_text("second try")
+    again = fresh_copy(release, tmp_path / "me", str(mine))
+    assert again.kept_as != done.kept_as and again.kept_as.read_text() == "second try"
+    assert done.kept_as.read_text() == ""
+    # Later runs of start see the fresh copy as delivered, not as the student's edit.
+    assert copy_course(release, tmp_path / "me").unchanged == ["01_term/01_term.ipynb"]
+
+
+def test_fresh_copy_of_an_unknown_notebook_names_the_course_notebooks(tmp_path: Path) -> None:
+    """Is a name that no course notebook has refused with the names to choose from?"""
+    release = _release(tmp_path / "release", "v1")
+    with pytest.raises(CourseError, match="not a course notebook: give one of 01_term.ipynb"):
+        fresh_copy(release, tmp_path / "me", "02z_nothing.ipynb")
+
+
+def test_start_fresh_on_the_real_course(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does `bpcourse start --fresh PATH --no-lab` restore an emptied notebook, in the folder that holds it?"""
+    dest = tmp_path / "my-backprop-course"
+    assert main(["start", str(dest), "--no-lab"]) == 0
+    notebook = dest / "01_term" / "01_term.ipynb"
+    fresh = notebook.read_bytes()
+    notebook.write_text("")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert main(["start", "--fresh", str(notebook), "--no-lab"]) == 0  # no DIR: the notebook's course folder
+    out = capsys.readouterr().out
+    assert notebook.read_bytes() == fresh
+    kept = [p for p in notebook.parent.iterdir() if ".before-fresh-" in p.name]
+    assert len(kept) == 1 and kept[0].read_text() == ""
+    assert "fresh copy" in out and kept[0].name in out
+    assert not (tmp_path / "elsewhere" / "my-backprop-course").exists()  # no second course folder

@@ -1,0 +1,76 @@
+"""Do the visible tests a student sees (the release's test cells) catch what the exercise text states?"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+NOTEBOOK = "02_definition/02a_feedforward.ipynb"
+
+
+def _run_visible_test(test_grade_id: str, implementation: str) -> str:
+    """Run the solution's cells before `test_grade_id`, then `implementation`, then the release's (visible) test."""
+    def graded_cells(folder: str) -> list[tuple[str, str]]:
+        nb = nbformat.read(ROOT / folder / NOTEBOOK, as_version=4)
+        return [(c.metadata["nbgrader"]["grade_id"], c.source) for c in nb.cells
+                if c.cell_type == "code" and "grade_id" in c.metadata.get("nbgrader", {})]
+
+    visible = dict(graded_cells("course"))[test_grade_id]
+    assert "HIDDEN" not in visible
+    namespace: dict = {"__name__": "__main__"}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for grade_id, source in graded_cells("solutions"):
+            if grade_id == test_grade_id:
+                break
+            if not grade_id.endswith("_test"):
+                exec(compile(source, f"<{grade_id}>", "exec"), namespace)
+        exec(compile(implementation, "<student>", "exec"), namespace)
+        exec(compile(visible, f"<{test_grade_id} (visible)>", "exec"), namespace)
+    return out.getvalue()
+
+
+MLP = """
+def mlp_forward(x, params, activation="relu"):
+    forwards = {{"relu": relu_forward, "sigmoid": sigmoid_forward, "tanh": tanh_forward}}
+    num_layers = len(params) // 2
+    h, caches = x, []
+    for layer in range(1, num_layers + 1):
+        z, dense_cache = dense_forward(h, params[f"W{{layer}}"], params[f"b{{layer}}"])
+        if layer < num_layers:
+            h, activation_cache = forwards[activation](z)
+            caches.append((dense_cache, {second}, activation_cache))
+        else:
+            h = z
+            caches.append((dense_cache, None, None))
+    return h, caches
+"""
+
+
+def test_the_exercise_states_the_cache_layout() -> None:
+    """Does the release's mlp_forward exercise say the second element of each cache is the activation's name?"""
+    nb = nbformat.read(ROOT / "course" / NOTEBOOK, as_version=4)
+    text = next(c.source for c in nb.cells if c.cell_type == "markdown" and "mlp_forward(x, params" in c.source)
+    assert "(dense_cache, activation, activation_cache)" in text and "(dense_cache, None, None)" in text
+    assert re.search(r"second element of each hidden layer's\s+cache is the activation's name", text)
+
+
+@pytest.mark.parametrize(("second", "says"), [
+    ("forwards[activation]", "store the activation's name"),  # the function instead of its name
+    ("activation.upper()", "the activation's name ('relu' here)"),
+    ("activation_cache", "the activation's name"),  # a two-slot mix-up
+])
+def test_the_visible_mlp_test_checks_the_activation_name_in_the_cache(second: str, says: str) -> None:
+    """Does the visible ff_mlp test fail a cache whose second element is not the activation's name, and say so?"""
+    with pytest.raises(AssertionError, match=re.escape(says)):
+        _run_visible_test("ff_mlp_test", MLP.format(second=second))
+
+
+def test_the_visible_mlp_test_passes_the_stated_layout() -> None:
+    """Does the visible ff_mlp test pass an mlp_forward that follows the stated layout?"""
+    assert "visible tests passed" in _run_visible_test("ff_mlp_test", MLP.format(second="activation"))
