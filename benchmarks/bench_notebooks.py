@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from grader.notebooks import read_notebook
-from grader.selfcheck import execute
+from grader.notebooks import execute, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -73,29 +73,48 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if problem:
         raise CourseError(problem)
 
-    from grader.selfcheck import execute, prepare
-    from grader.selfcheck import verdicts as verdicts_of
-    from grader.trusted_selfcheck import apply_trusted_check
+    from grader.check import print_report, run_check
 
-    source, merged = prepare(path)
-    print(f"checking {path} ({source.assignment}/{source.path.name}) with every test, hidden ones included ...")
-    verdicts = verdicts_of(execute(merged, path.resolve().parent, show_progress=not args.quiet))
-    # The same trusted re-check `bpcourse grade` runs, so a self-learner's verdict equals the grader's.
-    verdicts = apply_trusted_check(path, verdicts)
-    width = max(len(v.exercise) for v in verdicts)
-    for v in verdicts:
-        label = {"pass": "PASS", "fail": "FAIL", "manual": "TODO"}[v.status]
-        line = f"  {label}  {v.exercise:<{width}}  {v.points:g}/{v.max_points:g}"
-        print(f"{line}  {v.reason}" if v.reason else line)
-    auto = [v for v in verdicts if v.status != "manual"]
-    score = sum(v.points for v in auto)
-    total = sum(v.max_points for v in auto)
-    failed = [v for v in auto if v.status == "fail"]
-    manual = [v for v in verdicts if v.status == "manual"]
-    print(f"autograded: {score:g}/{total:g} points, {len(auto) - len(failed)}/{len(auto)} exercises pass")
-    if manual:
-        print(f"written answers: {len(manual)} (worth {sum(v.max_points for v in manual):g} points) await a person")
-    return 1 if failed else 0
+    print(f"checking {path} with every test, hidden ones included, as the grader grades it ...")
+    bar = _CellBar(disabled=args.quiet)
+    try:
+        report = run_check(path, progress=bar.update)
+    finally:
+        bar.close()
+    print_report(report)
+    return 1 if report.failed else 0
+
+
+class _CellBar:
+    """One line on stderr: the cell running, and for how long (a stuck cell shows its seconds going up)."""
+
+    def __init__(self, disabled: bool) -> None:
+        import threading
+        import time
+
+        self.disabled, self.cell, self.count, self.since = disabled, 0, 0, time.monotonic()
+        self._stop = threading.Event()
+        self._thread = None if disabled else threading.Thread(target=self._tick, daemon=True)
+        if self._thread:
+            self._thread.start()
+
+    def update(self, index: int, count: int) -> None:
+        import time
+
+        self.cell, self.count, self.since = index + 1, count, time.monotonic()
+
+    def _tick(self) -> None:
+        import time
+
+        while not self._stop.wait(0.5):
+            if self.count:
+                spent = time.monotonic() - self.since
+                print(f"\r  running cell {self.cell}/{self.count} ({spent:.0f} s)   ", end="", file=sys.stderr)
+
+    def close(self) -> None:
+        self._stop.set()
+        if not self.disabled:
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
 
 
 # `bpcourse grade`'s one-line help, for the command list when another command runs (see build_parser).

@@ -1,8 +1,11 @@
-"""Reading notebooks safely, and telling which assignment a notebook belongs to."""
+"""Reading notebooks safely, telling which assignment a notebook belongs to, and running one in a plain kernel
+(the solution notebooks, for the tests and the benchmark; a student's notebook goes through grader/check.py)."""
 
 from __future__ import annotations
 
+import copy
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +13,8 @@ import nbformat
 
 from grader.errors import CourseError
 from grader.paths import assignments, solutions_dir
+
+CELL_TIMEOUT_S = 120  # a solution notebook's slowest cell takes seconds
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
@@ -79,3 +84,35 @@ def find_source(nb: nbformat.NotebookNode, origin: Path) -> SourceNotebook:
             "check it is a course notebook from `bpcourse start`."
         )
     return best[1]
+
+
+def execute(nb: nbformat.NotebookNode, workdir: Path, show_progress: bool = True) -> nbformat.NotebookNode:
+    """Run every cell in a fresh (plain) kernel in `workdir`, keeping going after errors."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from tqdm.auto import tqdm
+
+    nb = copy.deepcopy(nb)
+    bar = tqdm(
+        total=sum(c.cell_type == "code" for c in nb.cells),
+        desc="running cells",
+        unit="cell",
+        disable=not show_progress,
+        leave=False,
+    )
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+        on_cell_executed=lambda **_: bar.update(1),
+    )
+    try:
+        # The kernel's own stderr (ipykernel's start-up warnings) is noise to a student; cell output is kept.
+        client.execute(stderr=subprocess.DEVNULL)
+    except (CellTimeoutError, DeadKernelError, RuntimeError):
+        pass  # the cells that did not run are reported as such by `verdicts`
+    finally:
+        bar.close()
+    return nb

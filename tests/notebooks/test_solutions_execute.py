@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import SOLUTION_NOTEBOOKS, notebook_id
 
-from grader.notebooks import read_notebook
-from grader.selfcheck import execute, is_test_cell
+from grader.cells import is_test_cell
+from grader.notebooks import execute, read_notebook
 
 pytestmark = pytest.mark.slow
 

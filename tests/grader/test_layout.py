@@ -1,0 +1,26 @@
+"""Does every grader module import on its own (no import cycles, no module relying on another's side effects)?"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import ROOT
+
+MODULES = sorted(
+    f"grader.{p.stem}" for p in (ROOT / "grader").glob("*.py") if p.stem not in ("__init__", "sandbox_runner")
+)
+
+
+def _imports_alone(module: str) -> tuple[str, str]:
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, cwd=ROOT)
+    return module, done.stderr.strip().splitlines()[-1] if done.returncode else ""
+
+
+def test_every_module_imports_alone() -> None:
+    """Is each module importable first, in a fresh interpreter?"""
+    with ThreadPoolExecutor(4) as pool:
+        failures = {m: err for m, err in pool.map(_imports_alone, MODULES) if err}
+    assert not failures, failures
+    assert len(MODULES) > 20
