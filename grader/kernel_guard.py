@@ -65,7 +65,7 @@ def install_hook(workdir: str, config: dict, log) -> None:
         forbidden={"os.system", "os.forkpty"},
         forbidden_prefixes=PROCESS_PREFIXES,  # ctypes stays allowed here: torch loads its libraries through it
         # torch makes cache folders (/tmp/torchinductor_<user>) and copes with a refusal: Landlock refuses them
-        # quietly; flagging them would flag every 04c notebook
+        # quietly; flagging them would flag every 04f notebook
         change_events=CHANGE_EVENTS - {"os.mkdir", "os.utime"},
         read_why="solutions, hidden tests or grades",
     )

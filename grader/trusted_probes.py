@@ -174,7 +174,7 @@ def dual_functions(Dual, u, du):
     )
 
 
-# ----------------------------------------------------------------------------- 04c: PyTorch and Keras
+# ----------------------------------------------------------------------------- 04f: PyTorch and Keras
 
 
 def torch_params(to_torch_params, params: dict):

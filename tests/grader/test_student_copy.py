@@ -82,3 +82,20 @@ def test_start_command_keeps_an_edit_of_the_real_course(tmp_path: Path, capsys: 
     assert main(["start", str(dest), "--no-lab"]) == 0
     assert notebook.read_bytes() == edited
     assert "kept" in capsys.readouterr().out
+
+
+def test_renamed_notebook_keeps_the_old_copy_and_adds_the_new(tmp_path: Path) -> None:
+    """When the course renames a notebook (04c_frameworks -> 04f_frameworks), does a student keep the old file,
+    work included, and receive the new one beside it?"""
+    release = tmp_path / "release"
+    (release / "04_usage").mkdir(parents=True)
+    (release / "04_usage" / "04c_frameworks.ipynb").write_text("v1")
+    copy_course(release, tmp_path / "me")
+    old = tmp_path / "me" / "04_usage" / "04c_frameworks.ipynb"
+    old.write_text("my work")
+    (release / "04_usage" / "04c_frameworks.ipynb").rename(release / "04_usage" / "04f_frameworks.ipynb")
+    (release / "04_usage" / "04e_engine.ipynb").write_text("engine")
+    report = copy_course(release, tmp_path / "me")
+    assert old.read_text() == "my work"
+    assert sorted(report.added) == ["04_usage/04e_engine.ipynb", "04_usage/04f_frameworks.ipynb"]
+    assert (tmp_path / "me" / "04_usage" / "04f_frameworks.ipynb").read_text() == "v1"
