@@ -29,6 +29,7 @@ CORPUS = {  # corpus module -> its notebook under solutions/
     "test_purpose_bugs": "03_purpose/03_purpose.ipynb",
     "test_backprop_bugs": "04_usage/04a_backprop.ipynb",
     "test_training_bugs": "04_usage/04b_training.ipynb",
+    "test_engine_bugs": "04_usage/04e_engine.ipynb",
     "test_frameworks_bugs": "04_usage/04f_frameworks.ipynb",
     "test_comparison_bugs": "05_comparison/05_comparison.ipynb",
 }
