@@ -210,7 +210,7 @@ def install_hook(config: dict, channel) -> None:
         forbidden={"os.system", "os.forkpty"},
         forbidden_prefixes=PROCESS_PREFIXES,  # ctypes stays allowed here: torch loads its libraries through it
         # torch makes cache folders (/tmp/torchinductor_<user>) and copes with a refusal: Landlock refuses them
-        # quietly; flagging them would flag every framework notebook
+        # quietly; flagging them would flag every framework notebook (04f)
         change_events=CHANGE_EVENTS - {"os.mkdir", "os.utime"},
         read_why="outside the course files",
     )

@@ -30,7 +30,7 @@ from grader import sandbox_runner, trusted_probes
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # Replaced by stand-ins inside the sandbox: plotting and widgets cost seconds of import time and the re-check only
-# calls functions. The deep-learning frameworks too, unless a spec needs them (`frameworks=True`, 04c).
+# calls functions. The deep-learning frameworks too, unless a spec needs them (`frameworks=True`, 04f).
 STUB_MODULES = ["matplotlib", "ipywidgets", "IPython.display", "bp_helpers.plotting", "bp_helpers.widgets"]
 FRAMEWORK_MODULES = ["torch", "keras", "tensorflow"]
 

@@ -174,7 +174,7 @@ def dual_functions(Dual, u, du):
     )
 
 
-# ----------------------------------------------------------------------------- 04c: PyTorch and Keras
+# ----------------------------------------------------------------------------- 04f: PyTorch and Keras
 
 
 def torch_params(to_torch_params, params: dict):
@@ -266,3 +266,188 @@ def keras_step(keras_sgd_step, params: dict, activation: str, x, y, lr: float):
             "that do not share memory with the model), e.g. from model.get_weights()"
         )
     return {k: returned[k] - params[k] for k in params}
+
+
+# ----------------------------------------------------------------------------- 04e: the reverse-mode engine
+# The probes build the grader's own graphs from the student's class and report plain numbers. They call one
+# node's `_backward()` alone where the hidden tests do (an operation's local rule), and the student's `backward()`
+# where the hidden tests do (the order, the seed, the accumulation, zero_grad).
+
+
+class _GraphNode:
+    """A bare node for topological_order: its inputs only."""
+
+    def __init__(self, *inputs):
+        self._prev = inputs
+
+
+def _is_topological(order, root) -> dict:
+    """Properties of a returned order (each node once, every node after its inputs, all reached, root last)."""
+    reachable, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in reachable:
+            reachable.add(id(node))
+            stack.extend(node._prev)
+    if not isinstance(order, list):
+        return {"list": False, "once": False, "complete": False, "inputs_first": False, "root_last": False}
+    ids = [id(n) for n in order]
+    position = {i: k for k, i in enumerate(ids)}
+    inputs_first = all(
+        id(p) in position and id(n) in position and position[id(p)] < position[id(n)] for n in order for p in n._prev
+    )
+    return {
+        "list": True,
+        "once": len(ids) == len(set(ids)),
+        "complete": set(ids) == reachable,
+        "inputs_first": inputs_first,
+        "root_last": bool(order) and order[-1] is root,
+    }
+
+
+def topo_check(topological_order, seed: int, chain_length: int):
+    """topological_order on the grader's graphs: shortcut paths both ways round, a diamond ladder, a random DAG
+    (from `seed`) and a chain of `chain_length` nodes; reports the properties of each order, plain booleans."""
+    import random
+
+    rnd = random.Random(seed)
+    graphs = {}
+    x = _GraphNode()
+    a = _GraphNode(x)
+    c = _GraphNode(_GraphNode(a))
+    graphs["shortcut first"], graphs["shortcut last"] = _GraphNode(a, c), _GraphNode(c, a)
+    node = _GraphNode()
+    for _ in range(rnd.randint(8, 12)):
+        node = _GraphNode(_GraphNode(node), _GraphNode(node))
+    graphs["diamond ladder"] = node
+    nodes = [_GraphNode() for _ in range(3)]
+    for _ in range(rnd.randint(15, 25)):
+        nodes.append(_GraphNode(*rnd.sample(nodes, k=min(len(nodes), rnd.randint(1, 3)))))
+    graphs["random DAG"] = _GraphNode(*nodes[-4:])
+    report = {name: _is_topological(topological_order(root), root) for name, root in graphs.items()}
+    chain = first = _GraphNode()
+    for _ in range(chain_length - 1):
+        chain = _GraphNode(chain)
+    try:
+        order = topological_order(chain)
+        report["long chain"] = "ok" if len(order) == chain_length and order[0] is first else "wrong"
+    except RecursionError:
+        report["long chain"] = "RecursionError"
+    return report
+
+
+def _one_node(cls, op, values, upstream, before):
+    """One operation on fresh leaves holding `before` in .grad; out.grad = upstream (a number, or a function of
+    out's shape giving an array); ONE out._backward() call. Returns [out.data, input grads...] as float64 arrays."""
+    import numpy as np
+
+    leaves = [cls(v) for v in values]
+    for leaf, pre in zip(leaves, before, strict=True):
+        leaf.grad = np.array(pre, dtype=np.float64) if np.ndim(pre) else float(pre)
+    out = op(*leaves)
+    if not isinstance(out, cls):
+        raise ContractError(f"an operation returned a {type(out).__name__}, expected a {cls.__name__}")
+    out.grad = np.array(upstream(np.shape(out.data)), dtype=np.float64) if callable(upstream) else float(upstream)
+    out._backward()
+    return [np.asarray(out.data, dtype=np.float64)] + [np.asarray(leaf.grad, dtype=np.float64) for leaf in leaves]
+
+
+def value_ops(Value, a: float, b: float, upstream: float, before: float):
+    """Each local rule of Value on its own node: the value and the inputs' accumulated gradients (a, b > 0.3)."""
+    unary = {
+        "a ** 3": lambda u: u**3,
+        "a ** 0.5": lambda u: u**0.5,
+        "a ** -1.5": lambda u: u**-1.5,
+        "exp": lambda u: u.exp(),
+        "log": lambda u: u.log(),
+        "tanh": lambda u: u.tanh(),
+        "sigmoid": lambda u: u.sigmoid(),
+        "relu": lambda u: u.relu(),
+        "a * a": lambda u: u * u,
+        "2.5 * a": lambda u: 2.5 * u,
+    }
+    table = {"a * b": _one_node(Value, lambda u, v: u * v, (a, b), upstream, (before, before))}
+    for name, op in unary.items():
+        table[name] = _one_node(Value, op, (a,), upstream, (before,))
+        if name in ("tanh", "sigmoid", "relu", "a ** 3"):
+            table[f"{name} at -b"] = _one_node(Value, op, (-b,), upstream, (before,))
+    return table
+
+
+def value_backward(Value, x0: float, y0: float, chain_length: int):
+    """Value.backward() and zero_grad() on the grader's graphs; the gradients they leave, plain floats."""
+
+    def run(build, *values):
+        leaves = [Value(v) for v in values]
+        out = build(*leaves)
+        out.backward()
+        return [float(out.grad)] + [float(leaf.grad) for leaf in leaves]
+
+    report = {
+        "chain": run(lambda x: (x * 2.0 + 1.0).tanh().exp() * 3.0, x0),
+        "used twice": run(lambda x, y: x * y + x.exp(), x0, y0),
+        "used three times": run(lambda x, y: x * y + (x * 3.0).tanh() + x.sigmoid(), x0, y0),
+        "minus and divide": run(lambda x, y: (x - y) / (x + 2.0) + 1.0 / y - 2.0 * x, x0, y0),
+    }
+    for first in (True, False):
+        x = Value(x0)
+        a = x.tanh()
+        c = (a * 3.0).exp()
+        out = a + c if first else c + a
+        out.backward()
+        report[f"shortcut {'first' if first else 'last'}"] = [float(a.grad), float(x.grad)]
+    x, y = Value(x0), Value(y0)
+    a = x * y
+    out = (a + a.tanh() * x).exp()
+    out.backward()
+    once = [float(v.grad) for v in (out, a, x, y)]
+    out.zero_grad()
+    zeroed = [float(v.grad) for v in (out, a, x, y)]
+    out.backward()
+    report["zero_grad"] = {"once": once, "after zero_grad": zeroed, "again": [float(v.grad) for v in (out, a, x, y)]}
+    v = start = Value(1.0)
+    factor = Value(1.0 + 1.0 / chain_length)
+    for _ in range(chain_length):
+        v = v * factor
+    try:
+        v.backward()
+        report["long chain"] = float(start.grad)
+    except RecursionError:
+        report["long chain"] = "RecursionError"
+    return report
+
+
+def tensor_ops(Tensor, seed: int):
+    """Each Tensor operation on its own node, on arrays drawn from `seed`: values and accumulated gradients."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n, d, m = 4, 3, 5
+    X, W, b, col = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=(m,)), rng.normal(size=(n, 1))
+    Z = rng.uniform(0.1, 2.0, size=(n, m)) * rng.choice([-1.0, 1.0], size=(n, m))
+    cases = {
+        "X @ W": (lambda p, q: p @ q, (X, W)),
+        "Z + b": (lambda p, q: p + q, (Z, b)),
+        "Z + col": (lambda p, q: p + q, (Z, col)),
+        "col * Z": (lambda p, q: p * q, (col, Z)),
+        "Z * b": (lambda p, q: p * q, (Z, b)),
+        "Z * 3": (lambda p: p * 3.0, (Z,)),
+        "sum()": (lambda p: p.sum(), (Z,)),
+        "sum(axis=0)": (lambda p: p.sum(axis=0), (Z,)),
+        "sum(axis=1)": (lambda p: p.sum(axis=1), (Z,)),
+        "mean()": (lambda p: p.mean(), (Z,)),
+        "mean(axis=0)": (lambda p: p.mean(axis=0), (Z,)),
+        "mean(axis=1)": (lambda p: p.mean(axis=1), (Z,)),
+        "relu": (lambda p: p.relu(), (Z,)),
+        "tanh": (lambda p: p.tanh(), (Z,)),
+    }
+    table = {}
+    for name, (op, arrays) in cases.items():
+        before = [rng.normal(size=np.shape(a)) for a in arrays]
+        table[name] = _one_node(Tensor, op, arrays, lambda shape: rng.normal(size=shape), before)  # noqa: B023
+    return table
+
+
+def tensor_softmax_ce(Tensor, logits, y, before, upstream: float):
+    """The fused softmax cross-entropy node: its loss and the logits' accumulated gradient."""
+    return _one_node(Tensor, lambda t: t.softmax_cross_entropy(y), (logits,), lambda _shape: upstream, (before,))

@@ -265,6 +265,7 @@ def _probability_vector(rng, c: int):
 def _unbroadcast_cases(rng):
     """Every kind of broadcast: added leading axes, stretched size-1 axes, both, a scalar, none."""
     pairs = [((4, 3), (3,)), ((4, 3), (4, 1)), ((2, 4, 3), (1, 3)), ((2, 4, 3), (4, 1)), ((4, 3), ()), ((3, 5), (3, 5))]
+    pairs += [((4, 3, 5), shape) for shape in ((5,), (3, 1), (1, 5), (4, 1, 5), (), (4, 3, 5), (1, 1, 1))]
     return [(rng.normal(size=dout_shape), shape) for dout_shape, shape in pairs]
 
 
@@ -300,6 +301,22 @@ def _layernorm_backward_cases(rng):
 
 def _value():
     return lambda rng: [()]
+
+
+def _engine_mlp_cases(rng):
+    out = []
+    for sizes, n, activation in (([3, 6, 5, 4], 7, "tanh"), ([2, 8, 3], 6, "relu")):
+        out.append((rng.normal(size=(n, sizes[0])), _labels(rng, n, sizes[-1]), _params(rng, sizes), activation))
+    return out
+
+
+def _softmax_tensor_cases(rng):
+    out = []
+    for n, c in ((5, 3), (3, 6)):
+        logits = rng.normal(size=(n, c)) * 2
+        logits[0] += 800.0  # a row that overflows exp without the shift
+        out.append((logits, _labels(rng, n, c), rng.normal(size=(n, c)), float(rng.uniform(0.5, 2.0))))
+    return out
 
 
 SPECS: dict[str, Spec] = {
@@ -375,10 +392,23 @@ SPECS: dict[str, Spec] = {
     "init_std": Spec(_init_std_cases),
     # 04d_jacobians
     "softmax_jacobian": Spec(lambda rng: [(_probability_vector(rng, 4),), (_probability_vector(rng, 7),)]),
-    "unbroadcast": Spec(_unbroadcast_cases),
+    "unbroadcast": Spec(_unbroadcast_cases, tol=1e-12),  # 04d and 04e share the contract
     "binary_cross_entropy_backward": Spec(_bce_backward_cases),
     "layernorm_forward": Spec(_layernorm_forward_cases),  # the whole (out, cache): the cache is the contract
     "layernorm_backward": Spec(_layernorm_backward_cases),
+    # 04e_engine: the student's classes on the grader's graphs (grader/trusted_probes.py)
+    "topological_order": Spec(lambda rng: [(int(rng.integers(1 << 30)), 100_000)], probe="topo_check"),
+    "Value:eng_value_ops_test": Spec(
+        lambda rng: [(*(float(v) for v in rng.uniform(0.3, 2.0, size=2)), float(rng.normal()), float(rng.normal()))],
+        probe="value_ops",
+        tol=1e-10,
+    ),
+    "Value:eng_value_backward_test": Spec(
+        lambda rng: [(*(float(v) for v in rng.uniform(0.4, 1.2, size=2)), 30_000)], probe="value_backward", tol=1e-9
+    ),
+    "Tensor:eng_tensor_ops_test": Spec(lambda rng: [(int(rng.integers(1 << 30)),)], probe="tensor_ops", tol=1e-10),
+    "Tensor:eng_tensor_softmax_ce_test": Spec(_softmax_tensor_cases, probe="tensor_softmax_ce", tol=1e-9),
+    "engine_mlp_gradients": Spec(_engine_mlp_cases, tol=1e-10),
     # 05_comparison
     # h* within a factor 3 of the solution's (the error model's constants may differ), its scaling exact
     "best_step": Spec(

@@ -7,6 +7,7 @@
 | `loss_explorer()` | 02_definition | optional `mse_forward`, `binary_cross_entropy_forward` |
 | `gradient_descent_explorer()` | 03_purpose | optional `gradient_descent` |
 | `computational_graph_explorer(globals())` | 04_usage | dense, activation and MSE forward/backward |
+| `value_graph_explorer(out, topological_order)` | 04e | explorer 5 on your `Value` graph; `topological_order` |
 | `training_dashboard(globals())` | 04_usage | mlp_forward/backward, softmax cross-entropy, sgd_step |
 | `cost_comparison_explorer(methods)` | 05_comparison | one gradient function per method |
 | `gradient_flow_explorer(layer_gradient_norms)` | 04_usage | the notebook's gradient-norm measurement |
@@ -26,7 +27,7 @@ need forward/backward passes take them as arguments.
 from bp_helpers.widgets.cost import cost_comparison_explorer
 from bp_helpers.widgets.descent import gradient_descent_explorer
 from bp_helpers.widgets.gradient_flow import gradient_flow_explorer
-from bp_helpers.widgets.graph import computational_graph_explorer
+from bp_helpers.widgets.graph import computational_graph_explorer, value_graph_explorer
 from bp_helpers.widgets.loss import loss_explorer
 from bp_helpers.widgets.neuron import neuron_explorer
 from bp_helpers.widgets.signal_flow import signal_flow_explorer
@@ -38,6 +39,7 @@ __all__ = [
     "loss_explorer",
     "gradient_descent_explorer",
     "computational_graph_explorer",
+    "value_graph_explorer",
     "training_dashboard",
     "cost_comparison_explorer",
     "gradient_flow_explorer",

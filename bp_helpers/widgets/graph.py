@@ -229,3 +229,143 @@ def computational_graph_explorer(functions: Mapping | None = None, *, activation
                    number_keys=["loss", "dL/dw", "delta", "actual change", "predicted change", "numerical dL/dw"])
     box.buttons = {"back": back, "step": step, "reset": reset}
     return box
+
+
+# --- your own engine's graph (04e) --------------------------------------------------------------------------------
+
+MAX_VALUE_NODES = 40  # beyond this the drawing is unreadable
+
+
+def _node_name(node) -> str:
+    label = getattr(node, "label", "")
+    op = getattr(node, "_op", "")
+    return str(label) if label else (op if op else "leaf")
+
+
+def _levels(order: list) -> dict[int, int]:
+    """Depth of each node (by id): 0 for the inputs, else 1 + the deepest of its inputs (order is topological)."""
+    level: dict[int, int] = {}
+    for node in order:
+        level[id(node)] = 1 + max((level[id(p)] for p in node._prev if id(p) in level), default=-1)
+    return level
+
+
+class ValueGraphView(View):
+    """`render(step)`: the graph of a scalar engine's output, after `step` nodes of its backward pass.
+
+    The backward pass is the engine's own: grads are zeroed, the output seeded with 1, and the `_backward()` of the
+    first `step` nodes of the reversed topological order are called, in that order. The node just processed is
+    highlighted (orange), with the edges to the inputs it has just added into.
+    """
+
+    def __init__(self, root, topological_order: Callable):
+        order = list(topological_order(root))
+        if not order or order[-1] is not root:
+            raise ValueError("topological_order(root) should end with root itself: check your topological_order.")
+        if len(order) > MAX_VALUE_NODES:
+            raise ValueError(f"the graph has {len(order)} nodes; the explorer draws at most {MAX_VALUE_NODES}: "
+                             "build a smaller expression.")
+        for node in order:
+            if not np.isscalar(node.data) and np.ndim(node.data) != 0:
+                raise ValueError("the explorer draws scalar graphs (Value); this node holds an array.")
+        self.root, self.order = root, order
+        self.reverse = list(reversed(order))
+        level = _levels(order)
+        depth = max(level.values())
+        by_level: dict[int, list] = {}
+        for node in order:
+            by_level.setdefault(level[id(node)], []).append(node)
+        width = max(6.0, 1.5 * (depth + 1) + 1.0)
+        height = max(3.2, 1.0 * max(len(v) for v in by_level.values()) + 1.4)
+        super().__init__(width, height)
+        ax = self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        self.pos: dict[int, tuple[float, float]] = {}
+        for lvl, nodes in by_level.items():
+            for k, node in enumerate(nodes):
+                self.pos[id(node)] = (float(lvl), (len(nodes) - 1) / 2.0 - k)
+        ys = [p[1] for p in self.pos.values()]
+        ax.set_xlim(-0.6, depth + 0.6)
+        ax.set_ylim(min(ys) - 0.9, max(ys) + 0.9)
+        ax.axis("off")
+        for node in order:
+            for parent in node._prev:
+                (x0, y0), (x1, y1) = self.pos[id(parent)], self.pos[id(node)]
+                ax.annotate("", xy=(x1 - 0.2, y1), xytext=(x0 + 0.2, y0),
+                            arrowprops={"arrowstyle": "->", "color": "0.6", "lw": 0.8})
+        self.grad_texts, self.circles = {}, {}
+        for node in order:
+            px, py = self.pos[id(node)]
+            self.circles[id(node)] = Circle((px, py), 0.19, color="tab:blue", alpha=0.15, zorder=1)
+            ax.add_patch(self.circles[id(node)])
+            ax.text(px, py, _node_name(node), ha="center", va="center", fontsize=8, zorder=3)
+            ax.text(px, py + 0.25, f"{float(node.data):.3g}", ha="center", color="tab:blue", fontsize=8)
+            self.grad_texts[id(node)] = ax.text(px, py - 0.25, "", ha="center", va="top", color="tab:red", fontsize=8)
+        self.marker = Circle((0, 0), 0.22, fill=False, color="tab:orange", lw=3, zorder=4, visible=False)
+        ax.add_patch(self.marker)
+        (self.edges_hl,) = ax.plot([], [], color="tab:orange", lw=3, alpha=0.6, zorder=0)
+        self.title = ax.text(-0.55, max(ys) + 0.8, "", fontsize=9, va="top", fontweight="bold")
+        self.set_dynamic([self.marker, self.edges_hl, self.title, *self.grad_texts.values()])
+
+    def render(self, step: int = 0) -> Frame:
+        step = int(min(max(int(step), 0), len(self.order)))
+        for node in self.order:
+            node.grad = 0.0
+        self.root.grad = 1.0
+        for node in self.reverse[:step]:
+            node._backward()
+        for node in self.order:
+            self.grad_texts[id(node)].set_text(f"∂ {float(node.grad):.3g}")
+        if step == 0:
+            self.marker.set_visible(False)
+            self.edges_hl.set_data([], [])
+            self.title.set_text(f"seed: output grad = 1; {len(self.order)} nodes to process, in reverse "
+                                "topological order")
+            current = None
+        else:
+            current = self.reverse[step - 1]
+            px, py = self.pos[id(current)]
+            self.marker.center = (px, py)
+            self.marker.set_visible(True)
+            xs, ys = [], []
+            for parent in current._prev:
+                qx, qy = self.pos[id(parent)]
+                xs += [qx, px, np.nan]
+                ys += [qy, py, np.nan]
+            self.edges_hl.set_data(xs, ys)
+            self.title.set_text(f"step {step}/{len(self.order)}: {_node_name(current)}._backward() added into its "
+                                f"{len(current._prev)} input(s)")
+        numbers = {"step": step, "nodes": len(self.order),
+                   "processed": _node_name(current) if current is not None else "(seed only)",
+                   "grads": [float(node.grad) for node in self.order]}
+        return Frame(self.fig, numbers, self)
+
+
+def value_graph_explorer(root, topological_order: Callable) -> Explorer:
+    """Draw YOUR scalar engine's graph of `root` with values and gradients; step through its backward pass.
+
+    Args:
+        root: the output Value of an expression (at most 40 nodes); nodes need .data, .grad, ._prev, ._backward
+            and optionally ._op and .label (the name drawn).
+        topological_order: your function (04e): root -> list of nodes, inputs first, root last.
+    Returns:
+        an ipywidgets container. Its step buttons re-run your backward pass up to the chosen node, so the graph's
+        .grad values are left as the last step shown.
+    """
+    view = ValueGraphView(root, topological_order)
+    n = len(view.order)
+    stage = slider(widgets.IntSlider, "nodes processed", min=0, max=n, value=0, width="300px")
+    back = widgets.Button(description="◀ step back", layout=widgets.Layout(width="110px"))
+    step = widgets.Button(description="step ▶", button_style="primary", layout=widgets.Layout(width="110px"))
+    reset = widgets.Button(description="reset", layout=widgets.Layout(width="80px"))
+
+    def move(by: int) -> None:
+        stage.value = min(max(stage.value + by, stage.min), stage.max)
+
+    back.on_click(lambda _b: move(-1))
+    step.on_click(lambda _b: move(+1))
+    reset.on_click(lambda _b: setattr(stage, "value", 0))
+    box = Explorer(view, {"step": stage}, lambda: {"step": stage.value}, extra=[widgets.HBox([back, step, reset])],
+                   title="Your engine's backward pass, one node at a time (역위상 순서)",
+                   number_keys=["step", "nodes", "processed"])
+    box.buttons = {"back": back, "step": step, "reset": reset}
+    return box

@@ -163,9 +163,10 @@ def move(explorer, name: str, value):
 
 # --- the package ----------------------------------------------------------------------------------------------
 def test_package_exports_the_eight_constructors() -> None:
-    """Does bp_helpers.widgets export exactly the eight explorer constructors?"""
+    """Does bp_helpers.widgets export exactly the nine explorer constructors?"""
     assert widgets.__all__ == ["signal_flow_explorer", "neuron_explorer", "loss_explorer",
-                               "gradient_descent_explorer", "computational_graph_explorer", "training_dashboard",
+                               "gradient_descent_explorer", "computational_graph_explorer", "value_graph_explorer",
+                               "training_dashboard",
                                "cost_comparison_explorer", "gradient_flow_explorer"]
     for name in widgets.__all__:
         assert callable(getattr(widgets, name))
@@ -182,7 +183,8 @@ def test_no_graded_function_is_defined_in_bp_helpers() -> None:
               "relu_backward", "tanh_backward", "dense_backward", "mse_backward", "softmax_cross_entropy_backward",
               "mlp_backward", "sgd_step", "train", "finite_difference_gradient", "forward_mode_gradient", "Dual",
               "init_std", "softmax_jacobian", "unbroadcast", "binary_cross_entropy_backward", "layernorm_forward",
-              "layernorm_backward"}
+              "layernorm_backward",
+              "topological_order", "Value", "Tensor", "engine_mlp_gradients"}
     for info in pkgutil.iter_modules(widgets.__path__, "bp_helpers.widgets."):
         module = __import__(info.name, fromlist=["_"])
         defined = {n for n, v in vars(module).items() if (inspect.isfunction(v) or inspect.isclass(v))
@@ -391,6 +393,46 @@ def test_graph_names_the_functions_it_is_missing() -> None:
                                                  "tanh_backward": _tanh_backward, "mse_forward": _mse_forward})
     assert isinstance(note, Unfinished) and note.missing == ["dense_backward", "mse_backward"]
     assert re.search("dense_backward.*mse_backward", note.value) and "bpcourse explore" in note.value
+
+
+@pytest.fixture(scope="module")
+def engine() -> dict:
+    return reference("04_usage", ["Value", "topological_order"])
+
+
+def test_value_graph_steps_backward_one_node_at_a_time(engine) -> None:
+    """Does the explorer of a student's own Value graph step through backward in reverse topological order,
+    highlighting each node, and end with the gradients backward() gives?"""
+    Value, topological_order = engine["Value"], engine["topological_order"]
+    x, w = Value(0.5), Value(-1.5)
+    out = (x * w + 0.8).tanh() * x  # x is used twice
+    e = widgets.value_graph_explorer(out, topological_order)
+    order = topological_order(out)
+    assert e.frame.numbers["processed"] == "(seed only)" and e.frame.numbers["grads"][-1] == 1.0
+    for step in range(1, len(order) + 1):
+        before = e.image.value
+        e.buttons["step"].click()
+        assert e.controls["step"].value == step and e.image.value != before
+        assert e.view.marker.get_visible() and e.view.marker.center == e.view.pos[id(order[-step])]
+    shown = e.frame.numbers["grads"]
+    fresh_x, fresh_w = Value(0.5), Value(-1.5)
+    fresh = (fresh_x * fresh_w + 0.8).tanh() * fresh_x
+    fresh.backward()
+    assert shown[order.index(x)] == pytest.approx(fresh_x.grad) and x.grad == pytest.approx(fresh_x.grad)
+    assert shown[order.index(w)] == pytest.approx(fresh_w.grad)
+    e.buttons["back"].click()
+    assert e.controls["step"].value == len(order) - 1
+    e.buttons["reset"].click()
+    assert e.controls["step"].value == 0 and x.grad == 0.0
+
+
+def test_value_graph_refuses_a_graph_too_big_to_draw(engine) -> None:
+    """Is a graph of more than 40 nodes refused with a message instead of an unreadable drawing?"""
+    v = engine["Value"](1.0)
+    for _ in range(50):
+        v = v * 1.01
+    with pytest.raises(ValueError, match="at most 40"):
+        widgets.value_graph_explorer(v, engine["topological_order"])
 
 
 # --- 6. training dashboard ------------------------------------------------------------------------------------

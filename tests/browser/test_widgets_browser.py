@@ -58,6 +58,15 @@ NOTEBOOKS = {
     "signal_flow.ipynb": [
         "from bp_helpers.widgets import signal_flow_explorer\n\nsignal_flow_explorer()",
     ],
+    # explorer 5 on a student's own Value graph (here the solution's engine): a step runs one node's _backward
+    "value_graph.ipynb": [
+        "from bp_helpers.widgets import value_graph_explorer\n"
+        "from grader.explore import functions_for\n\n"
+        "engine = functions_for('04_usage', ['Value', 'topological_order'])  # the solution's engine\n"
+        "x, w = engine['Value'](0.5), engine['Value'](-1.5)\n"
+        "out = (x * w + 0.8).tanh() * x  # x is used twice\n"
+        "value_graph_explorer(out, engine['topological_order'])",
+    ],
     # the dashboard trains in a background thread: does the browser see the redraws it sends from there?
     "training.ipynb": [
         "from bp_helpers.widgets import training_dashboard\n"
@@ -248,6 +257,21 @@ def test_moving_the_input_slider_redraws_the_signal_flow(browser, lab) -> None:
     assert image.screenshot() != pixels
     assert page.inner_text(f"{OUT} .widget-html >> nth=-2") != numbers
     save_screenshot(page, "widgets-signal-flow.png")
+    page.close()
+
+
+def test_stepping_a_value_graph_backward_in_the_browser(browser, lab) -> None:
+    """Does each click on "step" in the Value-graph explorer draw a new figure and name the node just processed,
+    until every node has run its _backward?"""
+    page, image = open_and_run(browser, lab, "value_graph.ipynb")
+    assert "(seed only)" in page.inner_html(f"{OUT}")
+    src = image.get_attribute("src")
+    for _ in range(3):
+        page.click(f"{OUT} button:has-text('step ▶')")
+        src = wait_for_new_figure(page, image, src)
+    numbers = page.inner_text(f"{OUT} .widget-html >> nth=-2")
+    assert "step = 3" in numbers and "(seed only)" not in numbers, numbers
+    save_screenshot(page, "widgets-value-graph.png")
     page.close()
 
 

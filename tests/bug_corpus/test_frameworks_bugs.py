@@ -1,4 +1,4 @@
-"""Do 04c_frameworks' hidden tests fail each known bug with its cause named, and pass correct variants?"""
+"""Do 04f_frameworks' hidden tests fail each known bug with its cause named, and pass correct variants?"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from harness import by_test_cell, corpus_tests
 
 pytest.importorskip("torch")  # the frameworks extra (torch + keras); the test command installs it
 
-NOTEBOOK = "04_usage/04c_frameworks.ipynb"
+NOTEBOOK = "04_usage/04f_frameworks.ipynb"
 
 # (test cell, implementation, the cause its failure message must name)
 BUGGY = {

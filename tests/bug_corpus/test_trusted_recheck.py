@@ -29,9 +29,10 @@ CORPUS = {  # corpus module -> its notebook under solutions/
     "test_purpose_bugs": "03_purpose/03_purpose.ipynb",
     "test_backprop_bugs": "04_usage/04a_backprop.ipynb",
     "test_training_bugs": "04_usage/04b_training.ipynb",
-    "test_frameworks_bugs": "04_usage/04c_frameworks.ipynb",
     "test_gradient_flow_bugs": "04_usage/04c_gradient_flow.ipynb",
     "test_jacobians_bugs": "04_usage/04d_jacobians.ipynb",
+    "test_engine_bugs": "04_usage/04e_engine.ipynb",
+    "test_frameworks_bugs": "04_usage/04f_frameworks.ipynb",
     "test_comparison_bugs": "05_comparison/05_comparison.ipynb",
 }
 

@@ -142,7 +142,7 @@ def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
     """Is a read done in C (torch.from_file, invisible to the audit hook) refused by Landlock where the kernel has
     it, and is the isolation reported either way?"""
     pytest.importorskip("torch")
-    path = ROOT / "solutions" / "04_usage" / "04c_frameworks.ipynb"
+    path = ROOT / "solutions" / "04_usage" / "04f_frameworks.ipynb"
     info = read_source("04_usage", path)
     secret = ROOT / "solutions" / "01_term" / "01_term.ipynb"
     reader = (

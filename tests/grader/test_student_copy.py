@@ -129,3 +129,18 @@ def test_start_fresh_on_the_real_course(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(kept) == 1 and kept[0].read_text() == ""
     assert "fresh copy" in out and kept[0].name in out
     assert not (tmp_path / "elsewhere" / "my-backprop-course").exists()  # no second course folder
+def test_renamed_notebook_keeps_the_old_copy_and_adds_the_new(tmp_path: Path) -> None:
+    """When the course renames a notebook (04c_frameworks -> 04f_frameworks), does a student keep the old file,
+    work included, and receive the new one beside it?"""
+    release = tmp_path / "release"
+    (release / "04_usage").mkdir(parents=True)
+    (release / "04_usage" / "04c_frameworks.ipynb").write_text("v1")
+    copy_course(release, tmp_path / "me")
+    old = tmp_path / "me" / "04_usage" / "04c_frameworks.ipynb"
+    old.write_text("my work")
+    (release / "04_usage" / "04c_frameworks.ipynb").rename(release / "04_usage" / "04f_frameworks.ipynb")
+    (release / "04_usage" / "04e_engine.ipynb").write_text("engine")
+    report = copy_course(release, tmp_path / "me")
+    assert old.read_text() == "my work"
+    assert sorted(report.added) == ["04_usage/04e_engine.ipynb", "04_usage/04f_frameworks.ipynb"]
+    assert (tmp_path / "me" / "04_usage" / "04f_frameworks.ipynb").read_text() == "v1"

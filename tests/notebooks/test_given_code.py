@@ -12,8 +12,13 @@ import pytest
 from grader.reference import load_solution_functions
 
 STEP2 = ("02_definition/02a_feedforward.ipynb", "02_definition/02b_loss.ipynb")
-LATER = ("04_usage/04a_backprop.ipynb", "04_usage/04c_frameworks.ipynb", "04_usage/04d_jacobians.ipynb",
-         "05_comparison/05_comparison.ipynb")
+LATER = (
+    "04_usage/04a_backprop.ipynb",
+    "04_usage/04d_jacobians.ipynb",
+    "04_usage/04e_engine.ipynb",
+    "04_usage/04f_frameworks.ipynb",
+    "05_comparison/05_comparison.ipynb",
+)
 
 
 def _inputs(name: str, rng: np.random.Generator) -> list[tuple]:
