@@ -1,7 +1,8 @@
 """`bpcourse release`: regenerate `course/` from `solutions/` with nbgrader's own generate_assignment.
 
-nbgrader replaces solution regions with `raise NotImplementedError()`, drops hidden tests and outputs,
-locks the test cells and writes their checksums. We then re-write every notebook in one canonical form
+nbgrader replaces solution regions with `raise NotImplementedError()` (a written answer's with "YOUR ANSWER HERE"),
+drops hidden tests and outputs, locks the test cells and writes their checksums; grader.model_answers drops the model
+answers to the questions at the end of each notebook. We then re-write every notebook in one canonical form
 (outputs and execution counts stripped, nbformat's sorted JSON) so that two runs give identical bytes.
 """
 
@@ -45,7 +46,10 @@ def generate_assignment(config, assignment: str) -> None:
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
+    from grader.model_answers import use_in
+
     config.CourseDirectory.assignment_id = assignment
+    use_in(config)  # the model answers of "Questions to think about" stay in solutions/
     converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
     errors = _ErrorCollector()
     converter.log.handlers = [errors]

@@ -43,26 +43,6 @@ def _is_unchanged(before: dict, after: dict) -> bool:
     return all(np.array_equal(before[k], after[k]) for k in before)
 
 
-# ----------------------------------------------------------------------------- 05: best_step
-
-
-def step_scaling(best_step, method: str, f_abs: float, deriv_abs: float):
-    """h* itself (as log10, to compare within a factor) and how it scales with |f^(k)| and with eps: the
-    exponents of the derivation, which any correct error model shares."""
-    import math
-
-    h = float(best_step(method, f_abs, deriv_abs))
-    if not h > 0:
-        raise ContractError(f"best_step returned {h}, expected a positive step")
-    factor = 8.0 if method == "central" else 4.0  # halves h* in both cases
-    return {
-        "log10_h": math.log10(h),
-        "deriv_ratio": float(best_step(method, f_abs, factor * deriv_abs)) / h,
-        "eps_ratio": float(best_step(method, f_abs, deriv_abs, eps=8e-16))
-        / float(best_step(method, f_abs, deriv_abs, eps=1e-16)),
-    }
-
-
 # ----------------------------------------------------------------------------- 04b: train
 
 

@@ -28,6 +28,9 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
+# The model answers to the "Questions to think about" never reach a generated student version.
+from grader.model_answers import generate_preprocessors  # noqa: E402
+c.GenerateAssignment.preprocessors = generate_preprocessors()
 """
 
 

@@ -7,122 +7,98 @@ from harness import run_test_cell
 
 NOTEBOOK = "05_comparison/05_comparison.ipynb"
 
-# ---- finite differences
-FD_CENTRAL = (
-    "def finite_difference_gradient(f, x, h=1e-5, method='central'):\n"
-    "    x = np.array(x, dtype=np.float64)\n"
-    "    grad = np.zeros_like(x)\n"
-    "    f0 = f(x)\n"
-    "    for i in np.ndindex(x.shape):\n"
-    "        old = x[i]\n"
-    "        x[i] = old + h\n"
-    "        fp = f(x)\n"
-    "        x[i] = old - h\n"
-    "        fm = f(x)\n"
-    "        x[i] = old\n"
-    "        grad[i] = {central} if method == 'central' else (fp - f0) / h\n"
+# ---- complex step
+CS_LOOP = (
+    "def complex_step_gradient(f, x, h=1e-20):\n"
+    "    x_work = np.array(x, dtype=WORK_DTYPE)\n"
+    "    grad = np.zeros(x_work.shape)\n"
+    "    for i in np.ndindex(x_work.shape):\n"
+    "        old = x_work[i]\n"
+    "        x_work[i] = old + STEP\n"
+    "        grad[i] = RESULT\n"
+    "        x_work[i] = old\n"
     "    return grad\n"
 )
 
-FD_BUGGY = {
-    "forward_where_central_asked": (FD_CENTRAL.format(central="(fp - f0) / h"), "forward differences"),
-    "missing_factor_two": (FD_CENTRAL.format(central="(fp - fm) / h"), "divide the central difference by 2 h"),
-    "h_too_small_inside": (
-        FD_CENTRAL.replace("    f0 = f(x)\n", "    f0 = f(x)\n    h = 1e-12\n").format(central="(fp - fm) / (2 * h)"),
-        "round-off",
+
+def complex_step_source(work_dtype: str = "np.complex128", step: str = "1j * h",
+                        result: str = "np.imag(f(x_work)) / h") -> str:
+    """The loop above with one of its three parts replaced."""
+    return CS_LOOP.replace("WORK_DTYPE", work_dtype).replace("STEP", step).replace("RESULT", result)
+
+
+COMPLEX_BUGGY = {
+    "not_divided_by_h": (complex_step_source(result="np.imag(f(x_work))"), "h times the gradient"),
+    "real_part": (complex_step_source(result="np.real(f(x_work))"), "real part"),
+    "real_part_over_h": (complex_step_source(result="np.real(f(x_work)) / h"), "real part divided by h"),
+    "large_default_h": (complex_step_source().replace("h=1e-20", "h=1e-5"), "needlessly"),
+    "conjugate_step": (complex_step_source(step="-1j * h"), "sign is flipped"),
+    "conj_of_the_result": (complex_step_source(result="np.imag(np.conj(f(x_work))) / h"), "sign is flipped"),
+    "float_work_array": (complex_step_source(work_dtype="np.float64"), "no imaginary step reached f"),
+    "ignores_h": (
+        complex_step_source(step="1j * 1e-20", result="np.imag(f(x_work)) / 1e-20"),
+        "does not depend on h",
     ),
-    "h_too_small_default": (
-        FD_CENTRAL.replace("h=1e-5", "h=1e-12").format(central="(fp - fm) / (2 * h)"),
-        "round-off",
+    "real_central_differences": (
+        "def complex_step_gradient(f, x, h=1e-5):\n"
+        "    x = np.array(x, dtype=np.float64)\n"
+        "    grad = np.zeros(x.shape)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        e = np.zeros(x.shape)\n"
+        "        e[i] = h\n"
+        "        grad[i] = np.real(f(x + e) - f(x - e)) / (2 * h)\n"
+        "    return grad\n",
+        "central differences",
+    ),
+    "returns_complex": (
+        "def complex_step_gradient(f, x, h=1e-20):\n"
+        "    grad = np.zeros(x.shape, dtype=np.complex128)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        step = np.zeros(x.shape, dtype=np.complex128)\n"
+        "        step[i] = 1j * h\n"
+        "        grad[i] = f(x + step) / h - f(x) / h\n"
+        "    return grad\n",
+        "complex numbers",
+    ),
+    "all_coordinates_at_once": (
+        "def complex_step_gradient(f, x, h=1e-20):\n"
+        "    return np.full(x.shape, np.imag(f(x + 1j * h)) / h)\n",
+        "stepped at once",
     ),
     "mutates_x": (
-        "def finite_difference_gradient(f, x, h=1e-5, method='central'):\n"
-        "    grad = np.zeros_like(x)\n"
+        "def complex_step_gradient(f, x, h=1e-20):\n"
+        "    grad = np.zeros(x.shape)\n"
         "    for i in np.ndindex(x.shape):\n"
-        "        old = x[i]\n"
-        "        x[i] = old + h\n"
-        "        fp = f(x)\n"
-        "        x[i] = old - h\n"
-        "        grad[i] = (fp - f(x)) / (2 * h)\n"
+        "        z = x.astype(np.complex128)\n"
+        "        z[i] += 1j * h\n"
+        "        grad[i] = np.imag(f(z)) / h\n"
+        "        x[i] += 0.0 * grad[i] + 1e-3\n"
         "    return grad\n",
         "modified in place",
     ),
-    "flattens_the_result": (
-        "def finite_difference_gradient(f, x, h=1e-5, method='central'):\n"
-        "    x = np.array(x, dtype=np.float64)\n"
-        "    grad = []\n"
-        "    for k in range(x.size):\n"
-        "        e = np.zeros(x.size)\n"
-        "        e[k] = h\n"
-        "        e = e.reshape(x.shape)\n"
-        "        if method == 'central':\n"
-        "            grad.append((f(x + e) - f(x - e)) / (2 * h))\n"
-        "        else:\n"
-        "            grad.append((f(x + e) - f(x)) / h)\n"
-        "    return np.array(grad)\n",
-        "loop over np.ndindex",
-    ),
 }
 
-FD_CORRECT = {
-    "copy_and_restore": FD_CENTRAL.format(central="(fp - fm) / (2 * h)"),
+COMPLEX_CORRECT = {
+    "copy_and_restore": complex_step_source(),
     "unit_vectors": (
-        "def finite_difference_gradient(f, x, h=1e-5, method='central'):\n"
+        "def complex_step_gradient(f, x, h=1e-20):\n"
         "    x = np.asarray(x, dtype=np.float64)\n"
-        "    flat = np.zeros(x.size)\n"
-        "    f0 = f(x) if method == 'forward' else None\n"
+        "    flat = np.empty(x.size)\n"
         "    for k in range(x.size):\n"
-        "        e = np.zeros(x.size)\n"
-        "        e[k] = h\n"
-        "        e = e.reshape(x.shape)\n"
-        "        if method == 'central':\n"
-        "            flat[k] = (f(x + e) - f(x - e)) / (2 * h)\n"
-        "        else:\n"
-        "            flat[k] = (f(x + e) - f0) / h\n"
+        "        e = np.zeros(x.size, dtype=complex)\n"
+        "        e[k] = 1j * h\n"
+        "        flat[k] = f(x + e.reshape(x.shape)).imag / h\n"
         "    return flat.reshape(x.shape)\n"
     ),
-}
-
-# ---- best step
-BEST_BUGGY = {
-    "machine_epsilon": (
-        "def best_step(method, f_abs, deriv_abs, eps=np.finfo(np.float64).eps):\n    return float(eps)\n",
-        "round-off",
-    ),
-    "swapped": (
-        "def best_step(method, f_abs, deriv_abs, eps=np.finfo(np.float64).eps):\n"
-        "    if method == 'central':\n"
-        "        return float(np.sqrt(2 * eps * f_abs / deriv_abs))\n"
-        "    return float((3 * eps * f_abs / deriv_abs) ** (1 / 3))\n",
-        "swapped",
-    ),
-    "square_root_for_central": (
-        "def best_step(method, f_abs, deriv_abs, eps=np.finfo(np.float64).eps):\n"
-        "    return float(np.sqrt(2 * eps * f_abs / deriv_abs))\n",
-        "too small",
-    ),
-    "derivative_in_numerator": (
-        "def best_step(method, f_abs, deriv_abs, eps=np.finfo(np.float64).eps):\n"
-        "    if method == 'central':\n"
-        "        return float((3 * eps * f_abs * deriv_abs) ** (1 / 3))\n"
-        "    return float(np.sqrt(2 * eps * f_abs * deriv_abs))\n",
-        "should halve",
-    ),
-}
-
-BEST_CORRECT = {
-    "closed_form": (
-        "def best_step(method, f_abs, deriv_abs, eps=np.finfo(np.float64).eps):\n"
-        "    if method == 'forward':\n"
-        "        return float(np.sqrt(2 * eps * f_abs / deriv_abs))\n"
-        "    return float((3 * eps * f_abs / deriv_abs) ** (1 / 3))\n"
-    ),
-    "two_eps_model_and_cbrt": (
-        "def best_step(method, f_abs, deriv_abs, eps=np.finfo(np.float64).eps):\n"
-        "    # error model with 2 eps |f| / h for the forward difference (two rounded values)\n"
-        "    if method == 'forward':\n"
-        "        return 2.0 * float(np.sqrt(eps * f_abs / deriv_abs))\n"
-        "    return float(np.cbrt(3.0 * eps * f_abs / deriv_abs))\n"
+    "symmetric_steps_and_tiny_default": (
+        "def complex_step_gradient(f, x, h=1e-30):\n"
+        "    # (Im f(x + ih) - Im f(x - ih)) / 2h: the same estimate, since Im f(x - ih) = -Im f(x + ih)\n"
+        "    grad = np.zeros(np.shape(x))\n"
+        "    for i in np.ndindex(grad.shape):\n"
+        "        step = np.zeros(grad.shape, dtype=np.complex128)\n"
+        "        step[i] = 1j * h\n"
+        "        grad[i] = (f(x + step) - f(x - step)).imag / (2 * h)\n"
+        "    return grad\n"
     ),
 }
 
@@ -398,16 +374,14 @@ SUMMARY_CORRECT = {
 }
 
 CASES_BUGGY = [
-    ("cmp_fd_test", FD_BUGGY),
-    ("cmp_best_h_test", BEST_BUGGY),
+    ("cmp_complex_step_test", COMPLEX_BUGGY),
     ("cmp_dual_arith_test", DUAL_ARITH_BUGGY),
     ("cmp_dual_funcs_test", DUAL_FUNCS_BUGGY),
     ("cmp_fwd_test", FWD_BUGGY),
     ("cmp_slope_test", SLOPE_BUGGY),
 ]
 CASES_CORRECT = [
-    ("cmp_fd_test", FD_CORRECT),
-    ("cmp_best_h_test", BEST_CORRECT),
+    ("cmp_complex_step_test", COMPLEX_CORRECT),
     ("cmp_dual_arith_test", DUAL_CORRECT),
     ("cmp_dual_funcs_test", DUAL_CORRECT),
     ("cmp_fwd_test", FWD_CORRECT),
