@@ -22,7 +22,7 @@ export PATH := $(BIN):$(abspath $(HUB_NODE))/node_modules/.bin:$(PATH)
 start: $(VENV)/.installed-core
 	$(BIN)/bpcourse start $(DIR)
 
-## test: install with the test and frameworks extras, and the hub test's environment (first time), then run every test
+## test: install with the test, frameworks and cluster extras, and the hub test's environment (first time), then run every test
 test: $(VENV)/.installed-test $(HUB_VENV)/.installed $(HUB_NODE)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -42,7 +42,7 @@ $(VENV)/.installed-core: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
-	$(PIP) install -e ".[test,frameworks]"
+	$(PIP) install -e ".[test,frameworks,cluster]"
 	touch $@ $(VENV)/.installed-core
 
 $(HUB_VENV)/.installed: pyproject.toml

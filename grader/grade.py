@@ -29,11 +29,11 @@ import time
 from pathlib import Path
 
 from grader.errors import CourseError
+from grader.executors import DaskCluster, LocalPool
 from grader.grade_journal import class_results, job_fingerprint, journal_path, problem_result, record
 from grader.grade_results import JobResult, Settings
 from grader.grade_worker import WorkerContext, all_source_ids, grade_one, init_worker, sources_of
 from grader.intake import Submission, collect
-from grader.job_runner import run_jobs
 from grader.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 
 
@@ -116,6 +116,7 @@ def run_grade(
     progress: bool = True,
     settings: Settings | None = None,
     out=None,
+    scheduler: str | None = None,
 ) -> dict:
     """Grade every submission under `submissions` into `workspace`; return a summary dict.
 
@@ -206,14 +207,19 @@ def run_grade(
         results.append(result)
         bar.update(1)
 
-    _prepare_in_parent(todo, workspace)
+    if not scheduler:
+        _prepare_in_parent(todo, workspace)
 
     def work(job: dict) -> dict:
         init_worker(ctx)
         return grade_one(job)
 
+    if scheduler:
+        executor = DaskCluster(scheduler, settings.job_seconds, settings)
+    else:
+        executor = LocalPool(work, workers, settings.job_seconds)
     try:
-        run_jobs([job for _, job in todo], work, finish, workers=workers, deadline=settings.job_seconds)
+        executor.run([job for _, job in todo], finish)
     finally:
         bar.close()
         from grader.intake import cleanup
@@ -259,6 +265,12 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
         "temporary workspace and print the table; --assignment picks the assignment (default: the first; 'all')",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="send the jobs to this Dask distributed scheduler instead of this machine's cores (pip install "
+        "'backprop-course[cluster]'; see deploy/README.md)",
+    )
     defaults = Settings()
     p.add_argument(
         "--cell-cpu-seconds",
@@ -305,6 +317,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         args.jobs,
         progress=not args.quiet,
         settings=settings,
+        scheduler=args.scheduler,
     )
     return 1 if any(r.review for r in summary["results"]) else 0
 

@@ -106,6 +106,11 @@ def _tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def source_digest(assignment: str) -> str:
+    """The digest of one assignment's source (solutions/<assignment>): equal digests, equal grading."""
+    return _tree_digest(solutions_dir() / assignment)
+
+
 def prepare_workspace(workspace: Path) -> list[str]:
     """Create or refresh the grading workspace; run generate_assignment only for changed sources (in-process)."""
     from grader.paths import assignments, repo_root, solutions_dir

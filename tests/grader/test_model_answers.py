@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import ROOT, SOLUTION_NOTEBOOKS, notebook_id
-from grader.selfcheck import is_manual_cell
 
+from grader.cells import is_manual_cell
 from grader.model_answers import BEGIN, END, model_answer_lines, strip_model_answers
 
 

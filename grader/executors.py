@@ -1,0 +1,181 @@
+"""Where grading jobs run: this machine's cores (`LocalPool`) or a Dask distributed cluster (`DaskCluster`).
+
+Both take the same jobs and call the same `finish(job, payload, error)` in the parent, which alone writes the
+gradebook, the journal and the reports. A job for Dask carries everything a worker on another machine needs:
+the bytes of the student's assignment folder (regular files only) and the digest of the assignment's source. The
+worker needs only the installed course package: it prepares a grading workspace of its own from it once, and
+refuses a job whose source digest differs from its own (a worker on another version of the course).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.grade_results import Settings
+
+Finish = Callable[[dict, dict | None, str | None], None]
+MAX_FOLDER_BYTES = 64 * 1024**2  # the student's assignment folder sent with a job
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """Forked processes on this machine (grader/job_runner.py)."""
+
+    work: Callable[[dict], dict]
+    workers: int
+    deadline: float
+
+    def run(self, jobs: list[dict], finish: Finish) -> None:
+        from grader.job_runner import run_jobs
+
+        run_jobs(jobs, self.work, finish, workers=self.workers, deadline=self.deadline)
+
+
+@dataclass(frozen=True)
+class RemoteJob:
+    """A job as it travels to a Dask worker: no path of the instructor's machine in it."""
+
+    student: str
+    assignment: str
+    notebook: str
+    fingerprint: str
+    files: dict[str, bytes]  # the student's assignment folder: relative path -> content
+    source_digest: str
+    settings: Settings
+
+
+def pack(job: dict, source_digest: str, settings: Settings) -> RemoteJob:
+    """The job with its submission folder's regular files inside it (links and special files left out)."""
+    from grader.intake import open_regular
+
+    folder = Path(job["path"]).parent
+    files, total = {}, 0
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file() or path.is_symlink():
+            continue
+        with os.fdopen(open_regular(path), "rb") as f:
+            data = f.read(MAX_FOLDER_BYTES - total + 1)
+        total += len(data)
+        if total > MAX_FOLDER_BYTES:
+            break
+        files[str(rel)] = data
+    return RemoteJob(
+        job["student"], job["assignment"], job["notebook"], job["fingerprint"], files, source_digest, settings
+    )
+
+
+_WORKSPACE: dict[str, Path] = {}
+_ONE_AT_A_TIME = threading.Lock()  # a job sets process-wide state (the kernel's configuration in os.environ)
+
+
+def warm_up() -> Path:
+    """This worker's grading workspace, prepared from the installed course on first use."""
+    from grader.workspace import prepare_workspace
+
+    if "path" not in _WORKSPACE:
+        workspace = Path(tempfile.mkdtemp(prefix="bpcourse-dask-worker-"))
+        prepare_workspace(workspace)
+        _WORKSPACE["path"] = workspace
+    return _WORKSPACE["path"]
+
+
+def grade_remote(job: RemoteJob) -> dict:
+    """On a Dask worker: grade one job in this worker's own workspace; returns grade_one's payload."""
+    from grader.grade_worker import WorkerContext, grade_one, init_worker
+    from grader.workspace import kernel_deny_list, source_digest, state_dir
+
+    with _ONE_AT_A_TIME:
+        workspace = warm_up()
+        if source_digest(job.assignment) != job.source_digest:
+            raise RuntimeError(
+                f"this worker's course has another version of {job.assignment}: install the instructor's version"
+            )
+        folder = workspace / "submitted" / job.student / job.assignment
+        for rel, data in job.files.items():
+            target = folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        ctx = WorkerContext(
+            str(workspace), str(workspace / "gradebook.db"), job.settings, kernel_deny_list(workspace, [])
+        )
+        (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
+        init_worker(ctx)
+        try:
+            payload = grade_one(
+                {
+                    "student": job.student,
+                    "assignment": job.assignment,
+                    "notebook": job.notebook,
+                    "path": str(folder / f"{job.notebook}.ipynb"),
+                    "fingerprint": job.fingerprint,
+                }
+            )
+            payload["result"]["notes"].append(f"graded on Dask worker {socket.gethostname()}:{os.getpid()}")
+            return payload
+        finally:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class DaskCluster:
+    """Jobs sent to an existing Dask distributed scheduler (`tcp://HOST:PORT`). A worker that dies loses no grade:
+    the scheduler gives its jobs to another worker; a job past `deadline` seconds is reported, never waited for."""
+
+    scheduler: str
+    deadline: float
+    settings: Settings
+
+    def run(self, jobs: list[dict], finish: Finish) -> None:
+        from distributed import Client, as_completed
+
+        from grader.workspace import source_digest
+
+        digests = {a: source_digest(a) for a in {job["assignment"] for job in jobs}}
+        with Client(self.scheduler, timeout=60) as client:
+            futures = {}
+            for job in jobs:
+                remote = pack(job, digests[job["assignment"]], self.settings)
+                future = client.submit(grade_remote, remote, pure=False, retries=1)
+                futures[future] = (job, time.monotonic())
+            pending = set(futures)
+            for future in _until(as_completed(list(pending)), pending, futures, self.deadline, finish):
+                pending.discard(future)
+                job = futures[future][0]
+                try:
+                    payload = future.result()
+                except Exception as err:  # noqa: BLE001 - the worker's error, reported for that notebook
+                    finish(job, None, f"{type(err).__name__} on the cluster: {err}")
+                else:
+                    finish(job, payload, None)
+
+
+def _until(done, pending: set, futures: dict, deadline: float, finish: Finish):
+    """The futures as they complete; a future still running past its deadline is cancelled and reported."""
+    import queue
+    import threading as _threading
+
+    ready: queue.Queue = queue.Queue()
+    _threading.Thread(target=lambda: [ready.put(f) for f in done], daemon=True).start()
+    while pending:
+        try:
+            future = ready.get(timeout=1.0)
+            if future in pending:  # not one cancelled at its deadline
+                yield future
+        except queue.Empty:
+            now = time.monotonic()
+            for future in list(pending):
+                job, started = futures[future]
+                if now - started > deadline:
+                    future.cancel()
+                    pending.discard(future)
+                    finish(job, None, f"its grading did not finish within {deadline:g} s on the cluster")
