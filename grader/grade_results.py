@@ -29,7 +29,7 @@ class Settings:
     cell_cpu_seconds: float = 10.0  # CPU seconds per cell: what judges an endless loop, busy machine or not
     notebook_cpu_seconds: int = 0  # CPU budget of a whole notebook (0: sized from the solution's own run)
     notebook_seconds: float = 0.0  # wall-clock budget of a whole notebook (0: sized from the solution's run)
-    job_seconds: float = 900.0  # a job (kernel and re-check) still running then is stopped and tried once more
+    job_seconds: float = 600.0  # a job (kernel and re-check) still running then is stopped and tried once more
     kernel_memory_bytes: int = 4 * 1024**3
     kernel_file_bytes: int = 64 * 1024**2
     max_notebook_bytes: int = 20 * 1024**2  # a larger submitted notebook is flagged and never run

@@ -246,6 +246,7 @@ class Watchdog:
 # leave jupyter_client's heartbeat thread waiting forever on a send, and the job with it: no heartbeat channel.
 from jupyter_client.asynchronous import AsyncKernelClient  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
+from traitlets import Type  # noqa: E402
 
 
 class NoHeartbeatClient(AsyncKernelClient):
@@ -254,4 +255,4 @@ class NoHeartbeatClient(AsyncKernelClient):
 
 
 class GradingKernelManager(AsyncKernelManager):
-    client_class = "grader.job_kernel.NoHeartbeatClient"
+    client_factory = Type(klass=NoHeartbeatClient)

@@ -58,7 +58,7 @@ def _private_tmp(spawner) -> str:
 
 # Every server (and what it runs: kernels, nbgrader, `bpcourse grade`) uses the hub's own environment, and a
 # temporary folder of its own: on a shared machine /tmp is everyone's, and a student could plant files under a
-# name a grader will use there (bpcourse grade caches the student helpers it imports in <TMPDIR>/bpcourse-helpers-*).
+# name a grader will use there (bpcourse grade keeps its own copies in ~/.cache/bpcourse, private to its user).
 c.Spawner.environment = {
     "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
     "TMPDIR": _private_tmp,

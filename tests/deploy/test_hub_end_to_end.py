@@ -544,9 +544,10 @@ def later(hours):
         "    if done.returncode:\n"
         "        break\n",
     )
-    # It graded in the instructor's private temporary folder (jupyterhub_config.py's TMPDIR), not in /tmp.
-    private_tmp = hub.home(instructor) / ".tmp"
-    assert private_tmp.stat().st_mode & 0o777 == 0o700 and any(private_tmp.glob("bpcourse-helpers-*"))
+    # The re-check imported the student helpers from the instructor's own private cache, never from a shared /tmp
+    # that a student could have written first.
+    cache = hub.home(instructor) / ".cache" / "bpcourse"
+    assert cache.stat().st_mode & 0o777 == 0o700 and any(cache.glob("helpers-*"))
     grades = course_root / "class-grades.csv"
     assert printed.count("exit status 0") == 2, printed + (grades.read_text() if grades.exists() else "")
     t_graded = time.monotonic()

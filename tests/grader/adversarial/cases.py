@@ -284,6 +284,42 @@ def forges_both_judges(release, source, info, others):
     return nb
 
 
+# read the solutions (refused, and named on the guard channel), then try to erase what the channel carried
+TRUNCATES_GUARD_LOG = READ_SOLUTIONS.replace("_answers = ", "try:\n    _answers = ").replace(
+    "\n", "\n", 1
+) + """except OSError:
+    pass
+import os as _os
+for _fd in range(3, 64):
+    try:
+        _os.ftruncate(_fd, 0)
+        _os.lseek(_fd, 0, 0)
+    except OSError:
+        pass
+"""
+
+FLOODS_SCRATCH = """import os as _os
+for _i in range(3000):
+    with open(f"_junk_{_i}.txt", "w") as _f:
+        _f.write("x")
+"""
+
+EQUALS_ANYTHING = """class _Anything(list):
+    def __eq__(self, other):
+        return True
+    __hash__ = None
+
+def {name}(*args, **kwargs):
+    return _Anything()
+"""
+
+
+def equals_anything(release, source, info, others):
+    nb = demo_class.right(release, source)
+    _first_solution(nb).source += "\n" + EQUALS_ANYTHING.format(name=_first_function(info))
+    return nb
+
+
 CASES = [
     Case(
         "solution",
@@ -472,6 +508,27 @@ CASES = [
         full,
         None,
         "Does the kernel start with a clean environment, none of the grader's variables?",
+    ),
+    Case(
+        "truncates_guard_log",
+        _append_to_first(TRUNCATES_GUARD_LOG),
+        full,
+        "read files outside",
+        "Is a refused read still flagged when the code then truncates and rewinds every descriptor it holds?",
+    ),
+    Case(
+        "floods_scratch",
+        _append_to_first(FLOODS_SCRATCH),
+        full,
+        "files",
+        "Are 3,000 files left in the job's folder flagged (and removed with it)?",
+    ),
+    Case(
+        "equals_anything",
+        equals_anything,
+        all_but_first,
+        None,
+        "Does a return value whose == says True to anything earn nothing?",
     ),
     Case(
         "writes_inherited_fds",
