@@ -351,8 +351,10 @@ def grade_one(job: dict) -> dict:
     if trusted.protocol:
         result.review.append(trusted.protocol)
     missing = sorted({object_name(k) for k, why in trusted.failures.items() if NOT_DEFINED in why})
+    broken = _syntax_errors(executed) if executed is not None else {}
     for name in missing:
-        result.review.append(_missing_function_reason(name, student_cells))
+        if source.function_cell.get(name) not in broken:  # a cell that does not parse is named in its exercise
+            result.review.append(_missing_function_reason(name, student_cells))
 
     tests, counts = {}, {}
     if executed is not None:
@@ -365,15 +367,48 @@ def grade_one(job: dict) -> dict:
     for ex in source.exercises:
         cell = tests.get(ex.grade_id)
         exercise = _verdict(ex, cell, trusted, catalogue, counts, result.review)
+        unparsed = [broken[source.function_cell.get(f)] for f in ex.functions if source.function_cell.get(f) in broken]
+        if unparsed and (exercise.points or 0.0) < exercise.max_points:
+            exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"
         if cell is not None and exercise.nbgrader_points == 0:
             cell.metadata["bpcourse_cause"] = exercise.cause
         result.exercises.append(exercise)
+    answered = _written_answers(nb)
     for gid, pts in source.manual.items():
-        result.exercises.append(ExerciseResult(gid, pts, None, "manual", None, "n/a", "awaiting manual grading"))
+        cause = (
+            "awaiting manual grading"
+            if answered.get(gid)
+            else "not answered yet (the cell still says YOUR ANSWER HERE)"
+        )
+        result.exercises.append(ExerciseResult(gid, pts, None, "manual", None, "n/a", cause))
     if executed is not None:
         strip_student_outputs(executed)
     result.seconds = time.monotonic() - started
     return {"result": asdict(result), "executed": nbformat.writes(executed) if executed is not None else None}
+
+
+def _syntax_errors(executed) -> dict[str, str]:
+    """Per solution-cell grade id: "SyntaxError in cell N, line M" when the student's cell does not parse."""
+    found = {}
+    for i, cell in enumerate(executed.cells):
+        gid = nbgrader_meta(cell).get("grade_id")
+        for output in cell.get("outputs", []) if cell.cell_type == "code" and gid else []:
+            if output.get("output_type") == "error" and output.get("ename") in ("SyntaxError", "IndentationError"):
+                frames = _CELL_FRAME.findall(_ANSI.sub("", "\n".join(map(str, output.get("traceback") or []))))
+                line = f", line {int(frames[-1][1])}" if frames else ""
+                found[gid] = f"{output['ename']} in cell {i + 1}{line}"
+    return found
+
+
+def _written_answers(nb) -> dict[str, bool]:
+    """Per written-answer grade id: whether the student wrote something in place of nbgrader's placeholder."""
+    answers = {}
+    for cell in nb.cells:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if gid and cell.cell_type == "markdown" and gid not in answers:
+            text = cell.source.replace("YOUR ANSWER HERE", "").strip()
+            answers[gid] = bool(text)
+    return answers
 
 
 def _verdict(ex, cell, trusted, catalogue: Catalogue, counts: dict[int, int], review: list[str]) -> ExerciseResult:

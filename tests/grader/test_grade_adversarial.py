@@ -185,3 +185,12 @@ def test_check_gives_the_graders_verdicts(graded: dict, name: str, tmp_path: Pat
     assert [(e.grade_id, e.points, e.cause) for e in checked.exercises] == [
         (e.grade_id, e.points, e.cause) for e in graded_result.exercises
     ]
+
+
+def test_unanswered_written_answer_is_named(graded: dict) -> None:
+    """Is a written answer still reading YOUR ANSWER HERE reported as not answered yet, and an answered one as
+    awaiting a person?"""
+    for student, words in (("zz-release", "not answered yet"), ("zz-solution", "awaiting manual grading")):
+        result = graded["by_key"][(student, CORPUS_ASSIGNMENT, CORPUS_ASSIGNMENT)]
+        manual = [e for e in result.exercises if e.kind == "manual"]
+        assert manual and all(words in e.cause for e in manual), (student, manual)
