@@ -17,8 +17,8 @@ SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
 
 def _solution_with(tmp_path: Path, edit) -> Path:
     nb = json.loads(SOURCE.read_text(encoding="utf-8"))
-    solutions = [c for c in nb["cells"] if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("solution")]
-    first = solutions[0]
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    first = next(c for c in code if c["metadata"].get("nbgrader", {}).get("solution"))
     first["source"] = edit("".join(first["source"]))
     path = tmp_path / "01_term" / "01_term.ipynb"
     path.parent.mkdir(parents=True)
