@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from test_widgets_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _stop, _wait_for_server, save_screenshot
+from test_widgets_browser import _free_port, _stop, _wait_for_server, save_screenshot
 
 from grader.lab import lab_command, lab_environment
 from grader.paths import course_dir
@@ -52,18 +52,6 @@ def student_lab(tmp_path_factory):
     finally:
         _stop(server)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def test_no_instructor_ui_and_no_news_popup(browser, student_lab) -> None:

@@ -43,10 +43,7 @@ CHROMIUM_ARGS = [
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    pytest.skip("the playwright package is missing (pip install playwright)", allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="the playwright package is missing (pip install playwright)")
 
 pytestmark = pytest.mark.slow
 OUT = ".jp-NotebookPanel:visible .jp-OutputArea-output"  # the outputs of the notebook on show
@@ -159,16 +156,6 @@ def lab(tmp_path_factory):
     finally:
         _stop(server)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def open_and_run(browser, lab, notebook: str, cell: int = 0):
