@@ -27,8 +27,10 @@ class _Running:
     started: float
 
 
-def _child(work: Callable[[Any], Any], job: Any, conn) -> None:
+def _child(work: Callable[[Any], Any], job: Any, conn, other_end) -> None:
     os.setpgid(0, 0)  # one group: the parent can stop this job with all it started
+    _die_with_parent()  # a stopped `bpcourse grade` leaves no job running (nor blocked on a pipe nobody reads)
+    other_end.close()  # the parent's end: were it open here too, a send to a dead parent would block forever
     try:
         outcome = (True, work(job))
     except BaseException as err:  # noqa: BLE001 - report, never hang the parent
@@ -38,6 +40,14 @@ def _child(work: Callable[[Any], Any], job: Any, conn) -> None:
     finally:
         conn.close()
         os._exit(0)
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent died before the line above: nobody waits for this job
+        os._exit(1)
 
 
 def _stop(process: multiprocessing.Process) -> None:
@@ -68,7 +78,7 @@ def run_jobs(
         while pending and len(running) < workers:
             job = pending.popleft()
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(work, job, send), daemon=True)
+            process = context.Process(target=_child, args=(work, job, send, receive), daemon=True)
             process.start()
             send.close()
             running[receive] = _Running(process, job, time.monotonic())

@@ -53,6 +53,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert _left_running(killed_ws) == [], "a job of the stopped run outlived it"
     kept = len(list(journals.rglob("*.json")))
     assert 1 <= kept < len(STUDENTS), "the run should have been stopped half-way"
 
@@ -65,6 +66,22 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
 
     again = run_grade(submissions, killed_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
     assert again["graded"] == 0 and again["reused"] == len(STUDENTS)
+
+
+def _left_running(workspace: Path, wait: float = 10.0) -> list[int]:
+    """Processes of a grading run on `workspace` still alive after `wait` seconds (its jobs, kernels, sandboxes)."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and str(workspace) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    alive.append(int(proc.name))
+            except OSError:
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
 
 
 def test_kernel_that_fails_to_start_is_started_again(tmp_path: Path, monkeypatch) -> None:
