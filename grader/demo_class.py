@@ -8,7 +8,6 @@ nbgrader, and broken submissions. Tests, the demo and the benchmark all grade cl
 from __future__ import annotations
 
 import copy
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -247,10 +246,6 @@ def run_demo(jobs: int | None = None, workspace: Path | None = None, assignment:
     run_grade(submissions, workspace, jobs=jobs, settings=Settings(cell_timeout=6), out=out)
     print(f"\n(the demo's files stay in {temp}; delete the folder when done)", file=out)
     return 0
-
-
-def clean(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
 
 
 __all__ = ["STUDENTS", "build_class", "run_demo", "solution_text"]

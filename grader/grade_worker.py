@@ -271,10 +271,6 @@ def _missing_function_reason(name: str, student_cells: list[tuple[str, str]]) ->
     return f"function {name} is not defined by the solution cells{hint}"
 
 
-def _short(err: Exception, path: Path) -> str:
-    return str(err).replace(str(path), path.name).strip()
-
-
 def grade_one(job: dict) -> dict:
     """Grade one submitted notebook (runs in a worker). Returns a JobResult as a dict plus the executed notebook."""
     import nbformat

@@ -283,9 +283,8 @@ def guess_assignment(path: Path, source_ids: dict[tuple[str, str], set[str]]) ->
     return best[0]
 
 
-def _notebook_of(
-    assignment: str, path: Path, source_ids, problem_if_none: bool = True
-) -> tuple[str | None, str | None]:
+def _notebook_of(assignment: str, path: Path, source_ids) -> tuple[str | None, str | None]:
+    """The source notebook (stem) a submitted file of `assignment` is graded against, or why there is none."""
     names = sorted(nb for (a, nb) in source_ids if a == assignment)
     if path.stem in names:
         return path.stem, None
