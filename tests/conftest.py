@@ -19,3 +19,17 @@ def notebook_id(path: Path) -> str:
 def workspace(tmp_path: Path) -> Path:
     """An empty folder outside the checkout for grading workspaces and student copies."""
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (it never downloads a browser), for tests/browser/."""
+    from playwright.sync_api import sync_playwright
+    from test_widgets_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
