@@ -60,6 +60,12 @@ LIBRARY_FRAGMENTS = (
     "were given",
     "required positional argument",
     "index out of range",
+    "non-broadcastable output operand with shape",
+    "doesn't match the broadcast shape",
+    "mat1 and mat2 shapes cannot be multiplied",
+    "is not compatible with provided weight shape",
+    "weight shape",
+    "Layer",
 )
 LIBRARY_NAMES = {
     "exp",
@@ -91,8 +97,11 @@ LIBRARY_NAMES = {
     "missing",
     "index",
     "size",
+    "and",
 }
-_PARAMETER_KEY = re.compile(r"[Wb]\d{1,2}")
+_PARAMETER_KEY = re.compile(
+    r"[Wb]\d{1,2}|(?:sequential|dense|functional|input_layer)(?:_\d{1,4})?|\d{1,5}(?:x\d{1,5}){1,3}"
+)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _EXCEPTIONS = frozenset(
@@ -196,6 +205,9 @@ class Catalogue:
             word = name.group()
             if word in self.names or word in _EXCEPTIONS or _PARAMETER_KEY.fullmatch(word):
                 yield "name", word
+        key = _PARAMETER_KEY.match(text, i)
+        if key and not _continues_word(text, key.end()) and (not name or key.group() != name.group()):
+            yield "name", key.group()
 
 
 def _continues_word(text: str, end: int) -> bool:
