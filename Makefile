@@ -1,6 +1,7 @@
 # The README's two commands: `make start` opens the course, `make test` runs every test.
 # Each creates the virtual environment .venv and installs the course into it on first use
-# (again whenever pyproject.toml changes), so a fresh machine needs only Python 3.10+, git and make.
+# (again whenever pyproject.toml changes), so a fresh machine needs only Python 3.10+, git and make (and, for
+# `make test`'s JupyterHub test, node/npm and Debian's python3 with venv: see the README).
 
 PYTHON ?= python3
 VENV   ?= .venv
