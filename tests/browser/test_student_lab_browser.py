@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from test_widgets_browser import _free_port, _stop, _wait_for_server, save_screenshot
+from test_widgets_browser import _free_port, _stop, save_screenshot, wait_for_lab
 
 from grader.lab import lab_command, lab_environment
 from grader.paths import course_dir
@@ -42,12 +42,7 @@ def student_lab(tmp_path_factory):
     server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
-        _wait_for_server(
-            server,
-            lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2).close(),
-            log,
-            "JupyterLab",
-        )
+        wait_for_lab(server, port, token, log)
         yield f"http://127.0.0.1:{port}", token, log_path
     finally:
         _stop(server)

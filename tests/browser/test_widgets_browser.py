@@ -82,6 +82,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_lab(server: subprocess.Popen, port: int, token: str, log) -> None:
+    """Wait until the JupyterLab `server` started on 127.0.0.1:`port` answers its status API."""
+    status = f"http://127.0.0.1:{port}/api/status?token={token}"
+    _wait_for_server(server, lambda: urllib.request.urlopen(status, timeout=2).close(), log, "JupyterLab")
+
+
 def _wait_for_server(server: subprocess.Popen, probe, log, name: str, timeout: float = 90.0) -> None:
     """Poll `probe()` until it stops raising OSError; fail with the server's log if it exits or times out."""
     deadline = time.monotonic() + timeout
@@ -146,12 +152,7 @@ def lab(tmp_path_factory):
     log = open(root / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for_server(
-            server,
-            lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2).close(),
-            log,
-            "JupyterLab",
-        )
+        wait_for_lab(server, port, token, log)
         yield f"http://127.0.0.1:{port}", token
     finally:
         _stop(server)
