@@ -2,7 +2,7 @@
 
     python benchmarks/bench_grading.py [--students 16] [--jobs N] [--assignment A ...]
 
-The class: every assignment in solutions/, each student a recipe from grader.demo_class (right, partly right,
+The class: every assignment in solutions/, each student a recipe from grader.grading.demo_class (right, partly right,
 wrong, untouched; repeated to reach --students). Both graders start from a prepared workspace (generate_assignment
 done, not timed). Plain nbgrader runs `nbgrader autograde <assignment>` once per assignment (all students in one
 process: its fastest sequential use). `bpcourse grade` runs with the trusted re-check, the default worker count and
@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader import demo_class  # noqa: E402
-from grader.grade import prepare_workspace, run_grade  # noqa: E402
-from grader.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # noqa: E402
-from grader.paths import assignments, solutions_dir  # noqa: E402
-from grader.workspace import init_workspace  # noqa: E402
+from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # noqa: E402
+from grader.course.paths import assignments, solutions_dir  # noqa: E402
+from grader.grading.grade import prepare_workspace, run_grade  # noqa: E402
+from grader.grading.workspace import init_workspace  # noqa: E402
 
 HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
 

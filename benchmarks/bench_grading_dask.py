@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader import demo_class  # noqa: E402
-from grader.grade import prepare_workspace, run_grade  # noqa: E402
+from grader.grading.grade import prepare_workspace, run_grade  # noqa: E402
 
 HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
 
@@ -87,7 +87,7 @@ def main() -> int:
 
 def _warm_up() -> None:
     """On a worker: prepare its grading workspace before the clock starts."""
-    from grader.executors import warm_up
+    from grader.grading.executors import warm_up
 
     warm_up()
 

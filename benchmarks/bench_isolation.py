@@ -3,7 +3,7 @@
     python benchmarks/bench_isolation.py [--runs 5]
 
 Starts a kernel and runs one cell (`import numpy`) the way nbgrader's Execute does, alternately with the plain
-`python3` kernel and with the grading kernel (grader/kernel_guard.py: closed descriptors, a clean environment by
+`python3` kernel and with the grading kernel (grader/grading/kernel_guard.py: closed descriptors, a clean environment by
 re-exec, seccomp, Landlock, the guard channel, the job's own folders). Prints the median of each and the difference:
 the isolation's cost for one notebook. Runs in a temporary grading workspace.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.grade_results import Settings  # noqa: E402
-from grader.job_kernel import GradingKernelManager, GuardChannel, JobFolders, kernel_config  # noqa: E402
-from grader.workspace import KERNEL_NAME, state_dir, write_kernelspec  # noqa: E402
+from grader.grading.job_kernel import GradingKernelManager, GuardChannel, JobFolders, kernel_config  # noqa: E402
+from grader.grading.records import Settings  # noqa: E402
+from grader.grading.workspace import KERNEL_NAME, state_dir, write_kernelspec  # noqa: E402
 
 
 def _run_one(kernel: str, workdir: Path) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from grader.notebooks import execute, read_notebook
+from grader.course.notebooks import execute, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 

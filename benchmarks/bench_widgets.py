@@ -5,7 +5,7 @@
 For explorers 1-5 every control is moved in turn through a few values; each move is timed from setting the
 value to the new PNG being in the image widget (the observers run synchronously, so that is the assignment).
 Targets: median <= 50 ms for explorers 1-5; the dashboard redraws >= 5 times a second while it trains.
-The explorers that run forward and backward passes take them from solutions/ (grader.reference).
+The explorers that run forward and backward passes take them from solutions/ (grader.course.reference).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 from bp_helpers import widgets  # noqa: E402
 from grader.errors import CourseError  # noqa: E402
-from grader.explore import functions_for  # noqa: E402
+from grader.student.explore import functions_for  # noqa: E402
 
 GRAPH_NAMES = ["dense_forward", "dense_backward", "tanh_forward", "tanh_backward", "mse_forward", "mse_backward"]
 

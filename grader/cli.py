@@ -12,7 +12,7 @@ DEFAULT_STUDENT_DIR = "my-backprop-course"
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
-    from grader.release import release
+    from grader.course.release import release
 
     written = release()
     print(f"released {len(written)} notebook(s) into course/:")
@@ -26,7 +26,7 @@ def _student_dir(args: argparse.Namespace) -> Path:
     if args.dir:
         return Path(args.dir).resolve()
     if args.fresh and Path(args.fresh).is_file():
-        from grader.paths import course_dir
+        from grader.course.paths import course_dir
 
         notebook = Path(args.fresh).resolve()
         if (course_dir() / notebook.parent.name).is_dir():  # DIR/01_term/01_term.ipynb
@@ -35,9 +35,9 @@ def _student_dir(args: argparse.Namespace) -> Path:
 
 
 def _cmd_start(args: argparse.Namespace) -> int:
-    from grader.lab import open_lab
-    from grader.paths import course_dir
-    from grader.student_copy import copy_course, fresh_copy
+    from grader.course.paths import course_dir
+    from grader.student.lab import open_lab
+    from grader.student.start import copy_course, fresh_copy
 
     dest = _student_dir(args)
     if dest.exists() and not dest.is_dir():
@@ -73,7 +73,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if problem:
         raise CourseError(problem)
 
-    from grader.check import print_report, run_check
+    from grader.student.check import print_report, run_check
 
     print(f"checking {path} with every test, hidden ones included, as the grader grades it ...")
     bar = _CellBar(disabled=args.quiet)
@@ -124,7 +124,7 @@ GRADE_HELP = "(instructors) grade a class of submissions in parallel"
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `bpcourse` parser. `command`: the subcommand about to run, when known.
 
-    `grader.grade` imports the grading pipeline (traitlets, nbgrader's settings, and whatever the pipeline needs
+    `grader.grading.grade` imports the grading pipeline (traitlets, nbgrader's settings, and whatever the pipeline needs
     at its top), so its full options are defined only when `command` is "grade" or unknown (None); for any other
     command a one-line entry lists it in `--help`, which keeps help and argument errors well under 0.5 s
     (benchmarks/bench_cli.py). Modules imported here at the top must stay light (tests/grader/test_cli.py).
@@ -175,10 +175,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_release)
 
-    from grader.explore import add_explore_parser
+    from grader.student.explore import add_explore_parser
 
     if command in (None, "grade"):
-        from grader.grade import add_grade_parser
+        from grader.grading.grade import add_grade_parser
 
         add_grade_parser(sub)
     else:

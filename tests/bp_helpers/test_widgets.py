@@ -1,7 +1,7 @@
 """Do the eight explorers build, redraw on every control, and show the right numbers (no browser needed)?
 
 The explorers that run forward and backward passes get them from the instructor notebooks in solutions/
-(grader.reference), as the widgets-only view does; where a solution notebook is missing, a minimal
+(grader.course.reference), as the widgets-only view does; where a solution notebook is missing, a minimal
 stand-in defined here takes its place (a test never needs the real answers to exercise a widget).
 """
 
@@ -139,7 +139,7 @@ GRAPH_NAMES = ["dense_forward", "dense_backward", "tanh_forward", "tanh_backward
 
 def reference(assignment: str, names: list[str]) -> dict:
     """The solution notebooks' functions where solutions/ has them, the stand-ins above otherwise."""
-    from grader.explore import functions_for
+    from grader.student.explore import functions_for
 
     found = {}
     for name in names:
@@ -276,7 +276,7 @@ def test_loss_values_and_tangent_slopes() -> None:
 def test_loss_with_the_notebooks_forward_functions_matches_the_demo() -> None:
     """Does the explorer draw the same numbers with the 02 solution's (or stand-in) loss functions?"""
     try:
-        from grader.explore import functions_for
+        from grader.student.explore import functions_for
 
         f = functions_for("02_definition", ["mse_forward", "binary_cross_entropy_forward"])
     except CourseError:
@@ -321,7 +321,7 @@ def test_descent_stalls_on_the_saddle_ridge() -> None:
 def test_descent_draws_the_path_of_a_passed_gradient_descent() -> None:
     """With the 03 solution's gradient_descent (or a stand-in), is the path the one it returns?"""
     try:
-        from grader.explore import functions_for
+        from grader.student.explore import functions_for
 
         gd = functions_for("03_purpose", ["gradient_descent"])["gradient_descent"]
     except CourseError:
@@ -601,7 +601,7 @@ def test_gradient_flow_needs_the_measurement_function() -> None:
 # --- the widgets-only view and the reference loader -----------------------------------------------------------
 def test_explore_notebook_holds_only_hidden_one_line_cells(tmp_path) -> None:
     """Is every code cell of explore.ipynb one show(...) call with its input collapsed, one per explorer?"""
-    from grader.explore import EXPLORERS, write_explore_notebook
+    from grader.student.explore import EXPLORERS, write_explore_notebook
 
     path, what = write_explore_notebook(tmp_path / "course")
     assert what == "added" and path.name == "explore.ipynb"
@@ -615,7 +615,7 @@ def test_explore_notebook_holds_only_hidden_one_line_cells(tmp_path) -> None:
 
 def test_explore_never_overwrites_a_students_file(tmp_path) -> None:
     """Is an edited explore.ipynb kept, with the course's version written beside it?"""
-    from grader.explore import write_explore_notebook
+    from grader.student.explore import write_explore_notebook
 
     path, _ = write_explore_notebook(tmp_path)
     assert write_explore_notebook(tmp_path) == (path, "up to date")
@@ -629,7 +629,7 @@ def test_explore_command_parses_and_writes_without_lab(tmp_path, capsys) -> None
     """Does `bpcourse explore DIR --no-lab` (as the CLI wires it) write the notebook and exit 0?"""
     import argparse
 
-    from grader.explore import add_explore_parser
+    from grader.student.explore import add_explore_parser
 
     parser = argparse.ArgumentParser(prog="bpcourse")
     add_explore_parser(parser.add_subparsers(dest="command"))
@@ -642,14 +642,14 @@ def test_explore_command_parses_and_writes_without_lab(tmp_path, capsys) -> None
 @pytest.mark.parametrize("name", ["signal flow", "neuron", "loss", "gradient descent"])
 def test_explore_builds_the_demo_explorers(name) -> None:
     """Do the explorers that need no solutions build in the widgets-only view?"""
-    from grader.explore import show
+    from grader.student.explore import show
 
     assert isinstance(show(name), ipywidgets.VBox)
 
 
 def test_explore_says_so_when_solutions_are_missing(tmp_path, monkeypatch) -> None:
     """In a checkout without solutions/, does the dashboard cell show a note instead of failing?"""
-    from grader.explore import show
+    from grader.student.explore import show
 
     monkeypatch.setenv("BPCOURSE_ROOT", str(tmp_path))
     shown = show("training dashboard")
@@ -695,7 +695,7 @@ def test_reference_loader_runs_setup_locked_and_solution_cells_only(tmp_path, mo
 @pytest.mark.parametrize("name", ["computational graph", "training dashboard", "cost comparison", "gradient flow"])
 def test_explore_builds_the_explorers_from_the_solutions(name) -> None:
     """With solutions/ present, do the explorers that run forward/backward passes build from it?"""
-    from grader.explore import EXPLORERS, functions_for, show
+    from grader.student.explore import EXPLORERS, functions_for, show
 
     try:
         functions_for(EXPLORERS[name][0], [])

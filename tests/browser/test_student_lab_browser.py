@@ -1,7 +1,7 @@
 """Is the JupyterLab that `bpcourse start` opens a student's: no nbgrader instructor UI, no news pop-up, and
 Korean that renders as letters, not boxes?
 
-One server for the module, started exactly as `bpcourse start` starts it (grader.lab's command and environment),
+One server for the module, started exactly as `bpcourse start` starts it (grader.student.lab's command and environment),
 on a fresh copy of the course, with a free port and a random token on 127.0.0.1 (stopped at the end).
 Skips where /usr/bin/chromium or the playwright package is missing (CI installs both and fails on a skip).
 """
@@ -16,9 +16,9 @@ import urllib.request
 import pytest
 from test_widgets_browser import _free_port, _stop, save_screenshot, wait_for_lab
 
-from grader.lab import lab_command, lab_environment
-from grader.paths import course_dir
-from grader.student_copy import copy_course
+from grader.course.paths import course_dir
+from grader.student.lab import lab_command, lab_environment
+from grader.student.start import copy_course
 
 pytestmark = pytest.mark.slow
 

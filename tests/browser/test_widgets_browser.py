@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.explore import write_explore_notebook
+from grader.student.explore import write_explore_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -58,7 +58,7 @@ NOTEBOOKS = {
     # explorer 5 on a student's own Value graph (here the solution's engine): a step runs one node's _backward
     "value_graph.ipynb": [
         "from bp_helpers.widgets import value_graph_explorer\n"
-        "from grader.explore import functions_for\n\n"
+        "from grader.student.explore import functions_for\n\n"
         "engine = functions_for('04_usage', ['Value', 'topological_order'])  # the solution's engine\n"
         "x, w = engine['Value'](0.5), engine['Value'](-1.5)\n"
         "out = (x * w + 0.8).tanh() * x  # x is used twice\n"
@@ -68,7 +68,7 @@ NOTEBOOKS = {
     "training.ipynb": [
         "from bp_helpers.widgets import training_dashboard\n"
         "from bp_helpers.widgets.training import NEEDED\n"
-        "from grader.explore import functions_for\n\n"
+        "from grader.student.explore import functions_for\n\n"
         "dash = training_dashboard(functions_for('04_usage', NEEDED))  # the solution's functions\n"
         "dash.controls['epochs'].value = 3000\n"
         "dash",

@@ -1,7 +1,7 @@
 """Does the trusted re-check fail every known bug of the corpus and pass every correct variant, as the hidden
 tests do?
 
-The re-check (grader/trusted_check.py) is the grader's second judge: an exercise's points need both nbgrader's
+The re-check (grader/recheck/trusted_check.py) is the grader's second judge: an exercise's points need both nbgrader's
 hidden test and the re-check. So each of its checks must be shown to fail a wrong answer and to pass a right one.
 Each case here runs the solution notebook's own solution cells in the sandbox, then one more cell, the bug or
 the variant (as a student's later cell would redefine the function), and asks the re-check about the exercise.
@@ -17,10 +17,10 @@ from functools import cache
 import pytest
 from harness import ROOT, entries
 
-from grader import demo_class
-from grader.grade_sources import SourceInfo, read_source
-from grader.trusted_check import trusted_check
-from grader.trusted_specs import check_keys
+from grader.grading import demo_class
+from grader.grading.sources import SourceInfo, read_source
+from grader.recheck.specs import check_keys
+from grader.recheck.trusted_check import trusted_check
 
 CORPUS = {  # corpus module -> its notebook under solutions/
     "test_term_bugs": "01_term/01_term.ipynb",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader.paths import assignments
-from grader.workspace import autograde, autograded_scores, init_workspace
+from grader.course.paths import assignments
+from grader.grading.workspace import autograde, autograded_scores, init_workspace
 
 pytestmark = pytest.mark.slow
 

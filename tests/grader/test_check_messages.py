@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader.check import run_check
+from grader.student.check import run_check
 
 pytestmark = pytest.mark.slow
 

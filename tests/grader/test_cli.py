@@ -67,7 +67,7 @@ def test_check_is_not_fooled_by_a_patched_allclose(tmp_path: Path) -> None:
     """Does `bpcourse check` fail wrong answers hidden behind `np.allclose = lambda *a, **k: True`, as grade does?"""
     import nbformat
 
-    from grader.demo_class import cheat_allclose, release_of, write_notebook
+    from grader.grading.demo_class import cheat_allclose, release_of, write_notebook
 
     source_path = ROOT / "solutions" / "01_term" / "01_term.ipynb"
     release = release_of(source_path, ROOT / "course")

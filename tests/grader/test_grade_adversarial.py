@@ -19,9 +19,9 @@ import pytest
 from adversarial.cases import CASES, OTHER_WORKSPACE
 from conftest import ROOT
 
-from grader import demo_class
-from grader.grade import Settings, prepare_workspace, run_grade
-from grader.grade_sources import read_source
+from grader.grading import demo_class
+from grader.grading.grade import Settings, prepare_workspace, run_grade
+from grader.grading.sources import read_source
 
 pytestmark = pytest.mark.slow
 
@@ -134,7 +134,7 @@ def test_feedback_names_the_cause(graded: dict) -> None:
 
 def test_gradebook_matches_csv_and_exports(graded: dict) -> None:
     """Do the gradebook's scores equal the CSV's, and does plain `nbgrader export` still work on the workspace?"""
-    from grader.workspace import autograded_scores
+    from grader.grading.workspace import autograded_scores
 
     workspace = graded["workspace"]
     scores = autograded_scores(workspace, CORPUS_ASSIGNMENT)
@@ -174,7 +174,7 @@ SAME_AS_CHECK = [
 def test_check_gives_the_graders_verdicts(graded: dict, name: str, tmp_path: Path) -> None:
     """Does `bpcourse check` give every exercise the points and the message `bpcourse grade` gave it (one
     pipeline: the same merge, kernel guard, limits, re-check and messages)?"""
-    from grader.check import run_check
+    from grader.student.check import run_check
 
     graded_result = graded["by_key"][(name, CORPUS_ASSIGNMENT, CORPUS_ASSIGNMENT)]
     submitted = graded["workspace"] / "submitted" / name / CORPUS_ASSIGNMENT / f"{CORPUS_ASSIGNMENT}.ipynb"

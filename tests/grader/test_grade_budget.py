@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader import demo_class
-from grader.grade import Settings, run_grade
+from grader.grading import demo_class
+from grader.grading.grade import Settings, run_grade
 
 pytestmark = pytest.mark.slow
 

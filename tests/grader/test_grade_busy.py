@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader import demo_class
-from grader.grade import run_grade
+from grader.grading import demo_class
+from grader.grading.grade import run_grade
 
 pytestmark = pytest.mark.slow
 

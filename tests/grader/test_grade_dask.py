@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import demo_class
-from grader.grade import Settings, prepare_workspace, run_grade
+from grader.grading import demo_class
+from grader.grading.grade import Settings, prepare_workspace, run_grade
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")

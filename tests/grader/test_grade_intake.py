@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import intake
 from grader.errors import CourseError
-from grader.grade_results import Settings
-from grader.intake import cleanup, collect, flag_oversized, identity_from_filename, student_id_from_filename
+from grader.grading import intake
+from grader.grading.intake import cleanup, collect, flag_oversized, identity_from_filename, student_id_from_filename
+from grader.grading.records import Settings
 
 SOURCE_IDS = {("01_term", "01_term"): {"a_test", "a_sol"}, ("02_definition", "02a_feedforward"): {"b_test"}}
 ASSIGNMENTS = ["01_term", "02_definition"]
@@ -223,8 +223,8 @@ def test_tree_links_are_refused(tmp_path: Path) -> None:
 
 def test_stage_never_follows_a_link(tmp_path: Path) -> None:
     """Does staging refuse a source that became a link, and replace (never write through) a link at the target?"""
-    from grader.grade import _stage
-    from grader.intake import Submission
+    from grader.grading.grade import _stage
+    from grader.grading.intake import Submission
 
     secret = tmp_path / "secret.txt"
     secret.write_text("instructor's")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade_results import ExerciseResult, JobResult
-from grader.intake import Submission, collect, save_roster
-from grader.report import write_csv, write_feedback
-from grader.workspace import state_dir
+from grader.grading.intake import Submission, collect, save_roster
+from grader.grading.records import ExerciseResult, JobResult
+from grader.grading.report import write_csv, write_feedback
+from grader.grading.workspace import state_dir
 
 
 def _result(student: str, points: float = 0.5, review: list[str] | None = None) -> JobResult:

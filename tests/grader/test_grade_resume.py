@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader import demo_class
-from grader.grade import prepare_workspace, run_grade, state_dir
+from grader.grading import demo_class
+from grader.grading.grade import prepare_workspace, run_grade, state_dir
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "grader.grade",
+            "grader.grading.grade",
             str(submissions),
             "--workspace",
             str(killed_ws),
@@ -112,7 +112,7 @@ def test_kernel_that_fails_to_start_is_started_again(tmp_path: Path, monkeypatch
 def test_unreadable_grade_record_is_reported_not_dropped(tmp_path: Path) -> None:
     """Is a damaged journal entry of an earlier run kept in the class results as a row that needs review (a
     renamed field must never silently remove a grade from the CSV)?"""
-    from grader.grade_journal import class_results
+    from grader.grading.journal import class_results
 
     record = state_dir(tmp_path) / "results" / "01_term" / "amy" / "01_term.json"
     record.parent.mkdir(parents=True)

@@ -1,6 +1,6 @@
 """Does the trusted re-check see through the four cheats, and keep student code in its folder?
 
-These call `grader.trusted_check.trusted_check` directly on 01_term's solution cells (no kernel, no nbgrader).
+These call `grader.recheck.trusted_check.trusted_check` directly on 01_term's solution cells (no kernel, no nbgrader).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from grader import demo_class
-from grader.grade_sources import read_source
-from grader.sandbox_runner import decode, encode
-from grader.trusted_check import compare, trusted_check
+from grader.grading import demo_class
+from grader.grading.sources import read_source
+from grader.recheck.runner import decode, encode
+from grader.recheck.trusted_check import compare, trusted_check
 
 SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
 
@@ -100,7 +100,7 @@ def test_process_suicide_is_reported(info) -> None:
 
 def test_inputs_are_seeded_per_student() -> None:
     """Do two students get different inputs, and the same student the same ones every run?"""
-    from grader.trusted_specs import SPECS, seed_for
+    from grader.recheck.specs import SPECS, seed_for
 
     spec = SPECS["propagate_back"]
     a1 = spec.cases(np.random.default_rng(seed_for("amy", "01_term", "propagate_back")))
@@ -161,7 +161,7 @@ def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
 def test_deny_list_becomes_a_grant_of_everything_else(tmp_path) -> None:
     """Does the kernel's Landlock grant cover every sibling of a denied folder and of its ancestors, and nothing
     inside it?"""
-    from grader.kernel_guard import readable_complement
+    from grader.grading.kernel_guard import readable_complement
 
     for folder in ("course/solutions/01", "course/bp_helpers", "course/.venv/lib", "other"):
         (tmp_path / folder).mkdir(parents=True)

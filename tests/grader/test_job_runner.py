@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from grader.job_runner import run_jobs
+from grader.grading.job_runner import run_jobs
 
 
 def _work(job: str) -> str:

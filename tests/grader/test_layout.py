@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from conftest import ROOT
 
 MODULES = sorted(
-    f"grader.{p.stem}" for p in (ROOT / "grader").glob("*.py") if p.stem not in ("__init__", "sandbox_runner")
+    ".".join(p.relative_to(ROOT).with_suffix("").parts)
+    for p in (ROOT / "grader").rglob("*.py")
+    if p.stem != "__init__" and p.name != "runner.py"  # the re-check child's script runs alone (python -I -S)
 )
 
 

@@ -1,7 +1,7 @@
 """Do model answers and rubrics stay with the instructors: in solutions/, never in a student notebook?
 
 Every "Questions to think about" gets model answers (a BEGIN/END MODEL ANSWERS region, dropped by
-grader.model_answers.ClearModelAnswers) and every written derivation a rubric (inside its nbgrader solution region,
+grader.course.model_answers.ClearModelAnswers) and every written derivation a rubric (inside its nbgrader solution region,
 which nbgrader replaces with "YOUR ANSWER HERE"). The release in course/ is checked line by line; a grading workspace's
 own generate_assignment (plain nbgrader, reading the workspace's nbgrader_config.py) is checked too.
 """
@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from conftest import ROOT, SOLUTION_NOTEBOOKS, notebook_id
 
-from grader.cells import is_manual_cell
-from grader.model_answers import BEGIN, END, model_answer_lines, strip_model_answers
+from grader.course.cells import is_manual_cell
+from grader.course.model_answers import BEGIN, END, model_answer_lines, strip_model_answers
 
 
 def _solution_region(source: str) -> str:
@@ -96,8 +96,8 @@ def test_no_model_answer_or_rubric_reaches_the_release(path: Path) -> None:
 @pytest.mark.slow
 def test_a_workspace_generates_without_model_answers(tmp_path: Path) -> None:
     """Does plain `nbgrader generate_assignment` in a grading workspace also drop the model answers?"""
-    from grader.nbgrader_config import COURSE_ID
-    from grader.workspace import CONFIG_TEMPLATE, _nbgrader
+    from grader.course.nbgrader_config import COURSE_ID
+    from grader.grading.workspace import CONFIG_TEMPLATE, _nbgrader
 
     workspace = tmp_path / "ws"
     shutil.copytree(ROOT / "solutions" / "01_term", workspace / "source" / "01_term")

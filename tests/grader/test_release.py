@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from conftest import RELEASE_NOTEBOOKS, ROOT, SOLUTION_NOTEBOOKS, notebook_id
 
-from grader.release import generate_release
+from grader.course.release import generate_release
 
 pytestmark = pytest.mark.slow
 

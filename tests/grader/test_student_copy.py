@@ -8,7 +8,7 @@ import pytest
 
 from grader.cli import main
 from grader.errors import CourseError
-from grader.student_copy import copy_course, fresh_copy
+from grader.student.start import copy_course, fresh_copy
 
 
 def _release(root: Path, text: str) -> Path:

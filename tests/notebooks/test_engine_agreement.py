@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.reference import load_solution_functions
+from grader.course.reference import load_solution_functions
 
 CASES = [([2, 16, 16, 3], 32, "tanh"), ([5, 7, 4], 9, "relu"), ([3, 6, 5, 4, 2], 6, "tanh")]
 

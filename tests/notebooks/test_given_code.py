@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.reference import load_solution_functions
+from grader.course.reference import load_solution_functions
 
 STEP2 = ("02_definition/02a_feedforward.ipynb", "02_definition/02b_loss.ipynb")
 LATER = (

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import SOLUTION_NOTEBOOKS, notebook_id
 
-from grader.cells import is_test_cell
-from grader.notebooks import execute, read_notebook
+from grader.course.cells import is_test_cell
+from grader.course.notebooks import execute, read_notebook
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """The trusted re-check's child process: run a student's solution cells, call their functions, report JSON lines.
 
-This file is run as a script (`python -I -S sandbox_runner.py FD`) by `grader.sandbox`: isolated mode, no
+This file is run as a script (`python -I -S sandbox_runner.py FD`) by `grader.recheck.sandbox`: isolated mode, no
 `site` processing (so the course checkout, installed in editable mode, is not importable), cwd a throw-away
 folder. It must import nothing from `grader/`. The grader imports it only for `encode` / `decode`, the plain-data
 format both sides share (JSON; arrays as flat lists with shape and dtype; never pickle).
@@ -10,7 +10,7 @@ Order inside the child (student code runs only after every limit and guard is in
   2. read the job from stdin (JSON), set `sys.path`, import numpy;
   3. stdout/stderr to /dev/null (results go to the pipe FD only); execute the setup cells (trusted, from the
      source notebook), the trusted context (solution functions a probe needs, in a namespace of their own) and
-     the probes' text (grader/trusted_probes.py);
+     the probes' text (grader/recheck/probes.py);
   4. restrict the process with Landlock where the kernel has it (files outside the sandbox and the Python
      installation, TCP, signals: refused by the kernel itself) and install the audit hook (no reads of other
      folders than the sandbox and the Python installation, no writes outside the sandbox, no processes, no
@@ -228,7 +228,7 @@ def restrict_with_landlock(read_roots, write_roots, bind_ports=()):
     """Allow reading only under `read_roots` and everything (but executing) only under `write_roots`; refuse TCP
     connect and bind (ABI 4+; binding to `bind_ports` stays allowed) and signals or abstract sockets outside the
     process (ABI 6+). Must run before any other thread is started: a thread keeps the rights it was created with.
-    Also used by grader/kernel_guard.py for the grading kernel.
+    Also used by grader/grading/kernel_guard.py for the grading kernel.
 
     Returns a description of what is enforced, or why nothing is (an older kernel: the audit hook alone guards).
     """
@@ -344,7 +344,7 @@ def install_audit_guard(
     """An audit hook (Python-level: C code is the business of Landlock) that calls `deny(what)` (which must raise)
     on a read of a path `readable(real path)` refuses, a write `writable(real path)` refuses, or an event in
     `forbidden` or starting with `forbidden_prefixes`; `change_events` are the audit events that change the tree.
-    Used by the sandbox child and by grader/kernel_guard.py."""
+    Used by the sandbox child and by grader/grading/kernel_guard.py."""
     realpath = os.path.realpath
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     forbidden, forbidden_prefixes = set(forbidden), tuple(forbidden_prefixes)
@@ -422,7 +422,7 @@ def _with_timeout(seconds, fn, *args):
 
 def _describe(err):
     """What the parent may learn of an exception: its type's name, and for the grader's own ContractError (raised
-    by a probe) its message, which the parent shows only if it reads as the course's words (grader/messages.py).
+    by a probe) its message, which the parent shows only if it reads as the course's words (grader/grading/messages.py).
     The student's exception messages never leave this process."""
     if isinstance(err, _SoftTimeout):
         return {"type": "TimeoutError", "timeout": True}
@@ -515,7 +515,7 @@ def _load_context(job, report):
 def main(fd):
     """The child's report, one JSON line per event, in two phases. Before student code runs, trusted events:
     "setup" (a setup cell failed), "context" (a probe's solution functions are missing), "isolation"; then
-    "begin". After it, answers the parent checks strictly (grader/trusted_check.py): one "cell" per cell, exactly
+    "begin". After it, answers the parent checks strictly (grader/recheck/trusted_check.py): one "cell" per cell, exactly
     one "call" per planned call, "changed", "violation", and one "done". Student code can write to this pipe too:
     whatever it adds breaks that count and flags the notebook, and it cannot make a wrong answer right, since
     calls report raw values and the parent compares them with values it computed itself."""
@@ -547,7 +547,7 @@ def main(fd):
         except Exception as err:
             report({"event": "setup", "error": _describe(err)})
     context = _load_context(job, report)  # trusted solution code some probes receive (04b's part 1)
-    probes = {"__name__": "trusted_probes"}  # grader/trusted_probes.py, the same text the grader runs
+    probes = {"__name__": "trusted_probes"}  # grader/recheck/probes.py, the same text the grader runs
     exec(compile(job["probes_source"], "<trusted probes>", "exec"), probes)
     sandbox, read_roots = os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]]
     processes = forbid_new_processes()  # first: loading libseccomp runs ldconfig, which Landlock would refuse

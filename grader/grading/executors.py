@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grade_results import Settings
+from grader.grading.records import Settings
 
 Finish = Callable[[dict, dict | None, str | None], None]
 MAX_FOLDER_BYTES = 64 * 1024**2  # the student's assignment folder sent with a job
@@ -26,14 +26,14 @@ MAX_FOLDER_BYTES = 64 * 1024**2  # the student's assignment folder sent with a j
 
 @dataclass(frozen=True)
 class LocalPool:
-    """Forked processes on this machine (grader/job_runner.py)."""
+    """Forked processes on this machine (grader/grading/job_runner.py)."""
 
     work: Callable[[dict], dict]
     workers: int
     deadline: float
 
     def run(self, jobs: list[dict], finish: Finish) -> None:
-        from grader.job_runner import run_jobs
+        from grader.grading.job_runner import run_jobs
 
         run_jobs(jobs, self.work, finish, workers=self.workers, deadline=self.deadline)
 
@@ -53,7 +53,7 @@ class RemoteJob:
 
 def pack(job: dict, source_digest: str, settings: Settings) -> RemoteJob:
     """The job with its submission folder's regular files inside it (links and special files left out)."""
-    from grader.intake import open_regular
+    from grader.grading.intake import open_regular
 
     folder = Path(job["path"]).parent
     files, total = {}, 0
@@ -78,7 +78,7 @@ _ONE_AT_A_TIME = threading.Lock()  # a job sets process-wide state (the kernel's
 
 def warm_up() -> Path:
     """This worker's grading workspace, prepared from the installed course on first use."""
-    from grader.workspace import prepare_workspace
+    from grader.grading.workspace import prepare_workspace
 
     if "path" not in _WORKSPACE:
         workspace = Path(tempfile.mkdtemp(prefix="bpcourse-dask-worker-"))
@@ -89,8 +89,8 @@ def warm_up() -> Path:
 
 def grade_remote(job: RemoteJob) -> dict:
     """On a Dask worker: grade one job in this worker's own workspace; returns grade_one's payload."""
-    from grader.grade_worker import WorkerContext, grade_one, init_worker
-    from grader.workspace import kernel_deny_list, source_digest, state_dir
+    from grader.grading.worker import WorkerContext, grade_one, init_worker
+    from grader.grading.workspace import kernel_deny_list, source_digest, state_dir
 
     with _ONE_AT_A_TIME:
         workspace = warm_up()
@@ -138,7 +138,7 @@ class DaskCluster:
     def run(self, jobs: list[dict], finish: Finish) -> None:
         from distributed import Client, as_completed
 
-        from grader.workspace import source_digest
+        from grader.grading.workspace import source_digest
 
         digests = {a: source_digest(a) for a in {job["assignment"] for job in jobs}}
         with Client(self.scheduler, timeout=60) as client:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from grader.cells import parse
-from grader.sandbox_runner import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
+from grader.course.cells import parse
+from grader.recheck.runner import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
 
 MAX_CHARS = 600
 # Caps on what a message may hold: together they bound what a forged message can carry (a few dozen bytes).
@@ -230,9 +230,9 @@ def _format_number(text: str) -> str:
 @cache
 def _shared_sources() -> tuple[str, ...]:
     """The course-wide code whose messages may reach a person: the test helpers and the re-check's probes."""
-    here = Path(__file__).resolve().parent
-    files = [here.parent / "bp_helpers" / "testing.py", here.parent / "bp_helpers" / "gradcheck.py"]
-    files += [here / "trusted_probes.py"]
+    package = Path(__file__).resolve().parents[2]
+    files = [package / "bp_helpers" / "testing.py", package / "bp_helpers" / "gradcheck.py"]
+    files += [package / "grader" / "recheck" / "probes.py"]
     return tuple(p.read_text(encoding="utf-8") for p in files if p.exists())
 
 
@@ -249,7 +249,7 @@ def printable(text: str, limit: int = 300) -> str:
     return _CONTROL.sub("?", str(text))[:limit]
 
 
-_REFUSALS = [  # how each kind of refusal the audit guards log begins (grader/sandbox_runner.py names the events)
+_REFUSALS = [  # how each kind of refusal the audit guards log begins (grader/recheck/runner.py names the events)
     (("reads ", *READ_EVENTS), "tried to read files outside its folder (refused)"),
     (("writes ", *CHANGE_EVENTS), "tried to change files outside its folder (refused)"),
     (tuple(f"calls {p}" for p in (*PROCESS_PREFIXES, "os.system", "os.forkpty")), "tried to start a process (refused)"),

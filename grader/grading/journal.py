@@ -15,10 +15,10 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-from grader.grade_results import ExerciseResult, JobResult, Settings
-from grader.intake import Submission
-from grader.nbgrader_config import COURSE_ID
-from grader.workspace import db_url, state_dir
+from grader.course.nbgrader_config import COURSE_ID
+from grader.grading.intake import Submission
+from grader.grading.records import ExerciseResult, JobResult, Settings
+from grader.grading.workspace import db_url, state_dir
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _write_json_atomic(path: Path, data) -> None:
 
 def record(workspace: Path, result: JobResult, executed_text: str | None) -> None:
     """Write one result into the gradebook (serially, parent only), autograded/, feedback/ and the journal."""
-    from grader.report import write_feedback
+    from grader.grading.report import write_feedback
 
     url = db_url(workspace)
     with warnings.catch_warnings():
@@ -95,7 +95,7 @@ def problem_result(sub: Submission, workspace: Path, fingerprint: str) -> JobRes
     """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.)."""
     if sub.assignment is None:
         return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {sub.problem}"])
-    from grader.grade_sources import read_source
+    from grader.grading.sources import read_source
 
     folder = workspace / "source" / sub.assignment
     notebooks = sorted(folder.glob("*.ipynb"))

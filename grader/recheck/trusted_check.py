@@ -1,9 +1,9 @@
 """The trusted re-check: a student's graded functions, run in the sandbox, compared with the solution's own.
 
 `trusted_check(source, student_cells, student)` plans the calls of every graded name of one notebook
-(grader/trusted_specs.py: inputs seeded per student; grader/trusted_probes.py: how a class or a framework object
+(grader/recheck/specs.py: inputs seeded per student; grader/recheck/probes.py: how a class or a framework object
 is exercised), computes the expected values here by calling the solution notebook's own functions (one source of
-truth), runs the student's solution cells in a sandbox (grader/sandbox.py) and compares what comes back, as plain
+truth), runs the student's solution cells in a sandbox (grader/recheck/sandbox.py) and compares what comes back, as plain
 data, in this process. Probes that need the solution's helper functions (04b's `train` calls part 1) run in a
 sandbox of their own, so those functions are never in reach of the student's other graded functions.
 """
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from grader import trusted_probes
-from grader.grade_sources import SourceInfo, catalogue_of, defined_names, reference_namespace
-from grader.messages import Catalogue, describe_refusal, printable, safe_identifier
-from grader.sandbox import Limits, run_job
-from grader.sandbox_runner import TEST_FUNCTIONS_SOURCE, Opaque, TestFunction, decode, encode, invoke
-from grader.trusted_specs import SPECS, Invalid, Spec, check_keys, object_name, seed_for
+from grader.grading.messages import Catalogue, describe_refusal, printable, safe_identifier
+from grader.grading.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
+from grader.recheck import probes as trusted_probes
+from grader.recheck.runner import TEST_FUNCTIONS_SOURCE, Opaque, TestFunction, decode, encode, invoke
+from grader.recheck.sandbox import Limits, run_job
+from grader.recheck.specs import SPECS, Invalid, Spec, check_keys, object_name, seed_for
 
 
 @dataclass
@@ -35,7 +35,7 @@ class TrustedResult:
     checked: list[str] = field(default_factory=list)
     not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
     timed_out_cells: list[str] = field(default_factory=list)
-    violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/messages.py)
+    violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/grading/messages.py)
     crash: str | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
     isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
@@ -207,7 +207,7 @@ def _expected(spec: Spec, reference: Any, context: dict, case: Any) -> _Expected
 def _context_sources(source: SourceInfo, names: set[str]) -> list[str]:
     """Solution code that defines `names` for the sandbox: the setup, locked and solution cells of the sibling
     notebook that defines some of them (04b's part 1 is 04a), then this notebook's own cells that define the rest."""
-    from grader.reference import solution_cells
+    from grader.course.reference import solution_cells
 
     sources: list[str] = []
     missing = set(names) - set(source.function_cell)
@@ -241,7 +241,7 @@ def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Pla
     for key in wanted:
         name, spec = object_name(key), SPECS.get(key)
         if spec is None:
-            result.not_checked[key] = "no trusted input spec (grader/trusted_specs.py)"
+            result.not_checked[key] = "no trusted input spec (grader/recheck/specs.py)"
             continue
         if name not in namespace or (spec.kind == "call" and not callable(namespace[name])):
             result.not_checked[key] = "the solution notebook does not define it"

@@ -1,5 +1,5 @@
 """Reading notebooks safely, telling which assignment a notebook belongs to, and running one in a plain kernel
-(the solution notebooks, for the tests and the benchmark; a student's notebook goes through grader/check.py)."""
+(the solution notebooks, for the tests and the benchmark; a student's notebook goes through grader/student/check.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course.paths import assignments, solutions_dir
 from grader.errors import CourseError
-from grader.paths import assignments, solutions_dir
 
 CELL_TIMEOUT_S = 120  # a solution notebook's slowest cell takes seconds
 

@@ -3,7 +3,7 @@
 A class (`Dual`), a function that returns framework objects (tensors, a Keras model) or one that calls other
 notebooks' functions (`train`) cannot be compared by calling it once and sending the result back. A probe takes
 the graded object and the grader's inputs, exercises it the way the hidden test does, and returns plain data
-(numbers, numpy arrays, lists, dicts) that `grader.trusted_check.compare` can compare.
+(numbers, numpy arrays, lists, dicts) that `grader.recheck.trusted_check.compare` can compare.
 
 One definition for both sides: the grader calls a probe in its own process on the solution notebook's object (the
 expected value), and sends this file's text to the sandbox child, which executes it and calls the same probe on

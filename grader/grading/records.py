@@ -1,7 +1,7 @@
 """What grading gives: the grader's settings, and the result of each exercise and of each graded notebook.
 
 A `JobResult` travels from a worker to the parent as a dict (`asdict` / `JobResult.from_dict`) and is kept in the
-journal (grader/grade_journal.py). `Settings.key()` is part of every job's fingerprint: a change of the settings,
+journal (grader/grading/journal.py). `Settings.key()` is part of every job's fingerprint: a change of the settings,
 of the sandbox limits or of the grader's own code makes an earlier run's grades stale.
 """
 
@@ -16,10 +16,11 @@ GRADER_VERSION = "grade-3"
 
 
 def grader_code_digest() -> str:
-    """A digest of the grader's code (grader/*.py): grades made by other code are not reused on a resumed run."""
+    """A digest of the grader's code (grader/**/*.py): grades made by other code are not reused on a resumed run."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -35,7 +36,7 @@ class Settings:
     max_notebook_bytes: int = 20 * 1024**2  # a larger submitted notebook is flagged and never run
 
     def key(self) -> str:
-        from grader.sandbox import Limits
+        from grader.recheck.sandbox import Limits
 
         return json.dumps([GRADER_VERSION, grader_code_digest(), asdict(self), asdict(Limits())], sort_keys=True)
 
@@ -61,8 +62,8 @@ class JobResult:
     review: list[str] = field(default_factory=list)  # needs-review reasons
     notes: list[str] = field(default_factory=list)  # for the instructor, not a problem
     not_checked: dict[str, str] = field(default_factory=dict)
-    isolation: str = ""  # how the re-check's sandbox was isolated (grader.trusted_check.TrustedResult.isolation)
-    kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.kernel_guard's log)
+    isolation: str = ""  # how the re-check's sandbox was isolated (grader.recheck.trusted_check.TrustedResult.isolation)
+    kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.grading.kernel_guard's log)
     seconds: float = 0.0
 
     @property

@@ -1,7 +1,7 @@
 """`bpcourse release`: regenerate `course/` from `solutions/` with nbgrader's own generate_assignment.
 
 nbgrader replaces solution regions with `raise NotImplementedError()` (a written answer's with "YOUR ANSWER HERE"),
-drops hidden tests and outputs, locks the test cells and writes their checksums; grader.model_answers drops the model
+drops hidden tests and outputs, locks the test cells and writes their checksums; grader.course.model_answers drops the model
 answers to the questions at the end of each notebook. We then re-write every notebook in one canonical form
 (outputs and execution counts stripped, nbformat's sorted JSON) so that two runs give identical bytes.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course.nbgrader_config import course_config
+from grader.course.paths import SOLUTIONS_DIRNAME, assignments, course_dir, repo_root, solutions_dir
 from grader.errors import CourseError
-from grader.nbgrader_config import course_config
-from grader.paths import SOLUTIONS_DIRNAME, assignments, course_dir, repo_root, solutions_dir
 
 
 class _ErrorCollector(logging.Handler):
@@ -46,7 +46,7 @@ def generate_assignment(config, assignment: str) -> None:
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    from grader.model_answers import use_in
+    from grader.course.model_answers import use_in
 
     config.CourseDirectory.assignment_id = assignment
     use_in(config)  # the model answers of "Questions to think about" stay in solutions/

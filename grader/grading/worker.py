@@ -1,9 +1,9 @@
 """The worker side of `bpcourse grade`: grade one submitted notebook (`grade_one`), in a process of its own.
 
 Reads the notebook defensively, tells what the student changed in the cells nbgrader owns, runs nbgrader's
-autograde preprocessors in a guarded kernel (grader/kernel_guard.py) in a scratch folder, then the trusted re-check
-(grader/trusted_check.py), and returns the exercises' results with the executed notebook. It never writes the
-gradebook: the parent does, alone (grader/grade_journal.py).
+autograde preprocessors in a guarded kernel (grader/grading/kernel_guard.py) in a scratch folder, then the trusted re-check
+(grader/recheck/trusted_check.py), and returns the exercises' results with the executed notebook. It never writes the
+gradebook: the parent does, alone (grader/grading/journal.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from pathlib import Path
 
 import nbformat
 
-from grader.cells import is_test_cell, nbgrader_meta
-from grader.grade_results import ExerciseResult, JobResult, Settings
-from grader.grade_sources import catalogue_of, reference_time
-from grader.job_kernel import (
+from grader.course.cells import is_test_cell, nbgrader_meta
+from grader.course.nbgrader_config import ensure_alembic_on_path
+from grader.grading.job_kernel import (
     GradingKernelManager,
     GuardChannel,
     JobFolders,
@@ -31,12 +30,13 @@ from grader.job_kernel import (
     kernel_config,
     notebook_budget,
 )
-from grader.kernel_guard import ISOLATION_PREFIX
-from grader.messages import Catalogue, describe_refusal, printable, safe_identifier
-from grader.nbgrader_config import ensure_alembic_on_path
-from grader.trusted_check import NOT_DEFINED, trusted_check
-from grader.trusted_specs import check_keys, object_name
-from grader.workspace import KERNEL_NAME, state_dir
+from grader.grading.kernel_guard import ISOLATION_PREFIX
+from grader.grading.messages import Catalogue, describe_refusal, printable, safe_identifier
+from grader.grading.records import ExerciseResult, JobResult, Settings
+from grader.grading.sources import catalogue_of, reference_time
+from grader.grading.workspace import KERNEL_NAME, state_dir
+from grader.recheck.specs import check_keys, object_name
+from grader.recheck.trusted_check import NOT_DEFINED, trusted_check
 
 MAX_STREAM_CHARS = 100_000
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def init_worker(ctx: WorkerContext) -> None:
 
 
 def sources_of(workspace: Path, assignment: str):
-    from grader.grade_sources import read_source
+    from grader.grading.sources import read_source
 
     key = ("sources", str(workspace), assignment)
     if key not in _CTX:
@@ -80,7 +80,7 @@ def sources_of(workspace: Path, assignment: str):
 
 
 def all_source_ids(workspace: Path) -> dict[tuple[str, str], set[str]]:
-    from grader.notebooks import grade_ids
+    from grader.course.notebooks import grade_ids
 
     key = ("ids", str(workspace))
     if key not in _CTX:
@@ -111,7 +111,7 @@ def _student_location(output: dict, test_count: int | None, counts: dict[int, in
 
 def _failure_cause(cell, catalogue: Catalogue, counts: dict[int, int]) -> str:
     """Why a test cell failed in nbgrader's kernel, in words the grader vouches for: a hidden test's message only
-    if it reads as the course's own (grader/messages.py), any other exception by its type and the student's line."""
+    if it reads as the course's own (grader/grading/messages.py), any other exception by its type and the student's line."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             ename = safe_identifier(output.get("ename"), "an exception")
@@ -232,7 +232,7 @@ def restore_metadata(nb, source_nb) -> None:
 def student_solution_cells(nb, source) -> tuple[list[tuple[str, str]], list[str]]:
     """The student's code to re-check: their solution cells by grade id, plus any other cell that is now the only
     definition of a graded function (a solution cell whose grade id was changed). Returns (cells, notes)."""
-    from grader.grade_sources import defined_names
+    from grader.grading.sources import defined_names
 
     cells, notes, taken = [], [], set()
     by_index = {}
@@ -263,7 +263,7 @@ def student_solution_cells(nb, source) -> tuple[list[tuple[str, str]], list[str]
 def _missing_function_reason(name: str, student_cells: list[tuple[str, str]]) -> str:
     import difflib
 
-    from grader.grade_sources import defined_names
+    from grader.grading.sources import defined_names
 
     defined = [n for _, code in student_cells for n in defined_names(code)]
     close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
@@ -275,7 +275,7 @@ def grade_one(job: dict) -> dict:
     """Grade one submitted notebook (runs in a worker). Returns a JobResult as a dict plus the executed notebook."""
     import nbformat
 
-    from grader.notebooks import read_notebook
+    from grader.course.notebooks import read_notebook
 
     ctx: WorkerContext = _CTX["ctx"]
     workspace = Path(ctx.workspace)
@@ -310,7 +310,7 @@ def grade_one(job: dict) -> dict:
         return fail_all(_unreadable(err))
     if raw_version is not None and raw_version != 4:
         result.review.append(f"notebook format {raw_version} (converted to 4; check the conversion)")
-    from grader.notebooks import grade_ids
+    from grader.course.notebooks import grade_ids
 
     ids = grade_ids(nb)
     overlaps = {key: len(ids & src_ids) for key, src_ids in all_source_ids(workspace).items()}

@@ -18,7 +18,7 @@ def repo_root() -> Path:
     when the package is installed in editable mode (`pip install -e .`, as the Makefile does).
     """
     override = os.environ.get("BPCOURSE_ROOT")
-    root = Path(override) if override else Path(__file__).resolve().parent.parent
+    root = Path(override) if override else Path(__file__).resolve().parents[2]
     if not (root / COURSE_DIRNAME).is_dir():
         raise CourseError(
             f"no course/ folder under {root}: install the course from its checkout with "

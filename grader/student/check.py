@@ -1,7 +1,7 @@
 """`bpcourse check`: one notebook through the very pipeline `bpcourse grade` runs, so its verdict is the grader's.
 
 The student's assignment folder is staged in a grading workspace kept in the user's cache (outside the checkout,
-prepared once per course version), and `grader.grade_worker.grade_one` grades it as it would grade a class's
+prepared once per course version), and `grader.grading.worker.grade_one` grades it as it would grade a class's
 notebook: nbgrader's autograde in the guarded kernel, the trusted re-check, the same limits and the same messages.
 Nothing is written into the student's folder.
 """
@@ -15,9 +15,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.notebooks import find_source, read_notebook
 from grader.errors import CourseError
-from grader.grade_results import ExerciseResult, JobResult, Settings
-from grader.notebooks import find_source, read_notebook
+from grader.grading.records import ExerciseResult, JobResult, Settings
 
 CHECK_STUDENT = "self-check"
 
@@ -35,7 +35,7 @@ class CheckReport:
 
 def check_workspace() -> Path:
     """The grading workspace `check` uses: in the user's cache, one per course checkout."""
-    from grader.paths import repo_root
+    from grader.course.paths import repo_root
 
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     digest = hashlib.sha256(str(repo_root()).encode()).hexdigest()[:12]
@@ -46,9 +46,9 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
     """Grade the notebook at `path` as `bpcourse grade` would; raises CourseError on a file that is no notebook
     of the course. `progress(cell_index, cell_count)` is called as cells start. `student`: the id the re-check's
     inputs are seeded with (the grader seeds them per student)."""
-    from grader.grade_worker import WorkerContext, grade_one, init_worker, set_progress
-    from grader.job_kernel import copy_regular_files
-    from grader.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
+    from grader.grading.job_kernel import copy_regular_files
+    from grader.grading.worker import WorkerContext, grade_one, init_worker, set_progress
+    from grader.grading.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
 
     path = Path(path)
     source = find_source(read_notebook(path), path)

@@ -33,7 +33,7 @@ def status_of(results) -> str:
 
 
 def _hidden_lines(workspace: Path, assignment: str) -> set[str]:
-    from grader.grade_sources import read_source
+    from grader.grading.sources import read_source
 
     lines: set[str] = set()
     for path in sorted((workspace / "source" / assignment).glob("*.ipynb")):
@@ -93,7 +93,7 @@ def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
     """Written answers a person has graded in formgrader: (student, assignment, grade id) -> score."""
     from nbgrader.api import Gradebook
 
-    from grader.nbgrader_config import COURSE_ID
+    from grader.course.nbgrader_config import COURSE_ID
 
     scores = {}
     try:
@@ -126,8 +126,8 @@ def write_csv(workspace: Path, results) -> Path:
     `submitted_as` is the student's name as submitted (before it was cleaned into the id), and intake's
     needs-review reasons (an id collision, an odd name) join the status. Text cells are neutralised
     (`csv_text`); scores, totals and maxima are numbers and are written as numbers."""
-    from grader.intake import load_roster
-    from grader.workspace import state_dir
+    from grader.grading.intake import load_roster
+    from grader.grading.workspace import state_dir
 
     manual = _manual_scores(workspace)
     roster = load_roster(state_dir(workspace))

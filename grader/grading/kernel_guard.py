@@ -1,6 +1,6 @@
 """The kernel nbgrader's autograde runs in: an IPython kernel that sees only what it needs.
 
-Started through the kernelspec `grader.workspace` writes (`python -m grader.kernel_guard -f CONNECTION_FILE`), in
+Started through the kernelspec `grader.grading.workspace` writes (`python -m grader.grading.kernel_guard -f CONNECTION_FILE`), in
 two stages, both before any student code:
   1. launch (jupyter_client's environment and file descriptors): close every inherited descriptor but the three
      standard ones (jupyter_client starts kernels with close_fds=False: the grader's pipes and logs would be
@@ -139,7 +139,7 @@ def _launch(config_text: str, config: dict) -> None:
     env = clean_environment(config_text, config["job"])
     for folder in ("HOME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
         os.makedirs(env[folder], exist_ok=True)
-    os.execve(sys.executable, [sys.executable, "-m", "grader.kernel_guard", *sys.argv[1:]], env)
+    os.execve(sys.executable, [sys.executable, "-m", "grader.grading.kernel_guard", *sys.argv[1:]], env)
 
 
 def _limit(config: dict) -> None:
@@ -153,7 +153,7 @@ def _limit(config: dict) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     # No RLIMIT_CPU: with one set, Linux counts this process's CPU clock in whole ticks, and a notebook that
     # times its own code (05's cost experiment, with time.process_time) reads 0. The worker's watchdog enforces
-    # the notebook's CPU budget instead (grader/job_kernel.py).
+    # the notebook's CPU budget instead (grader/grading/job_kernel.py).
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -170,7 +170,7 @@ def _connection_ports(argv: list[str]) -> tuple[str | None, list[int]]:
 
 
 def _restrict(config: dict, argv: list[str]) -> str:
-    from grader.sandbox_runner import forbid_new_processes, restrict_with_landlock
+    from grader.recheck.runner import forbid_new_processes, restrict_with_landlock
 
     processes = forbid_new_processes()  # first: loading libseccomp runs ldconfig, which Landlock would refuse
     connection_file, ports = _connection_ports(argv)
@@ -184,7 +184,7 @@ def _restrict(config: dict, argv: list[str]) -> str:
 def install_hook(config: dict, channel) -> None:
     """The audit hook: names what Python code tried and Landlock (or, without it, this hook) refuses: reads outside
     the grants, writes outside the job's folder, new processes. One line per refusal goes to the channel."""
-    from grader.sandbox_runner import CHANGE_EVENTS, PROCESS_PREFIXES, install_audit_guard
+    from grader.recheck.runner import CHANGE_EVENTS, PROCESS_PREFIXES, install_audit_guard
 
     job = os.path.realpath(config["job"])
     readable = [*grants(config), f"/proc/{os.getpid()}"]
@@ -197,7 +197,7 @@ def install_hook(config: dict, channel) -> None:
             pass
         raise PermissionError(f"the grader does not allow this: {what}")
 
-    grader = os.path.dirname(os.path.realpath(__file__))  # its own frames' source, read to format a traceback
+    grader = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # its own frames' source, read to format a traceback
 
     def may_read(path: str) -> bool:
         quiet = path.startswith(QUIET_PREFIXES) or _inside(path, [grader])

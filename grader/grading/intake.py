@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import CourseError
-from grader.grade_results import Settings
+from grader.grading.records import Settings
 
 MAX_ZIP_MEMBER_BYTES = 50 * 1024 * 1024  # a single notebook in a zip; larger ones are refused, not unpacked
 MAX_ZIP_MEMBERS = 10_000

@@ -1,12 +1,12 @@
 """`bpcourse explore`: the eight explorers without code, for self-learners.
 
 Voila is not part of the course's environment, so the widgets-only view is a notebook of widgets alone: each
-code cell is one collapsed line (`from grader.explore import show; show("...")`); the notebook is written into
+code cell is one collapsed line (`from grader.student.explore import show; show("...")`); the notebook is written into
 the student's folder (never over an existing file) and opened in JupyterLab; Run > Run All Cells brings every
 explorer up.
 
 Explorers 1-4 draw fixed demo functions; 5-8 run forward and backward passes, which come from the instructor
-notebooks in `solutions/` (`grader.reference`): in a checkout without them, those cells say so.
+notebooks in `solutions/` (`grader.course.reference`): in a checkout without them, those cells say so.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ EXPLORERS: dict[str, tuple[str, str]] = {
 
 def functions_for(assignment: str, names: list[str]) -> dict[str, Callable]:
     """The named reference functions, from the solution notebooks of `assignment` in order (first found wins)."""
-    from grader.paths import SOLUTIONS_DIRNAME
-    from grader.reference import _solutions_root, load_solution_functions
+    from grader.course.paths import SOLUTIONS_DIRNAME, solutions_dir
+    from grader.course.reference import load_solution_functions
 
-    folder = _solutions_root() / assignment
+    folder = solutions_dir() / assignment
     found: dict[str, Callable] = {}
     errors = []
     for path in sorted(folder.glob("*.ipynb")):
@@ -118,7 +118,7 @@ def explore_notebook() -> nbformat.NotebookNode:
     for i, (name, (step, blurb)) in enumerate(EXPLORERS.items(), start=1):
         nb.cells.append(nbformat.v4.new_markdown_cell(f"## {i}. {name.capitalize()} ({step})\n\n{blurb}"))
         # one line, as a collapsed input still shows its first line
-        cell = nbformat.v4.new_code_cell(f"from grader.explore import show; show({name!r})")
+        cell = nbformat.v4.new_code_cell(f"from grader.student.explore import show; show({name!r})")
         cell.metadata["jupyter"] = {"source_hidden": True}
         cell.metadata["tags"] = ["hide-input"]
         nb.cells.append(cell)
@@ -154,7 +154,7 @@ def write_explore_notebook(dest: Path) -> tuple[Path, str]:
 
 
 def _cmd_explore(args: argparse.Namespace) -> int:
-    from grader.lab import open_lab
+    from grader.student.lab import open_lab
 
     dest = Path(args.dir).resolve()
     path, what = write_explore_notebook(dest)

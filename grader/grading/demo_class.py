@@ -66,7 +66,7 @@ CHEAT_TRANSFORMER = """get_ipython().input_transformers_cleanup.append(lambda li
 """
 
 READ_ANSWERS = """import json
-from grader.paths import solutions_dir
+from grader.course.paths import solutions_dir
 
 for _path in solutions_dir().glob("*/*.ipynb"):
     for _cell in json.loads(_path.read_text())["cells"]:
@@ -119,7 +119,7 @@ def partly_right(release, source):
 
 
 def wrong(release, source):
-    from grader.grade_sources import defined_names
+    from grader.grading.sources import defined_names
 
     nb = _solved(release, source)
     for cell in _solution_code_cells(nb):
@@ -212,7 +212,7 @@ def build_class(
         release_root: a generated release (`<assignment>/<notebook>.ipynb`), e.g. a workspace's `release/`.
         copies: repeat the class (`alice`, `alice-2`, ...) for a bigger benchmark class.
     """
-    from grader.paths import solutions_dir
+    from grader.course.paths import solutions_dir
 
     students = students or STUDENTS
     for source_path in sorted(solutions_dir().glob("*/*.ipynb")):
@@ -231,7 +231,7 @@ def build_class(
 def run_demo(jobs: int | None = None, workspace: Path | None = None, assignment: str | None = None, out=None) -> int:
     """Build the demo class for one assignment (default: the first), grade it into a temporary workspace and
     print the table. `assignment="all"` takes every assignment (slower)."""
-    from grader.grade import Settings, prepare_workspace, run_grade
+    from grader.grading.grade import Settings, prepare_workspace, run_grade
 
     out = out or sys.stdout
     temp = Path(tempfile.mkdtemp(prefix="bpcourse-demo-"))

@@ -1,4 +1,4 @@
-"""What one grading job gives nbgrader's kernel, and how the worker watches it (see grader/kernel_guard.py).
+"""What one grading job gives nbgrader's kernel, and how the worker watches it (see grader/grading/kernel_guard.py).
 
 Per job: a folder of its own (`JobFolders`: the kernel's working folder and home, which it alone may write, and a
 private folder it may not read, with the guard channel and its log), removed after the job; the kernel's
@@ -104,7 +104,7 @@ def notebook_budget(settings, reference_seconds: float) -> Budget:
 
 
 def kernel_config(settings, folders: JobFolders, read: list[str], deny: list[str]) -> dict:
-    """BPCOURSE_KERNEL_GUARD for one job (grader/kernel_guard.py)."""
+    """BPCOURSE_KERNEL_GUARD for one job (grader/grading/kernel_guard.py)."""
     return {
         "job": str(folders.kernel),
         "private": str(folders.private),

@@ -17,9 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path
+from grader.course.paths import assignments, repo_root, solutions_dir
 from grader.errors import CourseError
-from grader.nbgrader_config import COURSE_ID, ensure_alembic_on_path
-from grader.paths import assignments, repo_root, solutions_dir
 
 CONFIG_TEMPLATE = """# Written by bpcourse: the grading workspace of backprop-course.
 c = get_config()  # noqa: F821
@@ -29,7 +29,7 @@ c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
 # The model answers to the "Questions to think about" never reach a generated student version.
-from grader.model_answers import generate_preprocessors  # noqa: E402
+from grader.course.model_answers import generate_preprocessors  # noqa: E402
 c.GenerateAssignment.preprocessors = generate_preprocessors()
 """
 
@@ -113,8 +113,8 @@ def source_digest(assignment: str) -> str:
 
 def prepare_workspace(workspace: Path) -> list[str]:
     """Create or refresh the grading workspace; run generate_assignment only for changed sources (in-process)."""
-    from grader.paths import assignments, repo_root, solutions_dir
-    from grader.workspace import CONFIG_TEMPLATE
+    from grader.course.paths import assignments, repo_root, solutions_dir
+    from grader.grading.workspace import CONFIG_TEMPLATE
 
     workspace = workspace.resolve()
     if workspace == repo_root() or repo_root() in workspace.parents:
@@ -164,7 +164,7 @@ def db_url(workspace: Path) -> str:
 
 
 def _generate(workspace: Path, assignment: str) -> None:
-    from grader.release import generate_assignment
+    from grader.course.release import generate_assignment
 
     config = grading_config(workspace)
     config.GenerateAssignment.force = True
@@ -175,7 +175,7 @@ def _generate(workspace: Path, assignment: str) -> None:
 
 
 def write_kernelspec(workspace: Path) -> None:
-    """The guarded kernel's spec (grader/kernel_guard.py; each job sets its configuration in the environment), and
+    """The guarded kernel's spec (grader/grading/kernel_guard.py; each job sets its configuration in the environment), and
     a matplotlib font list built once, outside any kernel, that each job's kernel gets a copy of."""
     state = state_dir(workspace)
     mpl = state / "mplconfig"
@@ -183,7 +183,7 @@ def write_kernelspec(workspace: Path) -> None:
     spec_dir = state / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "grader.kernel_guard", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "grader.grading.kernel_guard", "-f", "{connection_file}"],
         "display_name": "Python 3 (bpcourse grading)",
         "language": "python",
         "env": {},

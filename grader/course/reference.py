@@ -18,20 +18,13 @@ from pathlib import Path
 
 import matplotlib
 
+from grader.course.notebooks import read_notebook
+from grader.course.paths import SOLUTIONS_DIRNAME, solutions_dir
 from grader.errors import CourseError
-from grader.notebooks import read_notebook
-from grader.paths import SOLUTIONS_DIRNAME
-
-
-def _solutions_root() -> Path:
-    """`solutions/` of the checkout this package lives in (BPCOURSE_ROOT wins, as for the other commands)."""
-    override = os.environ.get("BPCOURSE_ROOT")
-    root = Path(override) if override else Path(__file__).resolve().parent.parent
-    return root / SOLUTIONS_DIRNAME
 
 
 def solution_path(notebook_relpath: str) -> Path:
-    return _solutions_root() / notebook_relpath
+    return solutions_dir() / notebook_relpath
 
 
 def solution_cells(path: Path) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from grader.paths import COURSE_DIRNAME, SOLUTIONS_DIRNAME
+from grader.course.paths import COURSE_DIRNAME, SOLUTIONS_DIRNAME
 
 COURSE_ID = "backprop-course"
 

@@ -6,7 +6,7 @@ end of a notebook are not graded. So a Markdown cell holds their model answers b
 that runs right after nbgrader's own ClearSolutions, drops that region (markers included) whenever nbgrader
 generates the student version. Both ways of generating it use it: `bpcourse release` and `bpcourse grade` through
 `use_in(config)`, and plain `nbgrader generate_assignment` in a grading workspace through its nbgrader_config.py
-(grader/workspace.py writes `c.GenerateAssignment.preprocessors = generate_preprocessors()` there).
+(grader/grading/workspace.py writes `c.GenerateAssignment.preprocessors = generate_preprocessors()` there).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A spec says how to build arguments from a seeded generator, and what part of the result to compare. It holds
 no answers: the expected values come from calling the solution notebook's own function (or probe, see
-grader/trusted_probes.py) on the same inputs. A name without a spec (or whose spec does not fit the solution's
+grader/recheck/probes.py) on the same inputs. A name without a spec (or whose spec does not fit the solution's
 signature) is not re-checked; the grade summary names it. Inputs follow the hidden tests' rules: float64,
 non-square shapes with distinct sizes, N >= 2, values away from kinks (|z| >= 0.1 for relu).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox_runner import TestFunction
+from grader.recheck.runner import TestFunction
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Spec:
         a dict gives one per key of a dict result.
     kind: "call" (a function or class, called on each case) or "value" (a variable the solution cell sets;
         cases is [()]).
-    probe: name of a function of grader/trusted_probes.py called as probe(obj, *args) instead of obj(*args).
+    probe: name of a function of grader/recheck/probes.py called as probe(obj, *args) instead of obj(*args).
     context: solution functions the probe receives after obj (probe(obj, {name: function}, *args)): they run
         in a sandbox of their own, so they are never in reach of the student's other graded functions.
     frameworks: needs the real torch and keras in the sandbox (slower to start: about 3 s of imports).
@@ -396,7 +396,7 @@ SPECS: dict[str, Spec] = {
     "binary_cross_entropy_backward": Spec(_bce_backward_cases),
     "layernorm_forward": Spec(_layernorm_forward_cases),  # the whole (out, cache): the cache is the contract
     "layernorm_backward": Spec(_layernorm_backward_cases),
-    # 04e_engine: the student's classes on the grader's graphs (grader/trusted_probes.py)
+    # 04e_engine: the student's classes on the grader's graphs (grader/recheck/probes.py)
     "topological_order": Spec(lambda rng: [(int(rng.integers(1 << 30)), 100_000)], probe="topo_check"),
     "Value:eng_value_ops_test": Spec(
         lambda rng: [(*(float(v) for v in rng.uniform(0.3, 2.0, size=2)), float(rng.normal()), float(rng.normal()))],
@@ -454,5 +454,5 @@ def object_name(key: str) -> str:
 
 
 def check_keys(exercise) -> list[str]:
-    """The checks of one exercise (grader.grade_sources.Exercise), as keys of SPECS or plain names."""
+    """The checks of one exercise (grader.grading.sources.Exercise), as keys of SPECS or plain names."""
     return [spec_key(exercise.grade_id, name) for name in exercise.functions]

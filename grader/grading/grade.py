@@ -1,15 +1,15 @@
 """`bpcourse grade`: grade a class with real nbgrader, in parallel, re-checked outside the students' kernels.
 
-`run_grade` collects the submissions (grader/intake.py), prepares the workspace (grader/workspace.py), hands each
+`run_grade` collects the submissions (grader/grading/intake.py), prepares the workspace (grader/grading/workspace.py), hands each
 notebook to a pool of worker processes and records each result as it comes back. Per submitted notebook (one job):
-  1. a worker process (grader/grade_worker.py) reads the notebook defensively, tells which assignment it belongs
+  1. a worker process (grader/grading/worker.py) reads the notebook defensively, tells which assignment it belongs
      to and what the student changed in locked cells (deleted, duplicated, edited tests; changed points or grade
      ids), then runs nbgrader's own autograde preprocessors on it (ClearOutput, DeduplicateIds,
      OverwriteKernelspec, OverwriteCells with missing cells added back, CheckCellMetadata, Execute, LimitOutput)
-     in a scratch folder, in a guarded kernel (`grader.kernel_guard`); test cells that never ran get an error;
+     in a scratch folder, in a guarded kernel (`grader.grading.kernel_guard`); test cells that never ran get an error;
      stderr-only output of a test cell that raised nothing (a numpy warning) is moved to stdout;
-  2. the same worker runs the trusted re-check (`grader.trusted_check`) on the student's solution cells;
-  3. the parent, alone (grader/grade_journal.py), writes the grades into the one nbgrader gradebook
+  2. the same worker runs the trusted re-check (`grader.recheck.trusted_check`) on the student's solution cells;
+  3. the parent, alone (grader/grading/journal.py), writes the grades into the one nbgrader gradebook
      (SaveAutoGrades on the executed notebook, then the re-check's overrides: an exercise nbgrader passed but the
      re-check failed scores 0 and is marked `needs_manual_grade`), the autograded notebook, the feedback HTML and
      a journal entry.
@@ -29,12 +29,12 @@ import time
 from pathlib import Path
 
 from grader.errors import CourseError
-from grader.executors import DaskCluster, LocalPool
-from grader.grade_journal import class_results, job_fingerprint, journal_path, problem_result, record
-from grader.grade_results import JobResult, Settings
-from grader.grade_worker import WorkerContext, all_source_ids, grade_one, init_worker, sources_of
-from grader.intake import Submission, collect
-from grader.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
+from grader.grading.executors import DaskCluster, LocalPool
+from grader.grading.intake import Submission, collect
+from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
+from grader.grading.records import JobResult, Settings
+from grader.grading.worker import WorkerContext, all_source_ids, grade_one, init_worker, sources_of
+from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 
 
 def _stage(sub: Submission, workspace: Path) -> Path:
@@ -42,7 +42,7 @@ def _stage(sub: Submission, workspace: Path) -> Path:
 
     The bytes copied are read from a descriptor opened without following links, and must be a regular file's;
     the folders and the file written are never links either (a link found there is replaced)."""
-    from grader.intake import open_regular
+    from grader.grading.intake import open_regular
 
     target = workspace / "submitted" / sub.student / str(sub.assignment) / f"{sub.notebook}.ipynb"
     try:
@@ -77,7 +77,7 @@ EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's releas
 
 def _stage_exchange_files(source: Path, target: Path) -> None:
     """Copy nbgrader's exchange files of a collected submission (regular files only) beside the staged notebook."""
-    from grader.intake import open_regular
+    from grader.grading.intake import open_regular
 
     for name in EXCHANGE_FILES:
         if source.resolve() == target.resolve() or not (source / name).is_file():
@@ -99,7 +99,7 @@ def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:
 
 def _prepare_in_parent(todo, workspace: Path) -> None:
     """Read each source and execute each solution notebook once, here: every job's process inherits them."""
-    from grader.grade_sources import catalogue_of, reference_namespace
+    from grader.grading.sources import catalogue_of, reference_namespace
 
     for _, job in todo:
         source = sources_of(workspace, job["assignment"])[job["notebook"]]
@@ -125,7 +125,7 @@ def run_grade(
     """
     from tqdm.auto import tqdm
 
-    from grader.report import print_summary, write_csv
+    from grader.grading.report import print_summary, write_csv
 
     out = out or sys.stdout
     settings = settings or Settings()
@@ -141,7 +141,7 @@ def run_grade(
     write_kernelspec(workspace)
     deny = kernel_deny_list(workspace, sorted(origins))
 
-    from grader.intake import flag_oversized, save_roster
+    from grader.grading.intake import flag_oversized, save_roster
 
     flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
     save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
@@ -222,7 +222,7 @@ def run_grade(
         executor.run([job for _, job in todo], finish)
     finally:
         bar.close()
-        from grader.intake import cleanup
+        from grader.grading.intake import cleanup
 
         cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
     results.sort(key=lambda r: (r.student, r.assignment, r.notebook))
@@ -298,7 +298,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise CourseError("--jobs must be at least 1.")
     if args.demo:
-        from grader.demo_class import run_demo
+        from grader.grading.demo_class import run_demo
 
         return run_demo(
             jobs=args.jobs, workspace=Path(args.workspace) if args.workspace else None, assignment=args.assignment
@@ -323,7 +323,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m grader.grade [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse grade`)."""
+    """`python -m grader.grading.grade [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse grade`)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "grade":
         argv.insert(0, "grade")

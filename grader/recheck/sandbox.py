@@ -7,7 +7,7 @@ limits, a throw-away working folder outside the checkout, an environment without
 where the kernel has it (files outside that folder and the Python installation, TCP and signals refused by the
 kernel itself) and an audit hook that refuses and names reads outside that folder and the Python installation,
 writes outside the folder, processes, sockets and ctypes. `run_job` starts one such process on a job (cells,
-calls) and returns what it reported; `grader.trusted_check` plans the calls and compares the results.
+calls) and returns what it reported; `grader.recheck.trusted_check` plans the calls and compares the results.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import sandbox_runner, trusted_probes
+from grader.recheck import probes as trusted_probes
+from grader.recheck import runner as sandbox_runner
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # Replaced by stand-ins inside the sandbox: plotting and widgets cost seconds of import time and the re-check only
@@ -66,7 +67,7 @@ def _helpers_dir() -> Path:
         return _HELPERS["dir"]
     import hashlib
 
-    package = Path(__file__).resolve().parent.parent / "bp_helpers"  # beside grader/, as installed
+    package = Path(__file__).resolve().parents[2] / "bp_helpers"  # beside grader/, as installed
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
@@ -95,7 +96,7 @@ def _private_folder(path: Path) -> Path:
 
 def _python_paths() -> list[str]:
     """sys.path for the child: the Python installation and its site-packages, nothing from the checkout."""
-    from grader.paths import repo_root
+    from grader.course.paths import repo_root
 
     repo = str(Path(repo_root()).resolve())
     prefix = str(Path(sys.prefix).resolve())
@@ -148,7 +149,7 @@ def _describe_exit(code: int | None, limits: Limits) -> str:
 
 
 def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str | None]:
-    """Run the sandbox child on `job`; return the lines it reported (raw: grader/trusted_check.py reads them
+    """Run the sandbox child on `job`; return the lines it reported (raw: grader/recheck/trusted_check.py reads them
     strictly) and, if it did not finish, why."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(

@@ -1,0 +1,1 @@
+"""The course as files: where it lives, its notebooks and cells, nbgrader's configuration, release."""

@@ -1,0 +1,1 @@
+"""`bpcourse grade`: intake, workspace, the per-notebook pipeline, the journal and the reports."""

@@ -1,0 +1,1 @@
+"""What a student runs: `bpcourse start`, `check`, `explore`, and the JupyterLab they open."""
