@@ -26,8 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grader import demo_class  # noqa: E402
 from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # noqa: E402
 from grader.course.paths import assignments, solutions_dir  # noqa: E402
-from grader.grading.grade import prepare_workspace, run_grade  # noqa: E402
-from grader.grading.workspace import init_workspace  # noqa: E402
+from grader.grading.grade import run_grade  # noqa: E402
+from grader.grading.workspace import (
+    init_workspace,  # noqa: E402
+    prepare_workspace,  # noqa: E402
+)
 
 HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
 
@@ -88,7 +91,7 @@ def main() -> int:
         summary = run_grade(submissions, ours_ws, jobs=args.jobs, progress=False, out=io.StringIO())
         ours = time.monotonic() - started
         print(
-            f"bpcourse grade ({summary['workers']} workers, trusted re-check): {ours:7.1f} s  "
+            f"bpcourse grade ({summary.workers} workers, trusted re-check): {ours:7.1f} s  "
             f"({ours / len(notebooks):.2f} s/notebook)"
         )
         print(f"ratio: {plain / ours:.2f}x faster")

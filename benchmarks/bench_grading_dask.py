@@ -22,13 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader import demo_class  # noqa: E402
-from grader.grading.grade import prepare_workspace, run_grade  # noqa: E402
+from grader.grading.grade import run_grade  # noqa: E402
+from grader.grading.workspace import prepare_workspace  # noqa: E402
 
 HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
 
 
 def _scores(summary: dict) -> dict:
-    return {(r.student, r.notebook): r.score for r in summary["results"]}
+    return {(r.student, r.notebook): r.score for r in summary.results}
 
 
 def _grade(submissions: Path, workspace: Path, assignment: str, **kwargs) -> tuple[dict, float]:

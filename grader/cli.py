@@ -124,8 +124,7 @@ GRADE_HELP = "(instructors) grade a class of submissions in parallel"
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `bpcourse` parser. `command`: the subcommand about to run, when known.
 
-    `grader.grading.grade` imports the grading pipeline (traitlets, nbgrader's settings, and whatever the pipeline needs
-    at its top), so its full options are defined only when `command` is "grade" or unknown (None); for any other
+    `grader.grading.command` imports the grading records (and, through them, the re-check's limits), so its full options are defined only when `command` is "grade" or unknown (None); for any other
     command a one-line entry lists it in `--help`, which keeps help and argument errors well under 0.5 s
     (benchmarks/bench_cli.py). Modules imported here at the top must stay light (tests/grader/test_cli.py).
     """
@@ -178,7 +177,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from grader.student.explore import add_explore_parser
 
     if command in (None, "grade"):
-        from grader.grading.grade import add_grade_parser
+        from grader.grading.command import add_grade_parser
 
         add_grade_parser(sub)
     else:

@@ -231,7 +231,9 @@ def build_class(
 def run_demo(jobs: int | None = None, workspace: Path | None = None, assignment: str | None = None, out=None) -> int:
     """Build the demo class for one assignment (default: the first), grade it into a temporary workspace and
     print the table. `assignment="all"` takes every assignment (slower)."""
-    from grader.grading.grade import Settings, prepare_workspace, run_grade
+    from grader.grading.grade import run_grade
+    from grader.grading.records import Settings
+    from grader.grading.workspace import prepare_workspace
 
     out = out or sys.stdout
     temp = Path(tempfile.mkdtemp(prefix="bpcourse-demo-"))

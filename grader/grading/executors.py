@@ -1,6 +1,6 @@
 """Where grading jobs run: this machine's cores (`LocalPool`) or a Dask distributed cluster (`DaskCluster`).
 
-Both take the same jobs and call the same `finish(job, payload, error)` in the parent, which alone writes the
+Both take the same jobs and call the same `finish(job, graded, error)` in the parent, which alone writes the
 gradebook, the journal and the reports. A job for Dask carries everything a worker on another machine needs:
 the bytes of the student's assignment folder (regular files only) and the digest of the assignment's source. The
 worker needs only the installed course package: it prepares a grading workspace of its own from it once, and
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grading.records import Settings
+from grader.grading.records import GradedNotebook, GradingJob, Settings
 
-Finish = Callable[[dict, dict | None, str | None], None]
+Finish = Callable[[GradingJob, GradedNotebook | None, str | None], None]
 MAX_FOLDER_BYTES = 64 * 1024**2  # the student's assignment folder sent with a job
 
 
@@ -28,11 +28,11 @@ MAX_FOLDER_BYTES = 64 * 1024**2  # the student's assignment folder sent with a j
 class LocalPool:
     """Forked processes on this machine (grader/grading/job_runner.py)."""
 
-    work: Callable[[dict], dict]
+    work: Callable[[GradingJob], GradedNotebook]
     workers: int
     deadline: float
 
-    def run(self, jobs: list[dict], finish: Finish) -> None:
+    def run(self, jobs: list[GradingJob], finish: Finish) -> None:
         from grader.grading.job_runner import run_jobs
 
         run_jobs(jobs, self.work, finish, workers=self.workers, deadline=self.deadline)
@@ -51,11 +51,11 @@ class RemoteJob:
     settings: Settings
 
 
-def pack(job: dict, source_digest: str, settings: Settings) -> RemoteJob:
+def pack(job: GradingJob, source_digest: str, settings: Settings) -> RemoteJob:
     """The job with its submission folder's regular files inside it (links and special files left out)."""
     from grader.grading.intake import open_regular
 
-    folder = Path(job["path"]).parent
+    folder = Path(job.path).parent
     files, total = {}, 0
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
@@ -67,9 +67,7 @@ def pack(job: dict, source_digest: str, settings: Settings) -> RemoteJob:
         if total > MAX_FOLDER_BYTES:
             break
         files[str(rel)] = data
-    return RemoteJob(
-        job["student"], job["assignment"], job["notebook"], job["fingerprint"], files, source_digest, settings
-    )
+    return RemoteJob(job.student, job.assignment, job.notebook, job.fingerprint, files, source_digest, settings)
 
 
 _WORKSPACE: dict[str, Path] = {}
@@ -87,9 +85,10 @@ def warm_up() -> Path:
     return _WORKSPACE["path"]
 
 
-def grade_remote(job: RemoteJob) -> dict:
-    """On a Dask worker: grade one job in this worker's own workspace; returns grade_one's payload."""
-    from grader.grading.worker import WorkerContext, grade_one, init_worker
+def grade_remote(job: RemoteJob) -> GradedNotebook:
+    """On a Dask worker: grade one job in this worker's own workspace."""
+    from grader.grading.pipeline import grade_one
+    from grader.grading.worker import WorkerContext, init_worker
     from grader.grading.workspace import kernel_deny_list, source_digest, state_dir
 
     with _ONE_AT_A_TIME:
@@ -103,23 +102,16 @@ def grade_remote(job: RemoteJob) -> dict:
             target = folder / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        ctx = WorkerContext(
-            str(workspace), str(workspace / "gradebook.db"), job.settings, kernel_deny_list(workspace, [])
-        )
+        deny = tuple(kernel_deny_list(workspace, []))
+        ctx = WorkerContext(workspace, workspace / "gradebook.db", job.settings, deny)
         (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
         init_worker(ctx)
         try:
-            payload = grade_one(
-                {
-                    "student": job.student,
-                    "assignment": job.assignment,
-                    "notebook": job.notebook,
-                    "path": str(folder / f"{job.notebook}.ipynb"),
-                    "fingerprint": job.fingerprint,
-                }
-            )
-            payload["result"]["notes"].append(f"graded on Dask worker {socket.gethostname()}:{os.getpid()}")
-            return payload
+            path = str(folder / f"{job.notebook}.ipynb")
+            local = GradingJob(job.student, job.assignment, job.notebook, path, job.fingerprint)
+            graded = grade_one(local, ctx)
+            graded.result.notes.append(f"graded on Dask worker {socket.gethostname()}:{os.getpid()}")
+            return graded
         finally:
             import shutil
 
@@ -135,16 +127,16 @@ class DaskCluster:
     deadline: float
     settings: Settings
 
-    def run(self, jobs: list[dict], finish: Finish) -> None:
+    def run(self, jobs: list[GradingJob], finish: Finish) -> None:
         from distributed import Client, as_completed
 
         from grader.grading.workspace import source_digest
 
-        digests = {a: source_digest(a) for a in {job["assignment"] for job in jobs}}
+        digests = {a: source_digest(a) for a in {job.assignment for job in jobs}}
         with Client(self.scheduler, timeout=60) as client:
             futures = {}
             for job in jobs:
-                remote = pack(job, digests[job["assignment"]], self.settings)
+                remote = pack(job, digests[job.assignment], self.settings)
                 future = client.submit(grade_remote, remote, pure=False, retries=1)
                 futures[future] = (job, time.monotonic())
             pending = set(futures)

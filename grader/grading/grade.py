@@ -20,21 +20,30 @@ resumable: a job whose submission, source, grader settings and grader code are u
 
 from __future__ import annotations
 
-import argparse
 import json
+import logging
 import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from grader.errors import CourseError
 from grader.grading.executors import DaskCluster, LocalPool
-from grader.grading.intake import Submission, collect
+from grader.grading.intake import Submission, cleanup, collect, flag_oversized, open_regular, save_roster
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
-from grader.grading.records import JobResult, Settings
-from grader.grading.worker import WorkerContext, all_source_ids, grade_one, init_worker, sources_of
+from grader.grading.pipeline import grade_one
+from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
+from grader.grading.report import print_summary, write_csv
+from grader.grading.sources import catalogue_of, reference_namespace
+from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
+
+log = logging.getLogger(__name__)
 
 
 def _stage(sub: Submission, workspace: Path) -> Path:
@@ -77,8 +86,6 @@ EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's releas
 
 def _stage_exchange_files(source: Path, target: Path) -> None:
     """Copy nbgrader's exchange files of a collected submission (regular files only) beside the staged notebook."""
-    from grader.grading.intake import open_regular
-
     for name in EXCHANGE_FILES:
         if source.resolve() == target.resolve() or not (source / name).is_file():
             continue
@@ -97,14 +104,110 @@ def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:
     return result
 
 
-def _prepare_in_parent(todo, workspace: Path) -> None:
+def _prepare_in_parent(todo: list[tuple[Submission, GradingJob]], workspace: Path) -> None:
     """Read each source and execute each solution notebook once, here: every job's process inherits them."""
-    from grader.grading.sources import catalogue_of, reference_namespace
-
     for _, job in todo:
-        source = sources_of(workspace, job["assignment"])[job["notebook"]]
+        source = sources_of(workspace, job.assignment)[job.notebook]
         reference_namespace(source)
         catalogue_of(source)
+
+
+@dataclass
+class GradeSummary:
+    """What `run_grade` did: every graded notebook's result, where the CSV is, and how long it took."""
+
+    results: list[JobResult]
+    csv: Path
+    seconds: float
+    reused: int  # results kept from an earlier, interrupted run
+    graded: int  # notebooks graded in this run
+    workers: int
+
+
+@dataclass
+class _Plan:
+    """The submissions sorted out: results already known (problems, reused) and the jobs to grade."""
+
+    results: list[JobResult] = field(default_factory=list)
+    todo: list[tuple[Submission, GradingJob]] = field(default_factory=list)
+    reused: int = 0
+
+
+def _latest(found: list[Submission]) -> tuple[dict[tuple[str, str, str], Submission], dict[tuple, int]]:
+    """One submission per (student, assignment, notebook): the last file name wins; and how many there were."""
+    latest: dict[tuple[str, str, str], Submission] = {}
+    several: dict[tuple[str, str, str], int] = {}
+    for sub in found:
+        key = (sub.student, str(sub.assignment), str(sub.notebook or sub.path.stem))
+        several[key] = several.get(key, 0) + 1
+        latest[key] = sub  # sorted input: the last file name wins
+    return latest, several
+
+
+def _journalled(workspace: Path, sub: Submission, fingerprint: str) -> JobResult | None:
+    """An earlier run's result for this very job (same fingerprint), if its journal entry can be read."""
+    journal = journal_path(workspace, sub.assignment, sub.student, str(sub.notebook))
+    if not journal.exists():
+        return None
+    try:
+        previous = JobResult.from_dict(json.loads(journal.read_text(encoding="utf-8")))
+    except Exception as err:  # noqa: BLE001 - a damaged entry is graded again, and said so
+        log.warning("the journal entry %s cannot be read (%s): grading again", journal, type(err).__name__)
+        return None
+    return previous if previous.fingerprint == fingerprint else None
+
+
+def _plan(found: list[Submission], workspace: Path, settings: Settings) -> _Plan:
+    """Sort the submissions into problems (reported, never run), reused results and jobs."""
+    plan = _Plan()
+    latest, several = _latest(found)
+    for key, sub in sorted(latest.items()):
+        fingerprint = job_fingerprint(sub, workspace, settings)
+        if sub.problem or sub.assignment is None:
+            result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
+            if result.assignment != "?":
+                record(workspace, result, None)
+            plan.results.append(result)
+            continue
+        previous = _journalled(workspace, sub, fingerprint)
+        if previous is not None:
+            plan.results.append(_with_intake_flags(previous, sub))
+            plan.reused += 1
+            continue
+        staged = _stage(sub, workspace)
+        job = GradingJob(sub.student, sub.assignment, sub.notebook, str(staged), fingerprint, several[key])
+        plan.todo.append((sub, job))
+    return plan
+
+
+def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings):
+    """The submissions found (intake), and the folders the kernels may never read."""
+    known = prepare_workspace(workspace)
+    found = collect(Path(submissions), known, all_source_ids(workspace), assignment)
+    origins = {str(Path(submissions).resolve())} | {str(sub.path.resolve().parent) for sub in found}
+    write_kernelspec(workspace)
+    flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
+    save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
+    return found, tuple(kernel_deny_list(workspace, sorted(origins)))
+
+
+def _recorder(workspace: Path, todo, results: list[JobResult], bar):
+    """The parent's `finish(job, graded, error)`: records each job's result as it comes back."""
+    submission = {id(job): sub for sub, job in todo}
+
+    def finish(job: GradingJob, graded: GradedNotebook | None, error: str | None) -> None:
+        sub = submission[id(job)]
+        if graded is None:
+            sub.problem = f"the grader failed on this notebook ({error})"
+            graded = GradedNotebook(problem_result(sub, workspace, job.fingerprint))
+        result = _with_intake_flags(graded.result, sub)
+        if job.several > 1:
+            result.notes.append(f"{job.several} notebooks submitted for {job.assignment}: the last one was graded")
+        record(workspace, result, graded.executed)
+        results.append(result)
+        bar.update(1)
+
+    return finish
 
 
 def run_grade(
@@ -117,225 +220,41 @@ def run_grade(
     settings: Settings | None = None,
     out=None,
     scheduler: str | None = None,
-) -> dict:
-    """Grade every submission under `submissions` into `workspace`; return a summary dict.
-
-    The summary holds `results` (JobResult per graded notebook), `csv` (path), `seconds`, `reused` (jobs kept
-    from an earlier, interrupted run) and `graded`.
-    """
-    from tqdm.auto import tqdm
-
-    from grader.grading.report import print_summary, write_csv
-
-    out = out or sys.stdout
+) -> GradeSummary:
+    """Grade every submission under `submissions` into `workspace`, print the summary and return it."""
     settings = settings or Settings()
     started = time.monotonic()
     workspace = Path(workspace).resolve()
     if not Path(submissions).exists():
         raise CourseError(f"{submissions}: no such file or folder; give the submissions folder or zip.")
-    known = prepare_workspace(workspace)
-    init_worker(WorkerContext(str(workspace), "", settings))  # the parent reads sources too
-    source_ids = all_source_ids(workspace)
-    found = collect(Path(submissions), known, source_ids, assignment)
-    origins = {str(Path(submissions).resolve())} | {str(sub.path.resolve().parent) for sub in found}
-    write_kernelspec(workspace)
-    deny = kernel_deny_list(workspace, sorted(origins))
-
-    from grader.grading.intake import flag_oversized, save_roster
-
-    flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
-    save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
-    latest: dict[tuple[str, str, str], Submission] = {}
-    duplicates: dict[tuple[str, str, str], int] = {}
-    for sub in found:
-        key = (sub.student, str(sub.assignment), str(sub.notebook or sub.path.stem))
-        duplicates[key] = duplicates.get(key, 0) + 1
-        latest[key] = sub  # sorted input: the last file name wins
-
-    results: list[JobResult] = []
-    todo: list[tuple[Submission, dict]] = []
-    reused = 0
-    for key, sub in sorted(latest.items()):
-        fingerprint = job_fingerprint(sub, workspace, settings)
-        if sub.problem or sub.assignment is None:
-            result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
-            if result.assignment != "?":
-                record(workspace, result, None)
-            results.append(result)
-            continue
-        journal = journal_path(workspace, sub.assignment, sub.student, str(sub.notebook))
-        if journal.exists():
-            try:
-                previous = JobResult.from_dict(json.loads(journal.read_text(encoding="utf-8")))
-            except Exception:
-                previous = None
-            if previous is not None and previous.fingerprint == fingerprint:
-                results.append(_with_intake_flags(previous, sub))
-                reused += 1
-                continue
-        staged = _stage(sub, workspace)
-        job = {
-            "student": sub.student,
-            "assignment": sub.assignment,
-            "notebook": sub.notebook,
-            "path": str(staged),
-            "fingerprint": fingerprint,
-            "several": duplicates[key],
-        }
-        todo.append((sub, job))
-
+    found, deny = _collected(Path(submissions), workspace, assignment, settings)
+    plan = _plan(found, workspace, settings)
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)
-    ctx = WorkerContext(str(workspace), str(snapshot), settings, deny)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
-
-    def finish(job: dict, payload: dict | None, error: str | None) -> None:
-        sub = next(s for s, j in todo if j is job)
-        if payload is None:
-            sub.problem = f"the grader failed on this notebook ({error})"
-            result, executed = problem_result(sub, workspace, job["fingerprint"]), None
-        else:
-            result, executed = JobResult.from_dict(payload["result"]), payload["executed"]
-        _with_intake_flags(result, sub)
-        if job.get("several", 1) > 1:
-            result.notes.append(
-                f"{job['several']} notebooks submitted for {job['assignment']}: the last one was graded"
-            )
-        record(workspace, result, executed)
-        results.append(result)
-        bar.update(1)
-
-    if not scheduler:
-        _prepare_in_parent(todo, workspace)
-
-    def work(job: dict) -> dict:
-        init_worker(ctx)
-        return grade_one(job)
-
+    ctx = WorkerContext(workspace, snapshot, settings, deny)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
+    bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
+    finish = _recorder(workspace, plan.todo, plan.results, bar)
     if scheduler:
         executor = DaskCluster(scheduler, settings.job_seconds, settings)
     else:
-        executor = LocalPool(work, workers, settings.job_seconds)
+        _prepare_in_parent(plan.todo, workspace)
+        executor = LocalPool(partial(_work, ctx), workers, settings.job_seconds)
     try:
-        executor.run([job for _, job in todo], finish)
+        executor.run([job for _, job in plan.todo], finish)
     finally:
         bar.close()
-        from grader.grading.intake import cleanup
-
         cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
-    results.sort(key=lambda r: (r.student, r.assignment, r.notebook))
+    results = sorted(plan.results, key=lambda r: (r.student, r.assignment, r.notebook))
     csv_path = write_csv(workspace, class_results(workspace, results))
-    summary = {
-        "results": results,
-        "csv": csv_path,
-        "seconds": time.monotonic() - started,
-        "reused": reused,
-        "graded": len(todo),
-        "workers": workers,
-    }
-    print_summary(summary, out)
+    seconds = time.monotonic() - started
+    summary = GradeSummary(results, csv_path, seconds, plan.reused, len(plan.todo), workers)
+    print_summary(summary, out or sys.stdout)
     return summary
 
 
-# --------------------------------------------------------------------------------------------- command line
-
-HELP = """Grade a class: every notebook under SUBMISSIONS, with nbgrader's autograde (gradebook, autograded
-notebooks, feedback) in a workspace outside the checkout, in parallel, each graded function re-checked in a
-separate limited process against the solution notebook's own functions. SUBMISSIONS is an nbgrader
-`<student>/<assignment>/*.ipynb` tree, a flat folder of notebooks or a .zip of them (an LMS export). In a flat
-folder or zip the student id is read from the file name by the Canvas, Moodle and Blackboard export schemes, else it
-is the name up to `__`, else up to the first `_` (`doejane_01_term.ipynb` -> `doejane`); two submitted names that
-clean to one id are kept apart and flagged. Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the
-workspace and prints a summary. A run that was stopped keeps every grade already made when started again."""
-
-
-def add_grade_parser(subparsers) -> argparse.ArgumentParser:
-    """Define `bpcourse grade` on the CLI's subparsers."""
-    p = subparsers.add_parser("grade", help="(instructors) grade a class of submissions in parallel", description=HELP)
-    p.add_argument("submissions", nargs="?", help="submissions: nbgrader tree, flat folder or .zip")
-    p.add_argument("--workspace", help="grading workspace folder, outside the checkout (created if missing)")
-    p.add_argument("--assignment", help="grade only this assignment (e.g. 01_term)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the number of cores)")
-    p.add_argument(
-        "--demo",
-        action="store_true",
-        help="grade a bundled synthetic class (11 students: right, partly right, wrong, cheating, broken) in a "
-        "temporary workspace and print the table; --assignment picks the assignment (default: the first; 'all')",
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="send the jobs to this Dask distributed scheduler instead of this machine's cores (pip install "
-        "'backprop-course[cluster]'; see deploy/README.md)",
-    )
-    defaults = Settings()
-    p.add_argument(
-        "--cell-cpu-seconds",
-        type=float,
-        default=defaults.cell_cpu_seconds,
-        help="CPU seconds a cell may use (default: %(default)g); a busy machine does not count against it",
-    )
-    p.add_argument(
-        "--notebook-seconds",
-        type=float,
-        default=defaults.notebook_seconds,
-        help="wall-clock budget of a whole notebook (default: sized from the solution's own run)",
-    )
-    p.add_argument(
-        "--max-notebook-mb",
-        type=float,
-        default=defaults.max_notebook_bytes / 1024**2,
-        help="a larger submitted notebook is flagged and never run (default: %(default)g)",
-    )
-    p.set_defaults(func=cmd_grade)
-    return p
-
-
-def cmd_grade(args: argparse.Namespace) -> int:
-    if args.jobs is not None and args.jobs < 1:
-        raise CourseError("--jobs must be at least 1.")
-    if args.demo:
-        from grader.grading.demo_class import run_demo
-
-        return run_demo(
-            jobs=args.jobs, workspace=Path(args.workspace) if args.workspace else None, assignment=args.assignment
-        )
-    if not args.submissions or not args.workspace:
-        raise CourseError("give SUBMISSIONS and --workspace DIR (or --demo).")
-    settings = Settings(
-        cell_cpu_seconds=args.cell_cpu_seconds,
-        notebook_seconds=args.notebook_seconds,
-        max_notebook_bytes=int(args.max_notebook_mb * 1024**2),
-    )
-    summary = run_grade(
-        Path(args.submissions),
-        Path(args.workspace),
-        args.assignment,
-        args.jobs,
-        progress=not args.quiet,
-        settings=settings,
-        scheduler=args.scheduler,
-    )
-    return 1 if any(r.review for r in summary["results"]) else 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m grader.grading.grade [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse grade`)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] != "grade":
-        argv.insert(0, "grade")
-    parser = argparse.ArgumentParser(prog="bpcourse")
-    add_grade_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except CourseError as err:
-        print(f"bpcourse grade: error: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def _work(ctx: WorkerContext, job: GradingJob) -> GradedNotebook:
+    """One job, in its own forked process (grader/grading/job_runner.py)."""
+    init_worker(ctx)
+    return grade_one(job, ctx)

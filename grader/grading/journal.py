@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.course.nbgrader_config import COURSE_ID
 from grader.grading.intake import Submission
-from grader.grading.records import ExerciseResult, JobResult, Settings
+from grader.grading.records import JobResult, Settings
 from grader.grading.workspace import db_url, state_dir
 
 log = logging.getLogger(__name__)
@@ -95,16 +95,13 @@ def problem_result(sub: Submission, workspace: Path, fingerprint: str) -> JobRes
     """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.)."""
     if sub.assignment is None:
         return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {sub.problem}"])
-    from grader.grading.sources import read_source
+    from grader.grading.verdicts import all_failed
+    from grader.grading.worker import sources_of
 
-    folder = workspace / "source" / sub.assignment
-    notebooks = sorted(folder.glob("*.ipynb"))
-    source = read_source(sub.assignment, notebooks[0])
+    sources = sources_of(workspace, sub.assignment)
+    source = sources.get(str(sub.notebook)) or next(iter(sources.values()))
     result = JobResult(sub.student, sub.assignment, source.name, fingerprint, review=[str(sub.problem)])
-    for ex in source.exercises:
-        result.exercises.append(ExerciseResult(ex.grade_id, ex.points, 0.0, "auto", None, "n/a", str(sub.problem)))
-    for gid, pts in source.manual.items():
-        result.exercises.append(ExerciseResult(gid, pts, 0.0, "manual", None, "n/a", str(sub.problem)))
+    result.exercises = all_failed(source, str(sub.problem))
     return result
 
 

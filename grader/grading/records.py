@@ -1,7 +1,7 @@
-"""What grading gives: the grader's settings, and the result of each exercise and of each graded notebook.
+"""The records grading passes around: the settings, a job, and the result of each exercise and of each notebook.
 
-A `JobResult` travels from a worker to the parent as a dict (`asdict` / `JobResult.from_dict`) and is kept in the
-journal (grader/grading/journal.py). `Settings.key()` is part of every job's fingerprint: a change of the settings,
+A `GradingJob` goes to a worker; a `GradedNotebook` comes back (pickled through a pipe or by Dask). Its `JobResult` is
+kept in the journal as JSON (`asdict` / `JobResult.from_dict`, grader/grading/journal.py). `Settings.key()` is part of every job's fingerprint: a change of the settings,
 of the sandbox limits or of the grader's own code makes an earlier run's grades stale.
 """
 
@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
+
+from grader.recheck.sandbox import Limits
 
 GRADER_VERSION = "grade-3"
 
@@ -35,10 +38,31 @@ class Settings:
     kernel_file_bytes: int = 64 * 1024**2
     max_notebook_bytes: int = 20 * 1024**2  # a larger submitted notebook is flagged and never run
 
-    def key(self) -> str:
-        from grader.recheck.sandbox import Limits
+    recheck: Limits = field(default_factory=Limits)  # the re-check child's limits (grader/recheck/sandbox.py)
 
-        return json.dumps([GRADER_VERSION, grader_code_digest(), asdict(self), asdict(Limits())], sort_keys=True)
+    def key(self) -> str:
+        return json.dumps([GRADER_VERSION, grader_code_digest(), asdict(self)], sort_keys=True)
+
+
+class Kind(str, Enum):
+    """Who scores an exercise: the grader (a test cell) or a person (a written answer)."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Recheck(str, Enum):
+    """What the trusted re-check said of an exercise."""
+
+    AGREES = "ok"
+    FAILED = "fail"
+    NOT_CHECKED = "n/a"  # no graded function, or not re-checkable: a kernel pass is flagged for a person
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
@@ -46,10 +70,26 @@ class ExerciseResult:
     grade_id: str
     max_points: float
     points: float | None  # None: a written answer awaiting a person
-    kind: str  # "auto" or "manual"
+    kind: Kind
     nbgrader_points: float | None = None
-    trusted: str = "n/a"  # "ok", "fail" or "n/a" (no graded function, or not re-checkable)
+    trusted: Recheck = Recheck.NOT_CHECKED
     cause: str = ""
+
+    def __post_init__(self) -> None:  # from the journal's JSON: a value no member has raises, never passes
+        self.kind = Kind(self.kind)
+        self.trusted = Recheck(self.trusted)
+
+
+@dataclass(frozen=True)
+class GradingJob:
+    """One submitted notebook to grade, as the parent hands it to a worker."""
+
+    student: str
+    assignment: str
+    notebook: str  # the source notebook's stem
+    path: str  # the staged copy in the workspace's submitted/ tree
+    fingerprint: str  # the journal's key: an unchanged job is not graded again
+    several: int = 1  # how many notebooks were submitted for it (the last one is graded)
 
 
 @dataclass
@@ -80,6 +120,16 @@ class JobResult:
 
     @staticmethod
     def from_dict(data: dict) -> JobResult:
+        """Raises (TypeError, ValueError) on an entry of another shape: the caller reports it, never drops it."""
         data = dict(data)
         data["exercises"] = [ExerciseResult(**e) for e in data.get("exercises", [])]
         return JobResult(**data)
+
+
+@dataclass
+class GradedNotebook:
+    """What a worker sends back: the result, and the executed notebook (nbformat JSON, student outputs stripped;
+    None when nbgrader never ran it)."""
+
+    result: JobResult
+    executed: str | None = None

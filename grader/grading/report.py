@@ -11,6 +11,10 @@ import csv
 import html
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.grading.grade import GradeSummary
 
 STATUS_OK = "ok"
 STATUS_MANUAL = "awaiting manual grading"
@@ -188,8 +192,8 @@ def _short_status(results) -> str:
     return REVIEW + first + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
 
 
-def print_summary(summary: dict, out) -> None:
-    results = summary["results"]
+def print_summary(summary: GradeSummary, out) -> None:
+    results = summary.results
     by_student: dict[str, list] = {}
     for r in results:
         by_student.setdefault(r.student, []).append(r)
@@ -212,9 +216,9 @@ def print_summary(summary: dict, out) -> None:
         for name, why in r.not_checked.items():
             not_checked.setdefault(name, why)
     print(
-        f"\n{len(by_student)} student(s), {len(results)} notebook(s): {summary['graded']} graded now with "
-        f"{summary.get('workers', 1)} worker(s), {summary['reused']} kept from an earlier run; {flagged} need review; "
-        f"{summary['seconds']:.1f} s",
+        f"\n{len(by_student)} student(s), {len(results)} notebook(s): {summary.graded} graded now with "
+        f"{summary.workers} worker(s), {summary.reused} kept from an earlier run; {flagged} need review; "
+        f"{summary.seconds:.1f} s",
         file=out,
     )
     for what, statuses in (
@@ -227,5 +231,5 @@ def print_summary(summary: dict, out) -> None:
         print("not re-checked outside the kernel (nbgrader's result alone counts):", file=out)
         for name, why in sorted(not_checked.items()):
             print(f"  {name}: {why}", file=out)
-    print(f"grades: {summary['csv']}", file=out)
-    print(f"feedback: {Path(summary['csv']).parent / 'feedback'}/<student>/<assignment>/", file=out)
+    print(f"grades: {summary.csv}", file=out)
+    print(f"feedback: {Path(summary.csv).parent / 'feedback'}/<student>/<assignment>/", file=out)

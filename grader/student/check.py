@@ -1,7 +1,7 @@
 """`bpcourse check`: one notebook through the very pipeline `bpcourse grade` runs, so its verdict is the grader's.
 
 The student's assignment folder is staged in a grading workspace kept in the user's cache (outside the checkout,
-prepared once per course version), and `grader.grading.worker.grade_one` grades it as it would grade a class's
+prepared once per course version), and `grader.grading.pipeline.grade_one` grades it as it would grade a class's
 notebook: nbgrader's autograde in the guarded kernel, the trusted re-check, the same limits and the same messages.
 Nothing is written into the student's folder.
 """
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.notebooks import find_source, read_notebook
-from grader.errors import CourseError
 from grader.grading.records import ExerciseResult, JobResult, Settings
 
 CHECK_STUDENT = "self-check"
@@ -47,7 +46,9 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
     of the course. `progress(cell_index, cell_count)` is called as cells start. `student`: the id the re-check's
     inputs are seeded with (the grader seeds them per student)."""
     from grader.grading.job_kernel import copy_regular_files
-    from grader.grading.worker import WorkerContext, grade_one, init_worker, set_progress
+    from grader.grading.pipeline import grade_one
+    from grader.grading.records import GradingJob
+    from grader.grading.worker import WorkerContext, init_worker
     from grader.grading.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
 
     path = Path(path)
@@ -60,26 +61,15 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
     copy_regular_files(path.resolve().parent, staged, skip_notebooks=False)
     target = staged / f"{source.path.stem}.ipynb"
     shutil.copyfile(path, target)  # under the source's name, whatever the student called the file
-    ctx = WorkerContext(
-        str(workspace), str(workspace / "gradebook.db"), settings or Settings(), kernel_deny_list(workspace, [])
-    )
+    deny = tuple(kernel_deny_list(workspace, []))
+    ctx = WorkerContext(workspace, workspace / "gradebook.db", settings or Settings(), deny)
     init_worker(ctx)
-    set_progress(progress)
-    job = {
-        "student": student,
-        "assignment": source.assignment,
-        "notebook": source.path.stem,
-        "path": str(target),
-        "fingerprint": "",
-    }
+    job = GradingJob(student, source.assignment, source.path.stem, str(target), fingerprint="")
     try:
-        payload = grade_one(job)
+        graded = grade_one(job, ctx, progress)
     finally:
-        set_progress(None)
         shutil.rmtree(staged, ignore_errors=True)
-    if payload is None:
-        raise CourseError(f"{path}: the grader could not grade it.")
-    return CheckReport(source.assignment, source.path.name, JobResult.from_dict(payload["result"]))
+    return CheckReport(source.assignment, source.path.name, graded.result)
 
 
 def print_report(report: CheckReport, out=sys.stdout) -> None:

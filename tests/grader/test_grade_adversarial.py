@@ -20,8 +20,10 @@ from adversarial.cases import CASES, OTHER_WORKSPACE
 from conftest import ROOT
 
 from grader.grading import demo_class
-from grader.grading.grade import Settings, prepare_workspace, run_grade
+from grader.grading.grade import run_grade
+from grader.grading.records import Settings
 from grader.grading.sources import read_source
+from grader.grading.workspace import prepare_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -61,8 +63,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         summary = run_grade(submissions, workspace, jobs=2, progress=False, settings=Settings(cell_timeout=30), out=out)
     finally:
         shutil.rmtree(other_term.parents[2], ignore_errors=True)
-    by_key = {(r.student, r.assignment, r.notebook): r for r in summary["results"]}
-    with open(summary["csv"], encoding="utf-8") as f:
+    by_key = {(r.student, r.assignment, r.notebook): r for r in summary.results}
+    with open(summary.csv, encoding="utf-8") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     return {"summary": summary, "by_key": by_key, "rows": rows, "info": info, "workspace": workspace, "out": out}
 

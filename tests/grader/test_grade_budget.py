@@ -9,7 +9,8 @@ import pytest
 from conftest import ROOT
 
 from grader.grading import demo_class
-from grader.grading.grade import Settings, run_grade
+from grader.grading.grade import run_grade
+from grader.grading.records import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
             path = base / f"run{i}" / student / "01_term" / "01_term.ipynb"
             demo_class.write_notebook(_with_tail(TAILS[student]), path)
         summary = run_grade(base / f"run{i}", base / "ws", jobs=2, progress=False, settings=settings, out=io.StringIO())
-        found.update({r.student: r for r in summary["results"]})
+        found.update({r.student: r for r in summary.results})
     return found
 
 

@@ -38,7 +38,7 @@ def test_solutions_keep_full_marks_on_a_saturated_machine(tmp_path: Path) -> Non
         for loop in loops:
             loop.kill()
             loop.wait()
-    assert len(summary["results"]) == len(NOTEBOOKS)
-    for result in summary["results"]:
+    assert len(summary.results) == len(NOTEBOOKS)
+    for result in summary.results:
         assert result.score == result.auto_max, (result.notebook, [e for e in result.exercises if e.cause])
         assert not result.review, (result.notebook, result.review)

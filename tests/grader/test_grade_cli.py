@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from grader.grading.grade import add_grade_parser, main
+from grader.grading.command import add_grade_parser, main
 
 
 def test_parser_defines_the_documented_options() -> None:

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from grader.grading import demo_class
-from grader.grading.grade import Settings, prepare_workspace, run_grade
+from grader.grading.grade import run_grade
+from grader.grading.records import Settings
+from grader.grading.workspace import prepare_workspace
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")
@@ -22,7 +24,7 @@ STUDENTS = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave",
 
 
 def _rows(summary: dict) -> dict[str, tuple]:
-    with open(summary["csv"], encoding="utf-8") as f:
+    with open(summary.csv, encoding="utf-8") as f:
         return {row["student"]: (row["total"], row["max"], row["status"]) for row in csv.DictReader(f)}
 
 
@@ -47,7 +49,7 @@ def test_dask_grades_as_the_local_pool(tmp_path: Path) -> None:
             scheduler=cluster.scheduler_address,
         )
     assert _rows(remote) == _rows(local)
-    workers = {n for r in remote["results"] for n in r.notes if n.startswith("graded on Dask worker")}
+    workers = {n for r in remote.results for n in r.notes if n.startswith("graded on Dask worker")}
     assert len(workers) == 2, workers  # both workers graded, none of it on this machine's pool
     assert len(_rows(local)) == len(STUDENTS)
     assert (dask_ws / "gradebook.db").exists() and sorted((dask_ws / "feedback").rglob("*.html"))

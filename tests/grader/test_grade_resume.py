@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT
 
 from grader.grading import demo_class
-from grader.grading.grade import prepare_workspace, run_grade, state_dir
+from grader.grading.grade import run_grade
+from grader.grading.workspace import prepare_workspace, state_dir
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "grader.grading.grade",
+            "grader.grading.command",
             str(submissions),
             "--workspace",
             str(killed_ws),
@@ -58,14 +59,14 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
     assert 1 <= kept < len(STUDENTS), "the run should have been stopped half-way"
 
     resumed = run_grade(submissions, killed_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
-    assert resumed["reused"] == kept
-    assert resumed["graded"] == len(STUDENTS) - kept
+    assert resumed.reused == kept
+    assert resumed.graded == len(STUDENTS) - kept
 
     run_grade(submissions, clean_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
     assert (killed_ws / "class-grades.csv").read_text() == (clean_ws / "class-grades.csv").read_text()
 
     again = run_grade(submissions, killed_ws, "01_term", jobs=2, progress=False, out=io.StringIO())
-    assert again["graded"] == 0 and again["reused"] == len(STUDENTS)
+    assert again.graded == 0 and again.reused == len(STUDENTS)
 
 
 def _left_running(workspace: Path, wait: float = 10.0) -> list[int]:
@@ -104,7 +105,7 @@ def test_kernel_that_fails_to_start_is_started_again(tmp_path: Path, monkeypatch
     alice = {"alice": demo_class.STUDENTS["alice"]}
     submissions = demo_class.build_class(tmp_path / "class", workspace / "release", alice, ["01_term"])
     summary = run_grade(submissions, workspace, "01_term", jobs=1, progress=False, out=io.StringIO())
-    (result,) = summary["results"]
+    (result,) = summary.results
     assert not result.review, result.review
     assert result.score == sum(e.points or 0 for e in result.exercises) > 0
 

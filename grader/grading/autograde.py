@@ -1,0 +1,203 @@
+"""nbgrader's autograde of one notebook, in the guarded kernel (grader/grading/kernel_guard.py), in a job folder
+of its own (grader/grading/job_kernel.py). What comes back is the executed notebook and the grader's own sentences
+about the run; the kernel's outputs are read later only to lower a score (grader/grading/verdicts.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    Execute,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
+
+import bp_helpers
+from grader.course.cells import is_test_cell
+from grader.grading.job_kernel import (
+    GradingKernelManager,
+    GuardChannel,
+    JobFolders,
+    Watchdog,
+    copy_regular_files,
+    kernel_config,
+    notebook_budget,
+)
+from grader.grading.kernel_guard import ISOLATION_PREFIX
+from grader.grading.messages import describe_refusal, printable
+from grader.grading.records import GradingJob, Settings
+from grader.grading.worker import WorkerContext
+from grader.grading.workspace import KERNEL_NAME, state_dir
+
+MAX_STREAM_CHARS = 100_000
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (index of the cell starting, cell count)
+
+
+@dataclass
+class KernelRun:
+    """What autograde gives: the executed notebook (None when nbgrader could not run it) and the grader's words."""
+
+    executed: NotebookNode | None
+    problems: list[str] = field(default_factory=list)  # needs-review reasons (timeouts, a dead kernel, ...)
+    violations: list[str] = field(default_factory=list)  # refusals of the kernel's guard, in the grader's words
+    isolation: str = ""  # how the kernel was isolated ("on: Landlock ABI 7 ...", or "off: why")
+
+
+def bp_helpers_dir() -> Path:
+    """The course's student helpers, the one part of the checkout the kernel may read."""
+    return Path(bp_helpers.__file__).resolve().parent
+
+
+def _job_folders(job: GradingJob, setup: WorkerContext) -> JobFolders:
+    """The job's folders, with the files a notebook may read beside it, as in nbgrader's autograded/ folder: the
+    student's files (04b reads 04a), then the source's non-notebook files on top; regular files only, no links."""
+    state = state_dir(setup.workspace)
+    folders = JobFolders.create(state / "scratch", job.student, state / "mplconfig")
+    copy_regular_files(Path(job.path).parent, folders.work, skip_notebooks=False)
+    copy_regular_files(setup.workspace / "source" / job.assignment, folders.work, skip_notebooks=True)
+    return folders
+
+
+def _resources(job: GradingJob, setup: WorkerContext, workdir: Path) -> dict:
+    nbgrader = {"db_url": f"sqlite:///{setup.snapshot_db}", "assignment": job.assignment}
+    nbgrader |= {"notebook": job.notebook, "student": job.student}
+    return {"nbgrader": nbgrader, "metadata": {"path": str(workdir)}}
+
+
+def _sanitize(nb: NotebookNode, resources: dict) -> NotebookNode:
+    """nbgrader's preprocessors before execution (outputs cleared, the source's cells put back where they belong)."""
+    for pp in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(add_missing_cells=True)):
+        nb, resources = pp.preprocess(nb, resources)
+    nb, _ = CheckCellMetadata().preprocess(nb, resources)
+    return nb
+
+
+def _kernel_never_started(err: Exception) -> bool:
+    """nbclient's errors for a kernel that died or hung before its first reply (before any cell ran)."""
+    text = str(err)
+    return isinstance(err, RuntimeError) and ("kernel_info" in text or "didn't respond" in text)
+
+
+def _on_cell(watchdog: Watchdog, count: int, progress: Progress | None):
+    def started(cell=None, cell_index: int | None = None, **_) -> None:
+        watchdog.cell_started(cell=cell, cell_index=cell_index)
+        if progress is not None and cell_index is not None:
+            progress(cell_index, count)
+
+    return started
+
+
+def _execute(nb, resources, executor: Execute, watchdog: Watchdog, problems: list[str]) -> NotebookNode:
+    """Run the notebook; a kernel that never answered is started once more (no cell ran: not the student's doing)."""
+    for attempt in (1, 2):
+        run = copy.deepcopy(nb)  # Execute fills outputs in place: a second attempt starts from the clean notebook
+        try:
+            run, _ = executor.preprocess(run, resources)
+        except DeadKernelError:
+            why = "the kernel died while running the notebook (it ended itself or ran out of memory)"
+            problems.append(watchdog.why_dead() or why)
+        except Exception as err:
+            if attempt == 1 and _kernel_never_started(err):
+                continue
+            problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
+        return run
+    return nb
+
+
+def _guard_report(channel: GuardChannel, folders: JobFolders, run: KernelRun, student: str) -> None:
+    """The guard channel's refusals and the scratch folder's state, in the grader's words."""
+    lines, closed_early = channel.close()
+    if closed_early and not run.problems:
+        run.problems.append("the notebook's code closed the grader's guard channel")
+    scratch = folders.scratch_report()
+    run.problems += [scratch] if scratch else []
+    isolation = [line.removeprefix(ISOLATION_PREFIX) for line in lines if line.startswith(ISOLATION_PREFIX)]
+    run.isolation = isolation[0] if isolation else ""
+    refused = [describe_refusal(line) for line in lines if line and not line.startswith(ISOLATION_PREFIX)]
+    run.violations = list(dict.fromkeys(refused))
+    for line in lines:
+        log.debug("kernel guard of %s: %s", student, printable(line))
+
+
+def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings) -> None:
+    """Cut huge streams, name cells that ran out of memory or time, mark test cells that never ran, and keep a
+    warning on stderr from costing a passing test its points."""
+    timed_out, out_of_memory = [], []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:  # LimitOutput counts lines; one huge line is cut here
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > MAX_STREAM_CHARS:
+                output["text"] = output["text"][:MAX_STREAM_CHARS] + "\n... output truncated by the grader ..."
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        names = {o.get("ename") for o in errors}
+        out_of_memory += [number] if "MemoryError" in names else []
+        timed_out += [number] if names & {"CellTimeoutError", "KeyboardInterrupt"} else []
+        if is_test_cell(cell) and cell.get("execution_count") is None and not cell.outputs:
+            why = "the test did not run: an earlier cell stopped the kernel"
+            cell.outputs.append({"output_type": "error", "ename": "NotRun", "evalue": why, "traceback": []})
+        elif is_test_cell(cell) and not errors:
+            for output in cell.outputs:
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+    if out_of_memory:
+        run.problems.append(f"cell {', '.join(map(str, out_of_memory))} ran out of memory (MemoryError)")
+    if timed_out and not any("CPU" in p for p in run.problems):
+        cells = ", ".join(map(str, timed_out))
+        run.problems.append(f"cell {cells} ran past the {settings.cell_timeout} s limit (an infinite loop?)")
+
+
+def autograde(
+    nb: NotebookNode, job: GradingJob, setup: WorkerContext, reference_seconds: float, progress: Progress | None = None
+) -> KernelRun:
+    """nbgrader's sanitize and autograde preprocessors on `nb` in a job folder that is removed afterwards."""
+    folders = _job_folders(job, setup)
+    try:
+        resources = _resources(job, setup, folders.work)
+        try:
+            nb = _sanitize(nb, resources)
+        except Exception as err:  # noqa: BLE001 - nbgrader's own refusal of the notebook, reported
+            return KernelRun(None, [f"nbgrader could not prepare the notebook ({type(err).__name__})"])
+        config = kernel_config(setup.settings, folders, [str(bp_helpers_dir())], setup.deny)
+        os.environ["BPCOURSE_KERNEL_GUARD"] = json.dumps(config)  # jupyter_client hands os.environ to the launcher
+        channel = GuardChannel(folders.private / "channel")
+        watchdog = Watchdog(setup.settings.cell_cpu_seconds, notebook_budget(setup.settings, reference_seconds))
+        executor = Execute(
+            timeout=setup.settings.cell_timeout,
+            kernel_name=KERNEL_NAME,
+            extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
+            startup_timeout=60,
+            shutdown_kernel="immediate",  # no graceful wait: the kernel holds nothing worth keeping
+            kernel_manager_class=GradingKernelManager,
+            on_cell_execute=_on_cell(watchdog, len(nb.cells), progress),
+            on_notebook_start=watchdog.attach,
+            on_notebook_complete=channel.notebook_finished,
+        )
+        watchdog.executor = executor
+        run = KernelRun(None)
+        executed = _execute(nb, resources, executor, watchdog, run.problems)
+        watchdog.stop()
+        run.problems += watchdog.cpu_reports()
+        executed, _ = LimitOutput().preprocess(executed, resources)
+        _guard_report(channel, folders, run, job.student)
+        _tidy_outputs(executed, run, setup.settings)
+        run.executed = nbformat.from_dict(executed)
+        return run
+    finally:
+        folders.remove()
+

@@ -1,0 +1,111 @@
+"""`bpcourse grade`'s command line (light to import: `--help` and argument errors load no grading code)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.errors import CourseError
+from grader.grading.records import Settings
+
+HELP = """Grade a class: every notebook under SUBMISSIONS, with nbgrader's autograde (gradebook, autograded
+notebooks, feedback) in a workspace outside the checkout, in parallel, each graded function re-checked in a
+separate limited process against the solution notebook's own functions. SUBMISSIONS is an nbgrader
+`<student>/<assignment>/*.ipynb` tree, a flat folder of notebooks or a .zip of them (an LMS export). In a flat
+folder or zip the student id is read from the file name by the Canvas, Moodle and Blackboard export schemes, else it
+is the name up to `__`, else up to the first `_` (`doejane_01_term.ipynb` -> `doejane`); two submitted names that
+clean to one id are kept apart and flagged. Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the
+workspace and prints a summary. A run that was stopped keeps every grade already made when started again."""
+
+
+def add_grade_parser(subparsers) -> argparse.ArgumentParser:
+    """Define `bpcourse grade` on the CLI's subparsers."""
+    p = subparsers.add_parser("grade", help="(instructors) grade a class of submissions in parallel", description=HELP)
+    p.add_argument("submissions", nargs="?", help="submissions: nbgrader tree, flat folder or .zip")
+    p.add_argument("--workspace", help="grading workspace folder, outside the checkout (created if missing)")
+    p.add_argument("--assignment", help="grade only this assignment (e.g. 01_term)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the number of cores)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="grade a bundled synthetic class (11 students: right, partly right, wrong, cheating, broken) in a "
+        "temporary workspace and print the table; --assignment picks the assignment (default: the first; 'all')",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="send the jobs to this Dask distributed scheduler instead of this machine's cores (pip install "
+        "'backprop-course[cluster]'; see deploy/README.md)",
+    )
+    defaults = Settings()
+    p.add_argument(
+        "--cell-cpu-seconds",
+        type=float,
+        default=defaults.cell_cpu_seconds,
+        help="CPU seconds a cell may use (default: %(default)g); a busy machine does not count against it",
+    )
+    p.add_argument(
+        "--notebook-seconds",
+        type=float,
+        default=defaults.notebook_seconds,
+        help="wall-clock budget of a whole notebook (default: sized from the solution's own run)",
+    )
+    p.add_argument(
+        "--max-notebook-mb",
+        type=float,
+        default=defaults.max_notebook_bytes / 1024**2,
+        help="a larger submitted notebook is flagged and never run (default: %(default)g)",
+    )
+    p.set_defaults(func=cmd_grade)
+    return p
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise CourseError("--jobs must be at least 1.")
+    if args.demo:
+        from grader.grading.demo_class import run_demo
+
+        return run_demo(
+            jobs=args.jobs, workspace=Path(args.workspace) if args.workspace else None, assignment=args.assignment
+        )
+    if not args.submissions or not args.workspace:
+        raise CourseError("give SUBMISSIONS and --workspace DIR (or --demo).")
+    settings = Settings(
+        cell_cpu_seconds=args.cell_cpu_seconds,
+        notebook_seconds=args.notebook_seconds,
+        max_notebook_bytes=int(args.max_notebook_mb * 1024**2),
+    )
+    from grader.grading.grade import run_grade
+
+    summary = run_grade(
+        Path(args.submissions),
+        Path(args.workspace),
+        args.assignment,
+        args.jobs,
+        progress=not args.quiet,
+        settings=settings,
+        scheduler=args.scheduler,
+    )
+    return 1 if any(r.review for r in summary.results) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m grader.grading.command [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse grade`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] != "grade":
+        argv.insert(0, "grade")
+    parser = argparse.ArgumentParser(prog="bpcourse")
+    add_grade_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CourseError as err:
+        print(f"bpcourse grade: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
