@@ -27,6 +27,16 @@ import os
 import sys
 import sysconfig
 
+from grader.recheck.confinement import (
+    CHANGE_EVENTS,
+    PROCESS_PREFIXES,
+    forbid_new_processes,
+    inside,
+    install_audit_guard,
+    limit_resources,
+    restrict_with_landlock,
+)
+
 ISOLATION_PREFIX = "# isolation "  # the channel's first line: how the kernel was confined (not a refusal)
 CHANNEL_FD = 3
 STAGE = "BPCOURSE_KERNEL_STAGE"
@@ -52,10 +62,6 @@ SYSTEM_FILES = [
 ]
 # Refusals under these are the Landlock grant working on a library's probing (fonts, CPU counts): not flagged.
 QUIET_PREFIXES = ("/usr/", "/etc/", "/sys/", "/dev/", "/proc/self/", "/lib")
-
-
-def _inside(path: str, roots: list[str]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
 def readable_complement(deny: list[str]) -> list[str]:
@@ -94,11 +100,11 @@ def grants(config: dict) -> list[str]:
     deny = [os.path.realpath(d) for d in config.get("deny", [])]
     granted: list[str] = []
     for path in dict.fromkeys(os.path.realpath(p) for p in wanted):
-        covered = [d for d in deny if _inside(d, [path])]
+        covered = [d for d in deny if inside(d, [path])]
         if not covered:
             granted.append(path)
             continue
-        granted += [g for g in readable_complement(covered) if _inside(g, [path])]
+        granted += [g for g in readable_complement(covered) if inside(g, [path])]
     return granted
 
 
@@ -143,18 +149,10 @@ def _launch(config_text: str, config: dict) -> None:
 
 
 def _limit(config: dict) -> None:
-    import resource
-
-    memory = int(config.get("memory_bytes", 0))
-    if memory:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    size = int(config.get("file_bytes", 0))
-    if size:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     # No RLIMIT_CPU: with one set, Linux counts this process's CPU clock in whole ticks, and a notebook that
     # times its own code (05's cost experiment, with time.process_time) reads 0. The worker's watchdog enforces
     # the notebook's CPU budget instead (grader/grading/job_kernel.py).
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    limit_resources(memory_bytes=int(config.get("memory_bytes", 0)), file_bytes=int(config.get("file_bytes", 0)))
 
 
 def _connection_ports(argv: list[str]) -> tuple[str | None, list[int]]:
@@ -170,7 +168,6 @@ def _connection_ports(argv: list[str]) -> tuple[str | None, list[int]]:
 
 
 def _restrict(config: dict, argv: list[str]) -> str:
-    from grader.recheck.runner import forbid_new_processes, restrict_with_landlock
 
     processes = forbid_new_processes()  # first: loading libseccomp runs ldconfig, which Landlock would refuse
     connection_file, ports = _connection_ports(argv)
@@ -184,7 +181,6 @@ def _restrict(config: dict, argv: list[str]) -> str:
 def install_hook(config: dict, channel) -> None:
     """The audit hook: names what Python code tried and Landlock (or, without it, this hook) refuses: reads outside
     the grants, writes outside the job's folder, new processes. One line per refusal goes to the channel."""
-    from grader.recheck.runner import CHANGE_EVENTS, PROCESS_PREFIXES, install_audit_guard
 
     job = os.path.realpath(config["job"])
     readable = [*grants(config), f"/proc/{os.getpid()}"]
@@ -200,12 +196,12 @@ def install_hook(config: dict, channel) -> None:
     grader = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # its own frames' source, read to format a traceback
 
     def may_read(path: str) -> bool:
-        quiet = path.startswith(QUIET_PREFIXES) or _inside(path, [grader])
-        return _inside(path, readable) or quiet and not path.startswith("/proc/")
+        quiet = path.startswith(QUIET_PREFIXES) or inside(path, [grader])
+        return inside(path, readable) or quiet and not path.startswith("/proc/")
 
     install_audit_guard(
         may_read,
-        lambda path: _inside(path, [job, "/dev/null"]),
+        lambda path: inside(path, [job, "/dev/null"]),
         deny,
         forbidden={"os.system", "os.forkpty"},
         forbidden_prefixes=PROCESS_PREFIXES,  # ctypes stays allowed here: torch loads its libraries through it

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from grader.course.cells import parse
-from grader.recheck.runner import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
+from grader.recheck.confinement import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
 
 MAX_CHARS = 600
 # Caps on what a message may hold: together they bound what a forged message can carry (a few dozen bytes).

@@ -25,8 +25,9 @@ from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.records import GradedNotebook, GradingJob, JobResult
 from grader.grading.sources import SourceInfo, catalogue_of, reference_time
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
+from grader.recheck.protocol import NOT_DEFINED
 from grader.recheck.specs import object_name
-from grader.recheck.trusted_check import NOT_DEFINED, TrustedResult, trusted_check
+from grader.recheck.trusted_check import TrustedResult, trusted_check
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 nbgrader runs hidden tests in the student's own kernel, where student code can patch numpy, hook imports,
 rewrite later cells or loop forever after a correct `def`. Here the student's solution cells (selected by grade
-id) run in a separate `python -I -S` process (see `sandbox_runner`) with CPU-time, address-space and file-size
+id) run in a separate `python -I -S` process (grader/recheck/runner.py) with CPU-time, address-space and file-size
 limits, a throw-away working folder outside the checkout, an environment without the checkout on its path, Landlock
 where the kernel has it (files outside that folder and the Python installation, TCP and signals refused by the
 kernel itself) and an audit hook that refuses and names reads outside that folder and the Python installation,
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import selectors
 import shutil
@@ -28,6 +29,9 @@ from pathlib import Path
 
 from grader.recheck import probes as trusted_probes
 from grader.recheck import runner as sandbox_runner
+
+log = logging.getLogger(__name__)
+LOG_TAIL_BYTES = 8192  # of the child's stdout/stderr, shown with `bpcourse grade --debug`
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # Replaced by stand-ins inside the sandbox: plotting and widgets cost seconds of import time and the re-check only
@@ -148,6 +152,27 @@ def _describe_exit(code: int | None, limits: Limits) -> str:
     return f"exited early (status {code}): the code ends the process itself"
 
 
+def _drain(report_fd: int, output_fd: int, deadline: float) -> tuple[bytearray, bytearray, bool]:
+    """Read the child's report until it closes, keeping the tail of its other output meanwhile (for `--debug`;
+    drained so that printing never blocks the child). Returns (report, output tail, whether the deadline passed)."""
+    report, output = bytearray(), bytearray()
+    with selectors.DefaultSelector() as sel:
+        sel.register(report_fd, selectors.EVENT_READ)
+        sel.register(output_fd, selectors.EVENT_READ)
+        while (left := deadline - time.monotonic()) > 0:
+            for key, _ in sel.select(timeout=left):
+                chunk = os.read(key.fd, 1 << 16)
+                if key.fd == output_fd:
+                    output = (output + chunk)[-LOG_TAIL_BYTES:]
+                    if not chunk:
+                        sel.unregister(output_fd)
+                elif not chunk:
+                    return report, output, False
+                elif len(report) < MAX_REPORT_BYTES:
+                    report.extend(chunk)
+    return report, output, True
+
+
 def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str | None]:
     """Run the sandbox child on `job`; return the lines it reported (raw: grader/recheck/trusted_check.py reads them
     strictly) and, if it did not finish, why."""
@@ -155,8 +180,8 @@ def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str 
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", sandbox_runner.__file__, str(write_fd)],
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # drained below; only its tail is kept, for --debug
+        stderr=subprocess.STDOUT,
         cwd=sandbox,
         env=_child_env(sandbox),
         pass_fds=(write_fd,),
@@ -168,24 +193,9 @@ def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str 
         proc.stdin.close()
     except BrokenPipeError:
         pass
-    data = bytearray()
-    deadline = time.monotonic() + limits.wall_seconds
-    timed_out = False
-    with selectors.DefaultSelector() as sel:
-        sel.register(read_fd, selectors.EVENT_READ)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            if not sel.select(timeout=left):
-                continue
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                break
-            if len(data) < MAX_REPORT_BYTES:
-                data.extend(chunk)
+    data, output, timed_out = _drain(read_fd, proc.stdout.fileno(), time.monotonic() + limits.wall_seconds)
     os.close(read_fd)
+    proc.stdout.close()
     try:
         code = proc.wait(timeout=0 if timed_out else 5)
     except subprocess.TimeoutExpired:
@@ -197,6 +207,7 @@ def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str 
             pass
         proc.wait()
     lines = bytes(data).decode("utf-8", "replace").splitlines()
+    log.debug("re-check child's output (its last %d bytes): %r", LOG_TAIL_BYTES, bytes(output))
     finished = code == 0 and not timed_out
     return lines, None if finished else _describe_exit(None if timed_out else code, limits)
 
@@ -221,7 +232,7 @@ def run_job(
     sandbox = Path(tempfile.mkdtemp(prefix="bpcourse-sandbox-"))
     try:
         job = {
-            "limits": {
+            "limits": {  # confinement.limit_resources's arguments
                 "cpu_seconds": limits.cpu_seconds,
                 "memory_bytes": limits.memory_bytes,
                 "file_bytes": limits.file_bytes,

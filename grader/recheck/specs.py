@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.recheck.runner import TestFunction
+from grader.recheck.values import TestFunction
 
 
 @dataclass(frozen=True)

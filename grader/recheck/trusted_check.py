@@ -11,7 +11,6 @@ sandbox of their own, so those functions are never in reach of the student's oth
 from __future__ import annotations
 
 import copy
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from grader.grading.messages import Catalogue, describe_refusal, printable, safe_identifier
+from grader.grading.messages import Catalogue, printable, safe_identifier
 from grader.grading.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
 from grader.recheck import probes as trusted_probes
-from grader.recheck.runner import TEST_FUNCTIONS_SOURCE, Opaque, TestFunction, decode, encode, invoke
+from grader.recheck.compare import compare, signature
+from grader.recheck.protocol import NOT_DEFINED, PROTOCOL_VIOLATED, read_report
 from grader.recheck.sandbox import Limits, run_job
 from grader.recheck.specs import SPECS, Invalid, Spec, check_keys, object_name, seed_for
+from grader.recheck.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
 
 
 @dataclass
@@ -64,119 +65,6 @@ def _resolve(value):
     return copy.deepcopy(value)
 
 
-def _relative_error(a: np.ndarray, e: np.ndarray) -> float:
-    return float(np.max(np.abs(a - e) / np.maximum(np.abs(a) + np.abs(e), 1e-12), initial=0.0))
-
-
-def compare(
-    actual: Any, expected: Any, tol: float, where: str = "the result", *, error: str = "entrywise", atol=None
-) -> str | None:
-    """None when `actual` matches `expected` (structure, shapes, values), else what differs.
-
-    Numbers and arrays match when their relative error is at most `tol`: entry by entry (error="entrywise") or
-    ||actual - expected|| / ||expected|| (error="norm"); or, with `atol`, when no entry differs by more than it
-    (a dict of them applies per key of a dict). A float64 result must not come back as float32 or float16.
-    """
-    again = {"error": error, "atol": atol}
-    if isinstance(actual, Opaque):
-        return f"{where} is {_opaque(actual.what)}, which cannot be checked"
-    if isinstance(expected, str) or expected is None:
-        if actual == expected:
-            return None
-        got = "a different string" if isinstance(actual, str) else f"a {type(actual).__name__}"
-        return f"{where} is {got}, expected {expected!r}"
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return f"{where} is a {type(actual).__name__}, expected a dict"
-        if set(actual) != set(expected):
-            missing = sorted(set(expected) - set(actual))
-            extra = len(set(actual) - set(expected))
-            return f"{where} lacks the keys {missing} and has {extra} unexpected ones; expected {sorted(expected)}"
-        for key in expected:
-            own = {"error": error, "atol": atol.get(key) if isinstance(atol, dict) else atol}
-            reason = compare(actual[key], expected[key], tol, f"{where}[{key!r}]", **own)
-            if reason:
-                return reason
-        return None
-    if isinstance(expected, list | tuple):
-        if not isinstance(actual, list | tuple) and not isinstance(actual, np.ndarray):
-            return f"{where} is a {type(actual).__name__}, expected a sequence of {len(expected)}"
-        if isinstance(actual, np.ndarray) and all(np.ndim(e) == 0 for e in expected):
-            actual = list(actual.ravel()) if actual.ndim == 1 else actual
-        if len(actual) != len(expected):
-            return f"{where} has {len(actual)} items, expected {len(expected)}"
-        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            reason = compare(a, e, tol, f"{where}[{i}]", **again)
-            if reason:
-                return reason
-        return None
-    try:
-        e = np.asarray(expected, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None  # an object the format cannot carry on the reference side: nothing to compare
-    if isinstance(actual, dict | str) or actual is None:
-        return f"{where} is {type(actual).__name__}, expected a number or an array"
-    try:
-        a = np.asarray(actual, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"{where} is not numeric"
-    wants_float64 = isinstance(expected, float) or getattr(expected, "dtype", None) == np.float64
-    if wants_float64 and getattr(actual, "dtype", None) is not None and actual.dtype.kind == "f":
-        if actual.dtype.itemsize < 8:
-            return f"{where} has dtype {actual.dtype}, expected float64 (keep float64 all the way through)"
-    if a.shape != e.shape and not (a.size == 1 and e.size == 1):
-        return f"{where} has shape {a.shape}, expected {e.shape}"
-    a, e = a.reshape(e.shape), e
-    if np.all(np.isfinite(e)) and not np.all(np.isfinite(a)):
-        return f"{where} contains nan or inf"
-    a, e = np.nan_to_num(a), np.nan_to_num(e)
-    if atol is not None:
-        diff = float(np.max(np.abs(a - e), initial=0.0))
-        return None if diff <= atol else f"{where} is {_short(a)}, expected {_short(e)} (to within {atol:g})"
-    err = _norm_relative_error(a, e) if error == "norm" else _relative_error(a, e)
-    if err > tol:
-        return f"{where} differs from the expected value (relative error {err:.1e})"
-    return None
-
-
-def _opaque(what: str) -> str:
-    """How to name an object the format could not carry, without the student's words (a class name only)."""
-    what = str(what)
-    if what.startswith("array of dtype"):
-        return "an array of a dtype that is not numeric"
-    if what.startswith("too large") or what == "nested too deep":
-        return "too large to check"
-    return f"an object of type {safe_identifier(what, 'unknown')}"
-
-
-def _short(value: np.ndarray) -> str:
-    return f"{float(value):.6g}" if value.size == 1 else f"an array of shape {value.shape}"
-
-
-def _norm_relative_error(a: np.ndarray, e: np.ndarray) -> float:
-    return float(np.linalg.norm(a - e) / max(float(np.linalg.norm(e)), 1e-300))
-
-
-def _signature(name: str, args: tuple, spec: Spec | None = None) -> str:
-    if spec is not None and spec.kind == "value":
-        return name
-
-    def short(v):
-        if isinstance(v, np.ndarray):
-            return f"array{v.shape}"
-        if isinstance(v, list):
-            return f"[{len(v)} values]"
-        if isinstance(v, dict):
-            return "{" + ", ".join(map(str, v)) + "}"
-        if isinstance(v, tuple):
-            return "(" + ", ".join(short(x) for x in v) + ")"
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return repr(v) if not callable(v) else getattr(v, "__name__", "f")
-
-    return f"{name}({', '.join(short(a) for a in args)})"
-
-
 @dataclass(frozen=True)
 class _Expected:
     """What the solution does on one case: its result, or the exception it raises; the arguments it changes."""
@@ -200,7 +88,7 @@ def _expected(spec: Spec, reference: Any, context: dict, case: Any) -> _Expected
             return _Expected(args, raises=type(err).__name__)
         raise
     if isinstance(case, Invalid):
-        raise ValueError(f"the solution accepts the invalid case {_signature('', args)}")
+        raise ValueError(f"the solution accepts the invalid case {signature('', args)}")
     return _Expected(args, value, mutated=tuple(mutated))
 
 
@@ -285,7 +173,7 @@ def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str 
     """None when the child's answer to one call of check `key` agrees with the solution's, else the reason, in the
     grader's words: of the student's exception only its type's name is used."""
     name, spec = object_name(key), SPECS[key]
-    call = _signature(name, want.args, spec)
+    call = signature(name, want.args, spec)
     if event.get("missing"):
         if spec.kind == "value":
             return f"{name} is not set by the solution cells (was it renamed or deleted?)"
@@ -323,82 +211,9 @@ def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str 
     return compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
 
 
-NOT_DEFINED = "is not defined by the solution cells"
-PROTOCOL_VIOLATED = "re-check protocol violated"
-_TRUSTED_EVENTS = {"setup", "context", "isolation"}
-
-
-@dataclass
-class _Report:
-    """One sandbox run's report, read strictly: the trusted events sent before student code ran ("begin"), the
-    answers after it, and the first way the report broke the protocol (anything but exactly one well-formed answer
-    per planned call)."""
-
-    trusted: list[dict] = field(default_factory=list)
-    begun: bool = False
-    cells: list[dict] = field(default_factory=list)
-    answers: dict[tuple[str, int], dict] = field(default_factory=dict)
-    changed: list[tuple[str, int]] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
-    done: bool = False
-    broken: str | None = None
-
-    def breaks(self, why: str) -> None:
-        self.broken = self.broken or why
-
-
-def _read_report(lines: list[str], plan: _Plan) -> _Report:
-    report = _Report()
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            event = None
-        kind = event.get("event") if isinstance(event, dict) else None
-        if not isinstance(kind, str):
-            report.breaks("a line that is not a report")
-            continue
-        if not report.begun:
-            if kind == "begin":
-                report.begun = True
-            elif kind in _TRUSTED_EVENTS:
-                report.trusted.append(event)
-            else:
-                report.breaks(f"an unexpected {kind!r} line")  # cannot happen: no student code has run yet
-            continue
-        if report.done:
-            report.breaks("lines after the end")
-        elif kind == "done":
-            report.done = True
-        elif kind == "cell" and isinstance(event.get("id"), str):
-            report.cells.append(event)
-        elif kind == "violation":
-            report.refusals.append(describe_refusal(str(event.get("what"))))
-        elif kind in ("call", "changed") and (event.get("key"), event.get("case")) in plan.expected:
-            key = (event["key"], event["case"])
-            if kind == "changed":
-                report.changed.append(key)
-            elif key in report.answers or not _well_formed(event):
-                report.breaks("a call answered twice, or a malformed answer")
-            else:
-                report.answers[key] = event
-        else:
-            report.breaks(f"an unexpected {safe_identifier(kind, 'unnamed')!r} line")
-    return report
-
-
-def _well_formed(event: dict) -> bool:
-    error, mutated = event.get("error"), event.get("mutated", [])
-    return (
-        (error is None or (isinstance(error, dict) and isinstance(error.get("type"), str)))
-        and isinstance(mutated, list)
-        and all(isinstance(i, int) for i in mutated)
-    )
-
-
 def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:
     """Fold one sandbox run's report into `result`."""
-    report = _read_report(lines, plan)
+    report = read_report(lines, set(plan.expected))
     keys = list(dict.fromkeys(k for k, _ in plan.expected))
     for event in report.trusted:
         if event.get("event") == "isolation" and not result.isolation:
@@ -433,7 +248,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
             continue
         event = report.answers.get((key, case))
         if event is None:
-            call = _signature(object_name(key), want.args, SPECS[key])
+            call = signature(object_name(key), want.args, SPECS[key])
             result.failures[key] = f"{call} gave no answer: the check {crash or 'stopped'}"
             continue
         reason = _judge(key, want, event, catalogue)
@@ -441,7 +256,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
             result.failures[key] = reason
     for key, case in report.changed:
         if key not in result.failures and key not in result.not_checked:
-            call = _signature(object_name(key), plan.expected[(key, case)].args, SPECS[key])
+            call = signature(object_name(key), plan.expected[(key, case)].args, SPECS[key])
             result.failures[key] = (
                 f"the result of {call} changed when it was called again: it keeps an array or dict between "
                 "calls (a module-level buffer or a mutable default argument); return a new one each call"

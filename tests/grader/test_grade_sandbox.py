@@ -14,8 +14,9 @@ from conftest import ROOT
 
 from grader.grading import demo_class
 from grader.grading.sources import read_source
-from grader.recheck.runner import decode, encode
-from grader.recheck.trusted_check import compare, trusted_check
+from grader.recheck.compare import compare
+from grader.recheck.trusted_check import trusted_check
+from grader.recheck.values import decode, encode
 
 SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
 

@@ -183,7 +183,7 @@ def reads_solutions_in_c(release, source, info, others):
 def os_refuses_reads(info) -> float:
     """Full marks where the kernel is confined by Landlock; else the C-level read succeeds and costs the first
     exercise (the audit hook cannot see it)."""
-    from grader.recheck.runner import landlock_abi
+    from grader.recheck.confinement import landlock_abi
 
     return full(info) if landlock_abi() >= 1 else all_but_first(info)
 

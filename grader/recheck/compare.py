@@ -1,0 +1,128 @@
+"""How the grader compares a student's result with the solution's, and names a call, in its own words.
+
+Values arrive as plain data (grader/recheck/values.py); nothing of the student's text is used but a class name that is
+a plain identifier.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.grading.messages import safe_identifier
+from grader.recheck.specs import Spec
+from grader.recheck.values import Opaque
+
+
+def _relative_error(a: np.ndarray, e: np.ndarray) -> float:
+    return float(np.max(np.abs(a - e) / np.maximum(np.abs(a) + np.abs(e), 1e-12), initial=0.0))
+
+
+def compare(
+    actual: Any, expected: Any, tol: float, where: str = "the result", *, error: str = "entrywise", atol=None
+) -> str | None:
+    """None when `actual` matches `expected` (structure, shapes, values), else what differs.
+
+    Numbers and arrays match when their relative error is at most `tol`: entry by entry (error="entrywise") or
+    ||actual - expected|| / ||expected|| (error="norm"); or, with `atol`, when no entry differs by more than it
+    (a dict of them applies per key of a dict). A float64 result must not come back as float32 or float16.
+    """
+    again = {"error": error, "atol": atol}
+    if isinstance(actual, Opaque):
+        return f"{where} is {_opaque(actual.what)}, which cannot be checked"
+    if isinstance(expected, str) or expected is None:
+        if actual == expected:
+            return None
+        got = "a different string" if isinstance(actual, str) else f"a {type(actual).__name__}"
+        return f"{where} is {got}, expected {expected!r}"
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{where} is a {type(actual).__name__}, expected a dict"
+        if set(actual) != set(expected):
+            missing = sorted(set(expected) - set(actual))
+            extra = len(set(actual) - set(expected))
+            return f"{where} lacks the keys {missing} and has {extra} unexpected ones; expected {sorted(expected)}"
+        for key in expected:
+            own = {"error": error, "atol": atol.get(key) if isinstance(atol, dict) else atol}
+            reason = compare(actual[key], expected[key], tol, f"{where}[{key!r}]", **own)
+            if reason:
+                return reason
+        return None
+    if isinstance(expected, list | tuple):
+        if not isinstance(actual, list | tuple) and not isinstance(actual, np.ndarray):
+            return f"{where} is a {type(actual).__name__}, expected a sequence of {len(expected)}"
+        if isinstance(actual, np.ndarray) and all(np.ndim(e) == 0 for e in expected):
+            actual = list(actual.ravel()) if actual.ndim == 1 else actual
+        if len(actual) != len(expected):
+            return f"{where} has {len(actual)} items, expected {len(expected)}"
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            reason = compare(a, e, tol, f"{where}[{i}]", **again)
+            if reason:
+                return reason
+        return None
+    try:
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None  # an object the format cannot carry on the reference side: nothing to compare
+    if isinstance(actual, dict | str) or actual is None:
+        return f"{where} is {type(actual).__name__}, expected a number or an array"
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{where} is not numeric"
+    wants_float64 = isinstance(expected, float) or getattr(expected, "dtype", None) == np.float64
+    if wants_float64 and getattr(actual, "dtype", None) is not None and actual.dtype.kind == "f":
+        if actual.dtype.itemsize < 8:
+            return f"{where} has dtype {actual.dtype}, expected float64 (keep float64 all the way through)"
+    if a.shape != e.shape and not (a.size == 1 and e.size == 1):
+        return f"{where} has shape {a.shape}, expected {e.shape}"
+    a, e = a.reshape(e.shape), e
+    if np.all(np.isfinite(e)) and not np.all(np.isfinite(a)):
+        return f"{where} contains nan or inf"
+    a, e = np.nan_to_num(a), np.nan_to_num(e)
+    if atol is not None:
+        diff = float(np.max(np.abs(a - e), initial=0.0))
+        return None if diff <= atol else f"{where} is {_short(a)}, expected {_short(e)} (to within {atol:g})"
+    err = _norm_relative_error(a, e) if error == "norm" else _relative_error(a, e)
+    if err > tol:
+        return f"{where} differs from the expected value (relative error {err:.1e})"
+    return None
+
+
+def _opaque(what: str) -> str:
+    """How to name an object the format could not carry, without the student's words (a class name only)."""
+    what = str(what)
+    if what.startswith("array of dtype"):
+        return "an array of a dtype that is not numeric"
+    if what.startswith("too large") or what == "nested too deep":
+        return "too large to check"
+    return f"an object of type {safe_identifier(what, 'unknown')}"
+
+
+def _short(value: np.ndarray) -> str:
+    return f"{float(value):.6g}" if value.size == 1 else f"an array of shape {value.shape}"
+
+
+def _norm_relative_error(a: np.ndarray, e: np.ndarray) -> float:
+    return float(np.linalg.norm(a - e) / max(float(np.linalg.norm(e)), 1e-300))
+
+
+def signature(name: str, args: tuple, spec: Spec | None = None) -> str:
+    if spec is not None and spec.kind == "value":
+        return name
+
+    def short(v):
+        if isinstance(v, np.ndarray):
+            return f"array{v.shape}"
+        if isinstance(v, list):
+            return f"[{len(v)} values]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(map(str, v)) + "}"
+        if isinstance(v, tuple):
+            return "(" + ", ".join(short(x) for x in v) + ")"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return repr(v) if not callable(v) else getattr(v, "__name__", "f")
+
+    return f"{name}({', '.join(short(a) for a in args)})"
