@@ -56,6 +56,7 @@ class KernelRun:
     problems: list[str] = field(default_factory=list)  # needs-review reasons (timeouts, a dead kernel, ...)
     violations: list[str] = field(default_factory=list)  # refusals of the kernel's guard, in the grader's words
     isolation: str = ""  # how the kernel was isolated ("on: Landlock ABI 7 ...", or "off: why")
+    ended_at: int | None = None  # the number of the cell during which the kernel died, when it did
 
 
 def bp_helpers_dir() -> Path:
@@ -102,19 +103,21 @@ def _on_cell(watchdog: Watchdog, count: int, progress: Progress | None):
     return started
 
 
-def _execute(nb, resources, executor: Execute, watchdog: Watchdog, problems: list[str]) -> NotebookNode:
+def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: KernelRun) -> NotebookNode:
     """Run the notebook; a kernel that never answered is started once more (no cell ran: not the student's doing)."""
     for attempt in (1, 2):
         run = copy.deepcopy(nb)  # Execute fills outputs in place: a second attempt starts from the clean notebook
         try:
             run, _ = executor.preprocess(run, resources)
         except DeadKernelError:
-            why = "the kernel died while running the notebook (it ended itself or ran out of memory)"
-            problems.append(watchdog.why_dead() or why)
+            outcome.ended_at = watchdog.cell + 1 if watchdog.cell is not None else None
+            where = f"cell {outcome.ended_at}" if outcome.ended_at else "the notebook"
+            why = f"the kernel died while running {where} (it ended itself or ran out of memory)"
+            outcome.problems.append(watchdog.why_dead() or why)
         except Exception as err:
             if attempt == 1 and _kernel_never_started(err):
                 continue
-            problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
+            outcome.problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
         return run
     return nb
 
@@ -149,7 +152,8 @@ def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings) -> None:
         out_of_memory += [number] if "MemoryError" in names else []
         timed_out += [number] if names & {"CellTimeoutError", "KeyboardInterrupt"} else []
         if is_test_cell(cell) and cell.get("execution_count") is None and not cell.outputs:
-            why = "the test did not run: an earlier cell stopped the kernel"
+            stopped = f"cell {run.ended_at} ended the kernel" if run.ended_at else "an earlier cell stopped the kernel"
+            why = f"the test did not run: {stopped}"
             cell.outputs.append({"output_type": "error", "ename": "NotRun", "evalue": why, "traceback": []})
         elif is_test_cell(cell) and not errors:
             for output in cell.outputs:
@@ -190,7 +194,7 @@ def autograde(
         )
         watchdog.executor = executor
         run = KernelRun(None)
-        executed = _execute(nb, resources, executor, watchdog, run.problems)
+        executed = _execute(nb, resources, executor, watchdog, run)
         watchdog.stop()
         run.problems += watchdog.cpu_reports()
         executed, _ = LimitOutput().preprocess(executed, resources)

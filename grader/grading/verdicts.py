@@ -23,6 +23,7 @@ CAUSE_KEY = "bpcourse_cause"  # a failed test cell's cause, kept in its metadata
 _CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _TIMEOUTS = ("CellTimeoutError", "KeyboardInterrupt")
+_RAISED = re.compile(r"(?P<type>\w+) raised(?P<where> \(cell \d+, line \d+\))?(?: while the test ran)?")
 
 
 def _frames(output: dict) -> list[tuple[str, str]]:
@@ -105,6 +106,7 @@ def verdict(
     failures = [trusted.failures[k] for k in keys if k in trusted.failures]
     unchecked = [k for k in keys if k in trusted.not_checked or k not in trusted.checked]
     if failures:
+        cause = _with_call(cause, failures[0])
         if nb_points > 0:
             review.append(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
             cause = f"the trusted re-check failed: {failures[0]}"
@@ -115,6 +117,16 @@ def verdict(
         why = trusted.not_checked.get(unchecked[0], "no re-check") if unchecked else "no graded function"
         review.append(f"{ex.grade_id}: not re-checked ({why}); its points are the kernel's alone")
     return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.NOT_CHECKED, cause)
+
+
+def _with_call(cause: str, failure: str) -> str:
+    """An exception the kernel's test met, told with the re-check's call when it raised the same type there: the
+    function and its inputs' shapes (the grader's inputs), and the student's cell and line, e.g.
+    "relu_forward(array(4, 3)) raised KeyError (cell 5, line 3)"."""
+    raised = _RAISED.fullmatch(cause)
+    if raised and failure.endswith(f" raised {raised['type']}"):
+        return failure + (raised["where"] or "")
+    return cause
 
 
 def all_failed(source: SourceInfo, reason: str) -> list[ExerciseResult]:

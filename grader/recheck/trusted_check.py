@@ -263,6 +263,26 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
             )
 
 
+def _cell_that_ended(lines: list[str], crash: str | None, plan: _Plan, cells: list[tuple[str, str]]) -> int | None:
+    """The index of the student's cell during which the child died, if it died running the cells (os._exit, a
+    segfault, a kill): the cells it reported finished are the ones before it."""
+    if crash is None:
+        return None
+    report = read_report(lines, set(plan.expected))
+    finished = len(report.cells)
+    return finished if report.begun and not report.broken and finished < len(cells) else None
+
+
+def _fail_cells(cells: list[tuple[str, str]], result: TrustedResult, what: str, replace: bool = False) -> None:
+    """Fail every checked name the given cells define: "its solution cell (ID) <what>" (`replace`: over a failure
+    found before)."""
+    for cell_id, code in cells:
+        defined = set(defined_names(code))
+        for key in result.checked:
+            if object_name(key) in defined and (replace or key not in result.failures):
+                result.failures[key] = f"its solution cell ({cell_id}) {what}"
+
+
 def trusted_check(
     source: SourceInfo,
     student_cells: list[tuple[str, str]],
@@ -282,23 +302,30 @@ def trusted_check(
         if not plan.calls:
             continue
         names = sorted(plan.context_names)
-        lines, crash = run_job(
-            source.setup_sources,
-            student_cells,
-            plan.calls,
-            limits,
-            frameworks=frameworks,
-            context_sources=_context_sources(source, set(names)) if names else None,
-            context_names=names,
-        )
+        context = _context_sources(source, set(names)) if names else None
+
+        def run(cells: list[tuple[str, str]], plan=plan, names=names, context=context) -> tuple[list[str], str | None]:
+            return run_job(
+                source.setup_sources,
+                cells,
+                plan.calls,
+                limits,
+                frameworks=frameworks,
+                context_sources=context,
+                context_names=names,
+            )
+
+        lines, crash = run(student_cells)
+        ended = _cell_that_ended(lines, crash, plan, student_cells)
+        if ended is not None:  # the cells before it still earn their verdicts: run them alone
+            _fail_cells(student_cells[ended : ended + 1], result, f"ended the re-check process (it {crash})")
+            later = f"never ran: cell {student_cells[ended][0]} before it ended the re-check process"
+            _fail_cells(student_cells[ended + 1 :], result, later)
+            result.crash = result.crash or crash
+            lines, crash = run(student_cells[:ended])
         _collect(lines, crash, plan, result, catalogue)
     for cell_id, code in student_cells:  # a def followed by an endless top-level loop does not count
         if cell_id in result.timed_out_cells:
-            defined = set(defined_names(code))
-            for key in result.checked:
-                if object_name(key) in defined:
-                    result.failures[key] = (
-                        f"its solution cell ({cell_id}) never finishes at top level (an infinite loop?)"
-                    )
+            _fail_cells([(cell_id, code)], result, "never finishes at top level (an infinite loop?)", replace=True)
     result.seconds = time.monotonic() - started
     return result

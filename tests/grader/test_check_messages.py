@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,11 @@ pytestmark = pytest.mark.slow
 SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
 
 
-def _solution_with(tmp_path: Path, edit) -> Path:
+def _solution_with(tmp_path: Path, edit, grade_id: str = "term_propagate_back") -> Path:
+    """01_term's solution with the solution cell `grade_id` edited as a student would."""
     nb = json.loads(SOURCE.read_text(encoding="utf-8"))
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    first = next(c for c in code if c["metadata"].get("nbgrader", {}).get("solution"))
-    first["source"] = edit("".join(first["source"]))
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+    cell["source"] = edit("".join(cell["source"]))
     path = tmp_path / "01_term" / "01_term.ipynb"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(nb), encoding="utf-8")
@@ -41,3 +42,29 @@ def test_unanswered_written_answer_says_so(tmp_path: Path) -> None:
     assert all("not answered yet" in e.cause for e in blank.result.exercises if e.kind == "manual")
     answered = run_check(_solution_with(tmp_path, lambda src: src))
     assert all(e.cause == "awaiting manual grading" for e in answered.result.exercises if e.kind == "manual")
+
+
+def _by_id(report) -> dict:
+    return {e.grade_id: e for e in report.result.exercises}
+
+
+def test_exception_names_function_inputs_and_the_students_line(tmp_path: Path) -> None:
+    """Does an exception raised inside a student's function, met in a hidden test, name the function with its
+    inputs' shapes and the student's cell and line, and nothing of the exception's own text?"""
+    raising = lambda src: src.replace("    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    {}['oops']\n", 1)  # noqa: E731
+    report = run_check(_solution_with(tmp_path, raising, "term_chain_forward"))
+    cause = _by_id(report)["term_chain_forward_test"].cause
+    assert re.fullmatch(r"chain_forward\((array\(\d+,?\)|-?[\d.e-]+)\) raised KeyError \(cell 10, line 11\)", cause), cause
+    assert "oops" not in cause
+    assert _by_id(report)["term_propagate_back_test"].points == 2
+
+
+def test_crash_in_a_later_cell_keeps_the_earlier_exercises(tmp_path: Path) -> None:
+    """Does os._exit in the chain_backward cell fail that exercise and the later ones, naming the cell that ended
+    the process, while the exercises before it keep their points (in the kernel and in the re-check)?"""
+    report = run_check(_solution_with(tmp_path, lambda src: src + "\nimport os\nos._exit(3)\n", "term_chain_backward"))
+    exercises = _by_id(report)
+    assert exercises["term_propagate_back_test"].points == 2 and exercises["term_chain_forward_test"].points == 2
+    assert exercises["term_chain_backward_test"].points == 0 and exercises["term_neuron_gradients_test"].points == 0
+    assert "cell 13 ended the kernel" in exercises["term_chain_backward_test"].cause
+    assert any("died while running cell 13" in r for r in report.result.review), report.result.review
