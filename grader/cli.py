@@ -124,9 +124,10 @@ GRADE_HELP = "(instructors) grade a class of submissions in parallel"
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `bpcourse` parser. `command`: the subcommand about to run, when known.
 
-    `grader.grading.command` imports the grading records (and, through them, the re-check's limits), so its full options are defined only when `command` is "grade" or unknown (None); for any other
-    command a one-line entry lists it in `--help`, which keeps help and argument errors well under 0.5 s
-    (benchmarks/bench_cli.py). Modules imported here at the top must stay light (tests/grader/test_cli.py).
+    `grader.grading.command` imports the grading records (and, through them, the re-check's limits), so its full
+    options are defined only when `command` is "grade" or unknown (None); for any other command a one-line entry lists
+    it in `--help`, which keeps help and argument errors well under 0.5 s (benchmarks/bench_cli.py). Modules imported
+    here at the top must stay light (tests/grader/test_cli.py).
     """
     parser = argparse.ArgumentParser(
         prog="bpcourse",

@@ -1,8 +1,8 @@
 """`bpcourse release`: regenerate `course/` from `solutions/` with nbgrader's own generate_assignment.
 
 nbgrader replaces solution regions with `raise NotImplementedError()` (a written answer's with "YOUR ANSWER HERE"),
-drops hidden tests and outputs, locks the test cells and writes their checksums; grader.course.model_answers drops the model
-answers to the questions at the end of each notebook. We then re-write every notebook in one canonical form
+drops hidden tests and outputs, locks the test cells and writes their checksums; grader.course.model_answers drops the
+model answers to the questions at the end of each notebook. We then re-write every notebook in one canonical form
 (outputs and execution counts stripped, nbformat's sorted JSON) so that two runs give identical bytes.
 """
 

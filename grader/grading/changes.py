@@ -58,7 +58,8 @@ def inspect_changes(nb: NotebookNode, source_nb: NotebookNode, release_nb: Noteb
         seen[gid] = seen.get(gid, 0) + 1
         original = source_cells.get(gid)
         if original is None:
-            reasons.append(f"cell metadata changed: unknown grade id {safe_identifier(gid, '(not a plain name)')!r} (ignored)")
+            unknown = safe_identifier(gid, "(not a plain name)")
+            reasons.append(f"cell metadata changed: unknown grade id {unknown!r} (ignored)")
         elif seen[gid] == 2:
             reasons.append(f"cell {gid} duplicated (the first copy counts)")
         elif seen[gid] == 1:

@@ -93,7 +93,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m grader.grading.command [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse grade`)."""
+    """`python -m grader.grading.command [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse
+    grade`)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "grade":
         argv.insert(0, "grade")

@@ -1,21 +1,15 @@
 """`bpcourse grade`: grade a class with real nbgrader, in parallel, re-checked outside the students' kernels.
 
-`run_grade` collects the submissions (grader/grading/intake.py), prepares the workspace (grader/grading/workspace.py), hands each
-notebook to a pool of worker processes and records each result as it comes back. Per submitted notebook (one job):
-  1. a worker process (grader/grading/worker.py) reads the notebook defensively, tells which assignment it belongs
-     to and what the student changed in locked cells (deleted, duplicated, edited tests; changed points or grade
-     ids), then runs nbgrader's own autograde preprocessors on it (ClearOutput, DeduplicateIds,
-     OverwriteKernelspec, OverwriteCells with missing cells added back, CheckCellMetadata, Execute, LimitOutput)
-     in a scratch folder, in a guarded kernel (`grader.grading.kernel_guard`); test cells that never ran get an error;
-     stderr-only output of a test cell that raised nothing (a numpy warning) is moved to stdout;
-  2. the same worker runs the trusted re-check (`grader.recheck.trusted_check`) on the student's solution cells;
-  3. the parent, alone (grader/grading/journal.py), writes the grades into the one nbgrader gradebook
-     (SaveAutoGrades on the executed notebook, then the re-check's overrides: an exercise nbgrader passed but the
-     re-check failed scores 0 and is marked `needs_manual_grade`), the autograded notebook, the feedback HTML and
-     a journal entry.
+`run_grade` collects the submissions (grader/grading/intake.py), prepares the workspace (grader/grading/workspace.py),
+sorts them into problems, results kept from an earlier run and jobs (`GradingJob`), and hands the jobs to an executor
+(grader/grading/executors.py: forked processes here, or a Dask cluster). Each job runs the per-notebook pipeline
+(grader/grading/pipeline.py: read, identify, inspect changes, restore metadata, autograde in the guarded kernel,
+re-check, merge) and sends back a `GradedNotebook`. The parent, alone, records each as it comes back
+(grader/grading/journal.py: the gradebook, the autograded notebook, the feedback HTML and a journal entry), then writes
+the class CSV and prints the summary (grader/grading/report.py).
 
-The journal (`.bpcourse/results/<assignment>/<student>/<notebook>.json`, written last and atomically) makes a killed run
-resumable: a job whose submission, source, grader settings and grader code are unchanged is not graded again.
+The journal (`.bpcourse/results/<assignment>/<student>/<notebook>.json`, written last and atomically) makes a killed
+run resumable: a job whose submission, source, grader settings and grader code are unchanged is not graded again.
 """
 
 from __future__ import annotations

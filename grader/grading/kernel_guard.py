@@ -1,7 +1,7 @@
 """The kernel nbgrader's autograde runs in: an IPython kernel that sees only what it needs.
 
-Started through the kernelspec `grader.grading.workspace` writes (`python -m grader.grading.kernel_guard -f CONNECTION_FILE`), in
-two stages, both before any student code:
+Started through the kernelspec `grader.grading.workspace` writes (`python -m grader.grading.kernel_guard -f
+CONNECTION_FILE`), in two stages, both before any student code:
   1. launch (jupyter_client's environment and file descriptors): close every inherited descriptor but the three
      standard ones (jupyter_client starts kernels with close_fds=False: the grader's pipes and logs would be
      within reach), send stdout and stderr to the job's private log, open the guard channel (a FIFO the worker
@@ -193,7 +193,8 @@ def install_hook(config: dict, channel) -> None:
             pass
         raise PermissionError(f"the grader does not allow this: {what}")
 
-    grader = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # its own frames' source, read to format a traceback
+    # the grader package's own frames' source, read to format a traceback
+    grader = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
     def may_read(path: str) -> bool:
         quiet = path.startswith(QUIET_PREFIXES) or inside(path, [grader])

@@ -1,8 +1,9 @@
 """The records grading passes around: the settings, a job, and the result of each exercise and of each notebook.
 
 A `GradingJob` goes to a worker; a `GradedNotebook` comes back (pickled through a pipe or by Dask). Its `JobResult` is
-kept in the journal as JSON (`asdict` / `JobResult.from_dict`, grader/grading/journal.py). `Settings.key()` is part of every job's fingerprint: a change of the settings,
-of the sandbox limits or of the grader's own code makes an earlier run's grades stale.
+kept in the journal as JSON (`asdict` / `JobResult.from_dict`, grader/grading/journal.py). `Settings.key()` is part of
+every job's fingerprint: a change of the settings, of the sandbox limits or of the grader's own code makes an earlier
+run's grades stale.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class JobResult:
     review: list[str] = field(default_factory=list)  # needs-review reasons
     notes: list[str] = field(default_factory=list)  # for the instructor, not a problem
     not_checked: dict[str, str] = field(default_factory=dict)
-    isolation: str = ""  # how the re-check's sandbox was isolated (grader.recheck.trusted_check.TrustedResult.isolation)
+    isolation: str = ""  # how the re-check's sandbox was isolated (TrustedResult.isolation)
     kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.grading.kernel_guard's log)
     seconds: float = 0.0
 

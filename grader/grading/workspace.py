@@ -175,8 +175,8 @@ def _generate(workspace: Path, assignment: str) -> None:
 
 
 def write_kernelspec(workspace: Path) -> None:
-    """The guarded kernel's spec (grader/grading/kernel_guard.py; each job sets its configuration in the environment), and
-    a matplotlib font list built once, outside any kernel, that each job's kernel gets a copy of."""
+    """The guarded kernel's spec (grader/grading/kernel_guard.py; each job sets its configuration in the environment),
+    and a matplotlib font list built once, outside any kernel, that each job's kernel gets a copy of."""
     state = state_dir(workspace)
     mpl = state / "mplconfig"
     mpl.mkdir(exist_ok=True)

@@ -3,8 +3,8 @@
 `trusted_check(source, student_cells, student)` plans the calls of every graded name of one notebook
 (grader/recheck/specs.py: inputs seeded per student; grader/recheck/probes.py: how a class or a framework object
 is exercised), computes the expected values here by calling the solution notebook's own functions (one source of
-truth), runs the student's solution cells in a sandbox (grader/recheck/sandbox.py) and compares what comes back, as plain
-data, in this process. Probes that need the solution's helper functions (04b's `train` calls part 1) run in a
+truth), runs the student's solution cells in a sandbox (grader/recheck/sandbox.py) and compares what comes back, as
+plain data, in this process. Probes that need the solution's helper functions (04b's `train` calls part 1) run in a
 sandbox of their own, so those functions are never in reach of the student's other graded functions.
 """
 

@@ -1,9 +1,9 @@
 """Do model answers and rubrics stay with the instructors: in solutions/, never in a student notebook?
 
 Every "Questions to think about" gets model answers (a BEGIN/END MODEL ANSWERS region, dropped by
-grader.course.model_answers.ClearModelAnswers) and every written derivation a rubric (inside its nbgrader solution region,
-which nbgrader replaces with "YOUR ANSWER HERE"). The release in course/ is checked line by line; a grading workspace's
-own generate_assignment (plain nbgrader, reading the workspace's nbgrader_config.py) is checked too.
+grader.course.model_answers.ClearModelAnswers) and every written derivation a rubric (inside its nbgrader solution
+region, which nbgrader replaces with "YOUR ANSWER HERE"). The release in course/ is checked line by line; a grading
+workspace's own generate_assignment (plain nbgrader, reading the workspace's nbgrader_config.py) is checked too.
 """
 
 from __future__ import annotations
