@@ -62,8 +62,10 @@ def not_a_notebook(path: Path) -> str | None:
     if not path.is_file() or path.suffix.lower() == ".ipynb":
         return None  # a missing file or a folder: the notebook reader names those
     if path.suffix.lower() == ".py":
-        return (f"{path} is a Python file, not a notebook: give the .ipynb notebook you work in "
-                f"(e.g. {DEFAULT_STUDENT_DIR}/01_term/01_term.ipynb); a script has no graded cells to check.")
+        return (
+            f"{path} is a Python file, not a notebook: give the .ipynb notebook you work in "
+            f"(e.g. {DEFAULT_STUDENT_DIR}/01_term/01_term.ipynb); a script has no graded cells to check."
+        )
     return f"{path} is not a notebook (a notebook's name ends in .ipynb): give the .ipynb file you work in."
 
 
@@ -133,48 +135,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="bpcourse",
         description="Backpropagation in five steps: open the course, check your work, release it (instructors).",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="say what the grader does (logging at INFO)")
+    parser.add_argument(
+        "--debug", action="store_true", help="diagnostics for instructors: the kernels' guards, the re-check's output"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser(
-        "start",
-        help="copy the student notebooks into a folder and open JupyterLab there",
-        description="Copy the student notebooks into DIR and open JupyterLab there. A notebook that already "
-        "exists is never overwritten: a newer course version arrives beside it as "
-        "NAME.course-update-XXXXXXXX.ipynb. To start a notebook over (emptied or damaged), use --fresh NOTEBOOK: "
-        "the course's copy takes its place and your old file stays beside it as "
-        "NAME.before-fresh-DATE-TIME.ipynb.",
-    )
-    p.add_argument(
-        "dir", nargs="?", default=None, help=f"your course folder (default: ./{DEFAULT_STUDENT_DIR}, or the one "
-        "that holds the --fresh notebook)"
-    )
-    p.add_argument(
-        "--fresh", metavar="NOTEBOOK", help="replace NOTEBOOK (its path, or a name such as 01_term.ipynb) with a "
-        "fresh copy of the course's; the old file is kept beside it, never deleted"
-    )
-    p.add_argument("--no-lab", action="store_true", help="copy the notebooks only; do not open JupyterLab")
-    p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
-    p.set_defaults(func=_cmd_start)
-
-    p = sub.add_parser(
-        "check",
-        help="run a notebook with all its tests and print a verdict per exercise",
-        description="Run NOTEBOOK in a fresh kernel with every test of its assignment, hidden ones included, "
-        "and print a verdict per exercise. Exit status 1 when an exercise fails.",
-    )
-    p.add_argument("notebook", help="path of your .ipynb notebook")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_check)
-
-    p = sub.add_parser(
-        "release",
-        help="(instructors) regenerate course/ from solutions/ with nbgrader",
-        description="Regenerate the student notebooks in course/ from the instructor notebooks in solutions/ "
-        "through nbgrader's generate_assignment: solutions and hidden tests removed, outputs stripped. "
-        "Two runs give identical files.",
-    )
-    p.set_defaults(func=_cmd_release)
-
+    _add_start_parser(sub)
+    _add_check_parser(sub)
+    _add_release_parser(sub)
     from grader.student.explore import add_explore_parser
 
     if command in (None, "grade"):
@@ -187,14 +155,76 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_start_parser(sub) -> None:
+    p = sub.add_parser(
+        "start",
+        help="copy the student notebooks into a folder and open JupyterLab there",
+        description="Copy the student notebooks into DIR and open JupyterLab there. A notebook that already "
+        "exists is never overwritten: a newer course version arrives beside it as "
+        "NAME.course-update-XXXXXXXX.ipynb. To start a notebook over (emptied or damaged), use --fresh NOTEBOOK: "
+        "the course's copy takes its place and your old file stays beside it as "
+        "NAME.before-fresh-DATE-TIME.ipynb.",
+    )
+    p.add_argument(
+        "dir",
+        nargs="?",
+        default=None,
+        help=f"your course folder (default: ./{DEFAULT_STUDENT_DIR}, or the one that holds the --fresh notebook)",
+    )
+    p.add_argument(
+        "--fresh",
+        metavar="NOTEBOOK",
+        help="replace NOTEBOOK (its path, or a name such as 01_term.ipynb) with a "
+        "fresh copy of the course's; the old file is kept beside it, never deleted",
+    )
+    p.add_argument("--no-lab", action="store_true", help="copy the notebooks only; do not open JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+    p.set_defaults(func=_cmd_start)
+
+
+def _add_check_parser(sub) -> None:
+    p = sub.add_parser(
+        "check",
+        help="run a notebook with all its tests and print a verdict per exercise",
+        description="Run NOTEBOOK in a fresh kernel with every test of its assignment, hidden ones included, "
+        "and print a verdict per exercise. Exit status 1 when an exercise fails.",
+    )
+    p.add_argument("notebook", help="path of your .ipynb notebook")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_check)
+
+
+def _add_release_parser(sub) -> None:
+    p = sub.add_parser(
+        "release",
+        help="(instructors) regenerate course/ from solutions/ with nbgrader",
+        description="Regenerate the student notebooks in course/ from the instructor notebooks in solutions/ "
+        "through nbgrader's generate_assignment: solutions and hidden tests removed, outputs stripped. "
+        "Two runs give identical files.",
+    )
+    p.set_defaults(func=_cmd_release)
+
+
 def _command_in(argv: list[str]) -> str:
     """The subcommand `argv` names (its first word that is not an option), or "" when it names none."""
     return next((word for word in argv if not word.startswith("-")), "")
 
 
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Diagnostics go to stderr through `logging` (the report a person reads is printed): the grader's own loggers at
+    INFO with -v, at DEBUG with --debug; other libraries' stay at WARNING."""
+    if not (args.verbose or args.debug):
+        return
+    import logging
+
+    logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("grader").setLevel(logging.DEBUG if args.debug else logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(_command_in(argv)).parse_args(argv)
+    _configure_logging(args)
     try:
         return args.func(args)
     except CourseError as err:

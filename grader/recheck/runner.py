@@ -285,6 +285,11 @@ def main(fd):
         if answer["result"] is not None:
             kept.append((call, value, answer["result"]))
     _report_changed(kept, report)
+    for stream in (sys.__stdout__, sys.__stderr__):  # what the student printed, for --debug (os._exit skips it)
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001, S110 - a closed stream: nothing to keep
+            pass
     report({"event": "done"})
     out.close()
     os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit handlers do not run

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,16 @@ def test_crash_in_a_later_cell_keeps_the_earlier_exercises(tmp_path: Path) -> No
     assert exercises["term_chain_backward_test"].points == 0 and exercises["term_neuron_gradients_test"].points == 0
     assert "cell 13 ended the kernel" in exercises["term_chain_backward_test"].cause
     assert any("died while running cell 13" in r for r in report.result.review), report.result.review
+
+
+def test_debug_shows_the_recheck_childs_output(tmp_path: Path) -> None:
+    """Does `bpcourse --debug check` show what the re-check's child printed (kept, not thrown away), on stderr only,
+    and does a plain `check` show none of it?"""
+    marker = "printed-by-the-student-0451"
+    path = _solution_with(tmp_path, lambda src: f"print({marker!r})\n" + src)
+    bpcourse = [sys.executable, "-m", "grader.cli", "check", "--quiet", str(path)]
+    debug = subprocess.run([*bpcourse[:3], "--debug", *bpcourse[3:]], capture_output=True, text=True, timeout=600)
+    assert "re-check child's output" in debug.stderr and marker in debug.stderr, debug.stderr[-2000:]
+    assert marker not in debug.stdout and "autograded: 9/9" in debug.stdout, debug.stdout
+    plain = subprocess.run(bpcourse, capture_output=True, text=True, timeout=600)
+    assert marker not in plain.stderr + plain.stdout and "re-check child's output" not in plain.stderr
