@@ -53,7 +53,7 @@ class RemoteJob:
 
 def pack(job: GradingJob, source_digest: str, settings: Settings) -> RemoteJob:
     """The job with its submission folder's regular files inside it (links and special files left out)."""
-    from grader.grading.intake import open_regular
+    from grader.grading.safe_files import open_regular
 
     folder = Path(job.path).parent
     files, total = {}, 0

@@ -28,12 +28,14 @@ from tqdm.auto import tqdm
 
 from grader.errors import CourseError
 from grader.grading.executors import DaskCluster, LocalPool
-from grader.grading.intake import Submission, cleanup, collect, flag_oversized, open_regular, save_roster
+from grader.grading.intake import cleanup, collect, flag_oversized, save_roster
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
+from grader.grading.safe_files import open_regular
 from grader.grading.sources import catalogue_of, reference_namespace
+from grader.grading.submissions import Submission
 from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 
@@ -45,7 +47,6 @@ def _stage(sub: Submission, workspace: Path) -> Path:
 
     The bytes copied are read from a descriptor opened without following links, and must be a regular file's;
     the folders and the file written are never links either (a link found there is replaced)."""
-    from grader.grading.intake import open_regular
 
     target = workspace / "submitted" / sub.student / str(sub.assignment) / f"{sub.notebook}.ipynb"
     try:

@@ -16,8 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from grader.course.nbgrader_config import COURSE_ID
-from grader.grading.intake import Submission
 from grader.grading.records import JobResult, Settings
+from grader.grading.submissions import Submission
 from grader.grading.workspace import db_url, state_dir
 
 log = logging.getLogger(__name__)

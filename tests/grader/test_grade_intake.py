@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from grader.errors import CourseError
-from grader.grading import intake
-from grader.grading.intake import cleanup, collect, flag_oversized, identity_from_filename, student_id_from_filename
+from grader.grading import zips
+from grader.grading.intake import cleanup, collect, flag_oversized
 from grader.grading.records import Settings
+from grader.grading.submissions import identity_from_filename, student_id_from_filename
 
 SOURCE_IDS = {("01_term", "01_term"): {"a_test", "a_sol"}, ("02_definition", "02a_feedforward"): {"b_test"}}
 ASSIGNMENTS = ["01_term", "02_definition"]
@@ -224,7 +225,7 @@ def test_tree_links_are_refused(tmp_path: Path) -> None:
 def test_stage_never_follows_a_link(tmp_path: Path) -> None:
     """Does staging refuse a source that became a link, and replace (never write through) a link at the target?"""
     from grader.grading.grade import _stage
-    from grader.grading.intake import Submission
+    from grader.grading.submissions import Submission
 
     secret = tmp_path / "secret.txt"
     secret.write_text("instructor's")
@@ -280,7 +281,7 @@ def test_zip_bomb_is_refused_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     plain = tmp_path / "plain.zip"
     with zipfile.ZipFile(plain, "w") as zf:  # stored, ratio 1, but more bytes than the (lowered) total limit
         zf.writestr("amy__01_term.ipynb", b"{}" * 1000)
-    monkeypatch.setattr(intake, "MAX_ZIP_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(zips, "MAX_ZIP_TOTAL_BYTES", 1000)
     with pytest.raises(CourseError, match="zip bomb"):
         collect(plain, ASSIGNMENTS, SOURCE_IDS, only="01_term")
     cleanup()
@@ -288,7 +289,7 @@ def test_zip_bomb_is_refused_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_zip_entry_over_the_member_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Is an entry larger than a zip entry may hold reported, not unpacked (and not graded as an empty notebook)?"""
-    monkeypatch.setattr(intake, "MAX_ZIP_MEMBER_BYTES", 100)
+    monkeypatch.setattr(zips, "MAX_ZIP_MEMBER_BYTES", 100)
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("amy__01_term.ipynb", b" " * 200)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading.intake import Submission, collect, save_roster
+from grader.grading.intake import collect, save_roster
 from grader.grading.records import ExerciseResult, JobResult
 from grader.grading.report import write_csv, write_feedback
+from grader.grading.submissions import Submission
 from grader.grading.workspace import state_dir
 
 
