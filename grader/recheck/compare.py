@@ -28,7 +28,6 @@ def compare(
     ||actual - expected|| / ||expected|| (error="norm"); or, with `atol`, when no entry differs by more than it
     (a dict of them applies per key of a dict). A float64 result must not come back as float32 or float16.
     """
-    again = {"error": error, "atol": atol}
     if isinstance(actual, Opaque):
         return f"{where} is {_opaque(actual.what)}, which cannot be checked"
     if isinstance(expected, str) or expected is None:
@@ -37,30 +36,42 @@ def compare(
         got = "a different string" if isinstance(actual, str) else f"a {type(actual).__name__}"
         return f"{where} is {got}, expected {expected!r}"
     if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return f"{where} is a {type(actual).__name__}, expected a dict"
-        if set(actual) != set(expected):
-            missing = sorted(set(expected) - set(actual))
-            extra = len(set(actual) - set(expected))
-            return f"{where} lacks the keys {missing} and has {extra} unexpected ones; expected {sorted(expected)}"
-        for key in expected:
-            own = {"error": error, "atol": atol.get(key) if isinstance(atol, dict) else atol}
-            reason = compare(actual[key], expected[key], tol, f"{where}[{key!r}]", **own)
-            if reason:
-                return reason
-        return None
+        return _compare_dict(actual, expected, tol, where, error, atol)
     if isinstance(expected, list | tuple):
-        if not isinstance(actual, list | tuple) and not isinstance(actual, np.ndarray):
-            return f"{where} is a {type(actual).__name__}, expected a sequence of {len(expected)}"
-        if isinstance(actual, np.ndarray) and all(np.ndim(e) == 0 for e in expected):
-            actual = list(actual.ravel()) if actual.ndim == 1 else actual
-        if len(actual) != len(expected):
-            return f"{where} has {len(actual)} items, expected {len(expected)}"
-        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            reason = compare(a, e, tol, f"{where}[{i}]", **again)
-            if reason:
-                return reason
-        return None
+        return _compare_sequence(actual, expected, tol, where, error, atol)
+    return _compare_numbers(actual, expected, tol, where, error, atol)
+
+
+def _compare_dict(actual: Any, expected: dict, tol: float, where: str, error: str, atol) -> str | None:
+    if not isinstance(actual, dict):
+        return f"{where} is a {type(actual).__name__}, expected a dict"
+    if set(actual) != set(expected):
+        missing = sorted(set(expected) - set(actual))
+        extra = len(set(actual) - set(expected))
+        return f"{where} lacks the keys {missing} and has {extra} unexpected ones; expected {sorted(expected)}"
+    for key in expected:
+        own = atol.get(key) if isinstance(atol, dict) else atol
+        reason = compare(actual[key], expected[key], tol, f"{where}[{key!r}]", error=error, atol=own)
+        if reason:
+            return reason
+    return None
+
+
+def _compare_sequence(actual: Any, expected: list | tuple, tol: float, where: str, error: str, atol) -> str | None:
+    if not isinstance(actual, list | tuple) and not isinstance(actual, np.ndarray):
+        return f"{where} is a {type(actual).__name__}, expected a sequence of {len(expected)}"
+    if isinstance(actual, np.ndarray) and all(np.ndim(e) == 0 for e in expected):
+        actual = list(actual.ravel()) if actual.ndim == 1 else actual
+    if len(actual) != len(expected):
+        return f"{where} has {len(actual)} items, expected {len(expected)}"
+    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+        reason = compare(a, e, tol, f"{where}[{i}]", error=error, atol=atol)
+        if reason:
+            return reason
+    return None
+
+
+def _compare_numbers(actual: Any, expected: Any, tol: float, where: str, error: str, atol) -> str | None:
     try:
         e = np.asarray(expected, dtype=np.float64)
     except (TypeError, ValueError):
