@@ -25,29 +25,19 @@ import json
 import os
 import sys
 
-if __package__ in (None, ""):  # run as a script: its siblings are top-level modules
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from confinement import (
-        PROCESS_PREFIXES,
-        die_with_parent,
-        forbid_new_processes,
-        inside,
-        install_audit_guard,
-        limit_resources,
-        restrict_with_landlock,
-    )
-    from values import TEST_FUNCTIONS_SOURCE, _numpy, decode, encode, invoke
-else:  # imported (tests/grader/test_layout.py imports every module)
-    from grader.recheck.confinement import (
-        PROCESS_PREFIXES,
-        die_with_parent,
-        forbid_new_processes,
-        inside,
-        install_audit_guard,
-        limit_resources,
-        restrict_with_landlock,
-    )
-    from grader.recheck.values import TEST_FUNCTIONS_SOURCE, _numpy, decode, encode, invoke
+# Run as a script (never imported: that would put this folder on the grader's path): its siblings, standard library
+# and numpy only, are top-level modules here.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from confinement import (  # noqa: E402
+    PROCESS_PREFIXES,
+    die_with_parent,
+    forbid_new_processes,
+    inside,
+    install_audit_guard,
+    limit_resources,
+    restrict_with_landlock,
+)
+from values import TEST_FUNCTIONS_SOURCE, _numpy, decode, encode, invoke  # noqa: E402
 
 
 def _install_guard(sandbox, read_roots, report):

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.recheck import probes as trusted_probes
-from grader.recheck import runner as sandbox_runner
 
 log = logging.getLogger(__name__)
+RUNNER = Path(__file__).with_name("runner.py")  # run as a script, never imported here
 LOG_TAIL_BYTES = 8192  # of the child's stdout/stderr, shown with `bpcourse grade --debug`
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
@@ -178,7 +178,7 @@ def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str 
     strictly) and, if it did not finish, why."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-I", "-S", sandbox_runner.__file__, str(write_fd)],
+        [sys.executable, "-I", "-S", str(RUNNER), str(write_fd)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,  # drained below; only its tail is kept, for --debug
         stderr=subprocess.STDOUT,
