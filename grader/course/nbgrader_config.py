@@ -26,20 +26,39 @@ def ensure_alembic_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p != bindir]])
 
 
-def course_config(root: Path, *, release_dir: Path | None = None, db_path: Path | None = None) -> Config:
-    """nbgrader settings for a course whose source lives in `root/solutions`.
+def course_config(
+    root: Path,
+    *,
+    source_dir: str = SOLUTIONS_DIRNAME,
+    release_dir: Path | str = COURSE_DIRNAME,
+    db_path: Path | None = None,
+) -> Config:
+    """nbgrader's settings for this course, built here only (the release, a grading workspace, its config file).
 
     Args:
         root: nbgrader's course root: the checkout for a release, the workspace for grading.
-        release_dir: where generated student notebooks go (default `root/course`).
+        source_dir: the instructor notebooks, under `root` (`solutions` in the checkout, `source` in a workspace).
+        release_dir: where generated student notebooks go, under `root` or absolute (an absolute path survives
+            nbgrader's os.path.join(root, ...) unchanged).
         db_path: the gradebook's sqlite file (default `root/gradebook.db`).
     """
     ensure_alembic_on_path()
     config = Config()
     config.CourseDirectory.course_id = COURSE_ID
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.source_directory = SOLUTIONS_DIRNAME
-    # An absolute path survives nbgrader's os.path.join(root, ...) unchanged.
-    config.CourseDirectory.release_directory = str(release_dir) if release_dir else COURSE_DIRNAME
-    config.CourseDirectory.db_url = f"sqlite:///{db_path or (root / 'gradebook.db')}"
+    config.CourseDirectory.source_directory = source_dir
+    config.CourseDirectory.release_directory = str(release_dir)
+    config.CourseDirectory.db_url = f"sqlite:///{db_path or (Path(root) / 'gradebook.db')}"
     return config
+
+
+def config_file_text(config: Config) -> str:
+    """`config` as an nbgrader_config.py, for plain `nbgrader` commands run in a workspace; with the course's
+    generate preprocessors (the model answers never reach a generated student version)."""
+    lines = ["# Written by bpcourse: the grading workspace of backprop-course.", "c = get_config()  # noqa: F821"]
+    lines += [f"c.CourseDirectory.{key} = {value!r}" for key, value in sorted(config.CourseDirectory.items())]
+    lines += [
+        "from grader.course.model_answers import generate_preprocessors  # noqa: E402",
+        "c.GenerateAssignment.preprocessors = generate_preprocessors()",
+    ]
+    return "\n".join(lines) + "\n"

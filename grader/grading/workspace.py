@@ -17,21 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path
+from traitlets.config import Config
+
+from grader.course.nbgrader_config import COURSE_ID, config_file_text, course_config, ensure_alembic_on_path
 from grader.course.paths import assignments, repo_root, solutions_dir
 from grader.errors import CourseError
-
-CONFIG_TEMPLATE = """# Written by bpcourse: the grading workspace of backprop-course.
-c = get_config()  # noqa: F821
-c.CourseDirectory.course_id = "{course_id}"
-c.CourseDirectory.root = {root!r}
-c.CourseDirectory.source_directory = "source"
-c.CourseDirectory.release_directory = "release"
-c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
-# The model answers to the "Questions to think about" never reach a generated student version.
-from grader.course.model_answers import generate_preprocessors  # noqa: E402
-c.GenerateAssignment.preprocessors = generate_preprocessors()
-"""
 
 
 def _nbgrader(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,16 +36,9 @@ def init_workspace(workspace: Path) -> list[str]:
     Returns the assignment ids. Raises `CourseError` if the folder is inside the checkout (grades and
     student work must never be committed) or nbgrader fails.
     """
-    workspace = workspace.resolve()
-    if workspace == repo_root() or repo_root() in workspace.parents:
-        raise CourseError(
-            f"{workspace} is inside the course checkout: name a workspace folder outside it, so that "
-            "student work and grades are never committed."
-        )
+    workspace = _outside_checkout(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    (workspace / "nbgrader_config.py").write_text(
-        CONFIG_TEMPLATE.format(course_id=COURSE_ID, root=str(workspace)), encoding="utf-8"
-    )
+    write_config(workspace)
     ids = assignments(solutions_dir())
     for assignment in ids:
         target = workspace / "source" / assignment
@@ -113,21 +96,10 @@ def source_digest(assignment: str) -> str:
 
 def prepare_workspace(workspace: Path) -> list[str]:
     """Create or refresh the grading workspace; run generate_assignment only for changed sources (in-process)."""
-    from grader.course.paths import assignments, repo_root, solutions_dir
-    from grader.grading.workspace import CONFIG_TEMPLATE
-
-    workspace = workspace.resolve()
-    if workspace == repo_root() or repo_root() in workspace.parents:
-        raise CourseError(
-            f"{workspace} is inside the course checkout: name a workspace folder outside it, so that "
-            "student work and grades are never committed."
-        )
+    workspace = _outside_checkout(workspace)
     state = state_dir(workspace)
     state.mkdir(parents=True, exist_ok=True)
-    config_text = CONFIG_TEMPLATE.format(course_id=COURSE_ID, root=str(workspace))
-    config_file = workspace / "nbgrader_config.py"
-    if not config_file.exists() or config_file.read_text(encoding="utf-8") != config_text:
-        config_file.write_text(config_text, encoding="utf-8")
+    write_config(workspace)
     ids = assignments(solutions_dir())
     if not ids:
         raise CourseError(f"no assignments under {solutions_dir()}: nothing to grade against.")
@@ -146,17 +118,29 @@ def prepare_workspace(workspace: Path) -> list[str]:
     return ids
 
 
-def grading_config(workspace: Path):
-    from traitlets.config import Config
+def grading_config(workspace: Path) -> Config:
+    """nbgrader's settings for a grading workspace: `source/` and `release/` under it, its own gradebook."""
+    return course_config(workspace, source_dir="source", release_dir="release", db_path=workspace / "gradebook.db")
 
-    ensure_alembic_on_path()
-    config = Config()
-    config.CourseDirectory.course_id = COURSE_ID
-    config.CourseDirectory.root = str(workspace)
-    config.CourseDirectory.source_directory = "source"
-    config.CourseDirectory.release_directory = "release"
-    config.CourseDirectory.db_url = db_url(workspace)
-    return config
+
+def write_config(workspace: Path) -> None:
+    """The workspace's nbgrader_config.py (for plain nbgrader commands there), rewritten only when it changed."""
+    text = config_file_text(grading_config(workspace))
+    path = workspace / "nbgrader_config.py"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _outside_checkout(workspace: Path) -> Path:
+    """The workspace's resolved path; `CourseError` when it is inside the checkout (grades and student work must
+    never be committed)."""
+    workspace = workspace.resolve()
+    if workspace == repo_root() or repo_root() in workspace.parents:
+        raise CourseError(
+            f"{workspace} is inside the course checkout: name a workspace folder outside it, so that "
+            "student work and grades are never committed."
+        )
+    return workspace
 
 
 def db_url(workspace: Path) -> str:

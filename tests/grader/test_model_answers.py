@@ -96,12 +96,11 @@ def test_no_model_answer_or_rubric_reaches_the_release(path: Path) -> None:
 @pytest.mark.slow
 def test_a_workspace_generates_without_model_answers(tmp_path: Path) -> None:
     """Does plain `nbgrader generate_assignment` in a grading workspace also drop the model answers?"""
-    from grader.course.nbgrader_config import COURSE_ID
-    from grader.grading.workspace import CONFIG_TEMPLATE, _nbgrader
+    from grader.grading.workspace import _nbgrader, write_config
 
     workspace = tmp_path / "ws"
     shutil.copytree(ROOT / "solutions" / "01_term", workspace / "source" / "01_term")
-    (workspace / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id=COURSE_ID, root=str(workspace)))
+    write_config(workspace)
     done = _nbgrader(workspace, "generate_assignment", "01_term", "--force")
     assert done.returncode == 0, done.stderr[-2000:]
     released = (workspace / "release" / "01_term" / "01_term.ipynb").read_text(encoding="utf-8")
