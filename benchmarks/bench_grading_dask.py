@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader import demo_class  # noqa: E402
+from grader.grading import demo_class  # noqa: E402
 from grader.grading.grade import run_grade  # noqa: E402
 from grader.grading.workspace import prepare_workspace  # noqa: E402
 

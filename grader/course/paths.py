@@ -11,14 +11,16 @@ SOLUTIONS_DIRNAME = "solutions"
 COURSE_DIRNAME = "course"
 
 
-def repo_root() -> Path:
-    """The checkout that holds `solutions/` and `course/`.
-
-    `BPCOURSE_ROOT` wins when set; otherwise the folder above this package, which is the checkout
-    when the package is installed in editable mode (`pip install -e .`, as the Makefile does).
-    """
+def _checkout() -> Path:
+    """`BPCOURSE_ROOT` when set; otherwise the folder above this package, which is the checkout when the package is
+    installed in editable mode (`pip install -e .`, as the Makefile does)."""
     override = os.environ.get("BPCOURSE_ROOT")
-    root = Path(override) if override else Path(__file__).resolve().parents[2]
+    return Path(override) if override else Path(__file__).resolve().parents[2]
+
+
+def repo_root() -> Path:
+    """The checkout that holds `solutions/` and `course/` (`CourseError` when it has no course/)."""
+    root = _checkout()
     if not (root / COURSE_DIRNAME).is_dir():
         raise CourseError(
             f"no course/ folder under {root}: install the course from its checkout with "
@@ -28,8 +30,9 @@ def repo_root() -> Path:
 
 
 def solutions_dir() -> Path:
-    """`solutions/`: instructor notebooks with solutions and hidden tests (nbgrader's source)."""
-    return repo_root() / SOLUTIONS_DIRNAME
+    """`solutions/`: instructor notebooks with solutions and hidden tests (nbgrader's source). Not checked here:
+    each caller says what it misses when it is not there (an installed course has no solutions)."""
+    return _checkout() / SOLUTIONS_DIRNAME
 
 
 def course_dir() -> Path:

@@ -660,7 +660,7 @@ def test_reference_loader_runs_setup_locked_and_solution_cells_only(tmp_path, mo
     """Does load_solution_functions skip test cells and free cells, and return the solution's functions?"""
     import nbformat
 
-    from grader import reference as loader
+    from grader.course import reference as loader
 
     nb = nbformat.v4.new_notebook()
 
