@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.grading import demo_class  # noqa: E402
 from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # noqa: E402
 from grader.course.paths import assignments, solutions_dir  # noqa: E402
+from grader.grading import demo_class  # noqa: E402
 from grader.grading.grade import run_grade  # noqa: E402
 from grader.grading.workspace import (
     init_workspace,  # noqa: E402
