@@ -1,6 +1,9 @@
 """One submitted notebook through the grader: a list of named steps, in the spirit of nbgrader's preprocessors.
 
-    read -> identify -> inspect changes -> restore metadata -> autograde -> re-check -> merge
+    read -> identify -> inspect changes -> restore metadata -> start re-check -> autograde -> re-check -> merge
+
+The re-check (a child process of its own) runs while nbgrader's kernel runs the notebook: neither reads the
+other's result, and a job's time is then the longer of the two, not their sum.
 
 Each step takes the `Grading` record and returns it; a step that finds the notebook cannot be graded stops the
 list with a reason (every exercise 0). `bpcourse grade` runs `grade_one` in a process per job
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +46,7 @@ class Grading:
     nb: NotebookNode | None = None  # the submitted notebook, as read
     student_cells: list[changes.StudentCell] = field(default_factory=list)
     kernel: KernelRun | None = None
+    pending_recheck: Future | None = None
     trusted: TrustedResult | None = None
     stopped: bool = False
     started: float = field(default_factory=time.monotonic)
@@ -124,6 +129,15 @@ def restore_metadata(g: Grading) -> Grading:
     return g
 
 
+def start_recheck(g: Grading) -> Grading:
+    """Start the trusted re-check of the student's graded functions (collected by `recheck`)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recheck")
+    settings = g.context.settings
+    g.pending_recheck = pool.submit(trusted_check, g.source, g.student_cells, g.job.student, settings.recheck)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return g
+
+
 def run_autograde(g: Grading) -> Grading:
     """nbgrader's autograde in the guarded kernel."""
     g.kernel = autograde(g.nb, g.job, g.context, reference_time(g.source), g.progress)
@@ -133,8 +147,9 @@ def run_autograde(g: Grading) -> Grading:
 
 
 def recheck(g: Grading) -> Grading:
-    """The student's graded functions in the re-check child, judged against the solution's own values."""
-    g.trusted = trusted_check(g.source, g.student_cells, g.job.student, g.context.settings.recheck)
+    """The re-check's result: the student's graded functions, run in its child, judged against the solution's own
+    values."""
+    g.trusted = g.pending_recheck.result()
     g.result.not_checked = g.trusted.not_checked
     g.result.isolation = g.trusted.isolation
     review = g.result.review
@@ -180,7 +195,16 @@ def merge(g: Grading) -> Grading:
     return g
 
 
-STEPS: tuple[Step, ...] = (read, identify, inspect_changes, restore_metadata, run_autograde, recheck, merge)
+STEPS: tuple[Step, ...] = (
+    read,
+    identify,
+    inspect_changes,
+    restore_metadata,
+    start_recheck,
+    run_autograde,
+    recheck,
+    merge,
+)
 
 
 def grade_one(job: GradingJob, context: WorkerContext, progress: Progress | None = None) -> GradedNotebook:
