@@ -11,7 +11,8 @@ generates the student version. Both ways of generating it use it: `bpcourse rele
 
 from __future__ import annotations
 
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions, NbGraderPreprocessor
 
 BEGIN = "BEGIN MODEL ANSWERS"
 END = "END MODEL ANSWERS"
@@ -61,8 +62,6 @@ class ClearModelAnswers(NbGraderPreprocessor):
 
 def generate_preprocessors() -> list:
     """nbgrader's GenerateAssignment preprocessors, with ClearModelAnswers right after ClearSolutions."""
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.preprocessors import ClearSolutions
 
     default = list(GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default())
     at = default.index(ClearSolutions) + 1

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from tqdm.auto import tqdm
 
 from grader.course.paths import assignments, solutions_dir
 from grader.errors import CourseError
@@ -88,9 +91,6 @@ def find_source(nb: nbformat.NotebookNode, origin: Path) -> SourceNotebook:
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, show_progress: bool = True) -> nbformat.NotebookNode:
     """Run every cell in a fresh (plain) kernel in `workdir`, keeping going after errors."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from tqdm.auto import tqdm
 
     nb = copy.deepcopy(nb)
     bar = tqdm(

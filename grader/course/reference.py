@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 
 from grader.course.notebooks import read_notebook
 from grader.course.paths import SOLUTIONS_DIRNAME, solutions_dir
@@ -57,7 +58,6 @@ def _working_dir(folder: Path):
 @contextlib.contextmanager
 def _agg_backend():
     """Run with matplotlib's Agg backend (a solution cell that plots draws nothing on screen), then restore."""
-    import matplotlib.pyplot as plt
 
     previous = matplotlib.get_backend()
     plt.switch_backend("Agg")

@@ -14,7 +14,10 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from nbgrader.converters import GenerateAssignment
+from nbgrader.coursedir import CourseDirectory
 
+from grader.course.model_answers import use_in
 from grader.course.nbgrader_config import course_config
 from grader.course.paths import SOLUTIONS_DIRNAME, assignments, course_dir, repo_root, solutions_dir
 from grader.errors import CourseError
@@ -43,10 +46,7 @@ def generate_assignment(config, assignment: str) -> None:
 
     Raises `CourseError` with the cause nbgrader logged (not its traceback) when it fails.
     """
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
 
-    from grader.course.model_answers import use_in
 
     config.CourseDirectory.assignment_id = assignment
     use_in(config)  # the model answers of "Questions to think about" stay in solutions/

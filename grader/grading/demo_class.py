@@ -15,6 +15,12 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course.paths import solutions_dir
+from grader.grading.grade import run_grade
+from grader.grading.records import Settings
+from grader.grading.sources import defined_names
+from grader.grading.workspace import prepare_workspace
+
 WRONG_WRAPPER = """
 
 def _demo_perturb(value):
@@ -119,7 +125,6 @@ def partly_right(release, source):
 
 
 def wrong(release, source):
-    from grader.grading.sources import defined_names
 
     nb = _solved(release, source)
     for cell in _solution_code_cells(nb):
@@ -212,7 +217,6 @@ def build_class(
         release_root: a generated release (`<assignment>/<notebook>.ipynb`), e.g. a workspace's `release/`.
         copies: repeat the class (`alice`, `alice-2`, ...) for a bigger benchmark class.
     """
-    from grader.course.paths import solutions_dir
 
     students = students or STUDENTS
     for source_path in sorted(solutions_dir().glob("*/*.ipynb")):
@@ -231,9 +235,6 @@ def build_class(
 def run_demo(jobs: int | None = None, workspace: Path | None = None, assignment: str | None = None, out=None) -> int:
     """Build the demo class for one assignment (default: the first), grade it into a temporary workspace and
     print the table. `assignment="all"` takes every assignment (slower)."""
-    from grader.grading.grade import run_grade
-    from grader.grading.records import Settings
-    from grader.grading.workspace import prepare_workspace
 
     out = out or sys.stdout
     temp = Path(tempfile.mkdtemp(prefix="bpcourse-demo-"))

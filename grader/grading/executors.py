@@ -10,15 +10,23 @@ refuses a job whose source digest differs from its own (a worker on another vers
 from __future__ import annotations
 
 import os
+import queue
+import shutil
 import socket
 import tempfile
 import threading
+import threading as _threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.grading.job_runner import run_jobs
+from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, Settings
+from grader.grading.safe_files import open_regular
+from grader.grading.worker import WorkerContext, init_worker
+from grader.grading.workspace import kernel_deny_list, prepare_workspace, source_digest, state_dir
 
 Finish = Callable[[GradingJob, GradedNotebook | None, str | None], None]
 MAX_FOLDER_BYTES = 64 * 1024**2  # the student's assignment folder sent with a job
@@ -33,7 +41,6 @@ class LocalPool:
     deadline: float
 
     def run(self, jobs: list[GradingJob], finish: Finish) -> None:
-        from grader.grading.job_runner import run_jobs
 
         run_jobs(jobs, self.work, finish, workers=self.workers, deadline=self.deadline)
 
@@ -53,7 +60,6 @@ class RemoteJob:
 
 def pack(job: GradingJob, source_digest: str, settings: Settings) -> RemoteJob:
     """The job with its submission folder's regular files inside it (links and special files left out)."""
-    from grader.grading.safe_files import open_regular
 
     folder = Path(job.path).parent
     files, total = {}, 0
@@ -76,7 +82,6 @@ _ONE_AT_A_TIME = threading.Lock()  # a job sets process-wide state (the kernel's
 
 def warm_up() -> Path:
     """This worker's grading workspace, prepared from the installed course on first use."""
-    from grader.grading.workspace import prepare_workspace
 
     if "path" not in _WORKSPACE:
         workspace = Path(tempfile.mkdtemp(prefix="bpcourse-dask-worker-"))
@@ -87,9 +92,6 @@ def warm_up() -> Path:
 
 def grade_remote(job: RemoteJob) -> GradedNotebook:
     """On a Dask worker: grade one job in this worker's own workspace."""
-    from grader.grading.pipeline import grade_one
-    from grader.grading.worker import WorkerContext, init_worker
-    from grader.grading.workspace import kernel_deny_list, source_digest, state_dir
 
     with _ONE_AT_A_TIME:
         workspace = warm_up()
@@ -113,7 +115,6 @@ def grade_remote(job: RemoteJob) -> GradedNotebook:
             graded.result.notes.append(f"graded on Dask worker {socket.gethostname()}:{os.getpid()}")
             return graded
         finally:
-            import shutil
 
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -130,7 +131,6 @@ class DaskCluster:
     def run(self, jobs: list[GradingJob], finish: Finish) -> None:
         from distributed import Client, as_completed
 
-        from grader.grading.workspace import source_digest
 
         digests = {a: source_digest(a) for a in {job.assignment for job in jobs}}
         with Client(self.scheduler, timeout=60) as client:
@@ -153,8 +153,6 @@ class DaskCluster:
 
 def _until(done, pending: set, futures: dict, deadline: float, finish: Finish):
     """The futures as they complete; a future still running past its deadline is cancelled and reported."""
-    import queue
-    import threading as _threading
 
     ready: queue.Queue = queue.Queue()
     _threading.Thread(target=lambda: [ready.put(f) for f in done], daemon=True).start()

@@ -9,6 +9,7 @@ reported for that notebook alone. Every other student still gets a grade.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -43,7 +44,6 @@ def _child(work: Callable[[Any], Any], job: Any, conn, other_end) -> None:
 
 
 def _die_with_parent() -> None:
-    import ctypes
 
     ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
     if os.getppid() == 1:  # the parent died before the line above: nobody waits for this job

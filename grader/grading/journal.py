@@ -15,9 +15,16 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import SaveAutoGrades
+
 from grader.course.nbgrader_config import COURSE_ID
 from grader.grading.records import JobResult, Settings
+from grader.grading.report import write_feedback
 from grader.grading.submissions import Submission
+from grader.grading.verdicts import all_failed
+from grader.grading.worker import sources_of
 from grader.grading.workspace import db_url, state_dir
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,6 @@ def _write_json_atomic(path: Path, data) -> None:
 
 def record(workspace: Path, result: JobResult, executed_text: str | None) -> None:
     """Write one result into the gradebook (serially, parent only), autograded/, feedback/ and the journal."""
-    from grader.grading.report import write_feedback
 
     url = db_url(workspace)
     with warnings.catch_warnings():
@@ -57,9 +63,6 @@ def record(workspace: Path, result: JobResult, executed_text: str | None) -> Non
 
 
 def _record_grades(workspace: Path, url: str, result: JobResult, executed_text: str | None) -> None:
-    import nbformat
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import SaveAutoGrades
 
     with Gradebook(url, COURSE_ID) as gb:
         gb.update_or_create_student(result.student)
@@ -95,8 +98,6 @@ def problem_result(sub: Submission, workspace: Path, fingerprint: str) -> JobRes
     """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.)."""
     if sub.assignment is None:
         return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {sub.problem}"])
-    from grader.grading.verdicts import all_failed
-    from grader.grading.worker import sources_of
 
     sources = sources_of(workspace, sub.assignment)
     source = sources.get(str(sub.notebook)) or next(iter(sources.values()))

@@ -13,6 +13,13 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nbgrader.api import Gradebook
+
+from grader.course.nbgrader_config import COURSE_ID
+from grader.grading.intake import load_roster
+from grader.grading.sources import read_source
+from grader.grading.workspace import state_dir
+
 if TYPE_CHECKING:
     from grader.grading.grade import GradeSummary
 
@@ -37,7 +44,6 @@ def status_of(results) -> str:
 
 
 def _hidden_lines(workspace: Path, assignment: str) -> set[str]:
-    from grader.grading.sources import read_source
 
     lines: set[str] = set()
     for path in sorted((workspace / "source" / assignment).glob("*.ipynb")):
@@ -95,9 +101,7 @@ padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:col
 
 def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
     """Written answers a person has graded in formgrader: (student, assignment, grade id) -> score."""
-    from nbgrader.api import Gradebook
 
-    from grader.course.nbgrader_config import COURSE_ID
 
     scores = {}
     try:
@@ -130,8 +134,6 @@ def write_csv(workspace: Path, results) -> Path:
     `submitted_as` is the student's name as submitted (before it was cleaned into the id), and intake's
     needs-review reasons (an id collision, an odd name) join the status. Text cells are neutralised
     (`csv_text`); scores, totals and maxima are numbers and are written as numbers."""
-    from grader.grading.intake import load_roster
-    from grader.grading.workspace import state_dir
 
     manual = _manual_scores(workspace)
     roster = load_roster(state_dir(workspace))

@@ -8,12 +8,14 @@ grader's own process and returns the resulting namespace, whose functions give t
 from __future__ import annotations
 
 import ast
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from grader.course.cells import is_locked_code, is_manual_cell, is_solution_code, is_test_cell, nbgrader_meta, parse
+from grader.course.reference import execute_solution_notebook
 from grader.grading.messages import Catalogue
 
 
@@ -125,9 +127,7 @@ def reference_namespace(source: SourceInfo) -> dict:
     key = (str(source.path), source.path.stat().st_mtime)
     if key in _NAMESPACES:
         return _NAMESPACES[key]
-    import time
 
-    from grader.course.reference import execute_solution_notebook
 
     started = time.monotonic()
     namespace = execute_solution_notebook(source.path, "__bpcourse_reference__", strict=False)

@@ -17,10 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from traitlets.config import Config
 
 from grader.course.nbgrader_config import COURSE_ID, config_file_text, course_config, ensure_alembic_on_path
 from grader.course.paths import assignments, repo_root, solutions_dir
+from grader.course.release import generate_assignment
 from grader.errors import CourseError
 
 
@@ -58,7 +60,6 @@ def autograde(workspace: Path, assignment: str, student: str) -> subprocess.Comp
 
 def autograded_scores(workspace: Path, assignment: str) -> dict[str, tuple[float, float]]:
     """Per student: (autograded score, autograded maximum) from the gradebook."""
-    from nbgrader.api import Gradebook
 
     ensure_alembic_on_path()
     scores = {}
@@ -148,7 +149,6 @@ def db_url(workspace: Path) -> str:
 
 
 def _generate(workspace: Path, assignment: str) -> None:
-    from grader.course.release import generate_assignment
 
     config = grading_config(workspace)
     config.GenerateAssignment.force = True

@@ -13,6 +13,7 @@ calls) and returns what it reported; `grader.recheck.trusted_check` plans the ca
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.paths import repo_root
 from grader.recheck import probes as trusted_probes
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,6 @@ def _helpers_dir() -> Path:
     another user could have planted there first would run in every student's re-check."""
     if "dir" in _HELPERS and _HELPERS["dir"].exists():
         return _HELPERS["dir"]
-    import hashlib
 
     package = Path(__file__).resolve().parents[2] / "bp_helpers"  # beside grader/, as installed
     digest = hashlib.sha256()
@@ -100,7 +101,6 @@ def _private_folder(path: Path) -> Path:
 
 def _python_paths() -> list[str]:
     """sys.path for the child: the Python installation and its site-packages, nothing from the checkout."""
-    from grader.course.paths import repo_root
 
     repo = str(Path(repo_root()).resolve())
     prefix = str(Path(sys.prefix).resolve())

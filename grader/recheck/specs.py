@@ -9,6 +9,7 @@ non-square shapes with distinct sizes, N >= 2, values away from kinks (|z| >= 0.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -172,7 +173,6 @@ SPECS: dict[str, Spec] = {
 
 def seed_for(student: str, assignment: str, function: str) -> int:
     """A seed per student, assignment and function: stable across runs, different between students."""
-    import hashlib
 
     digest = hashlib.sha256(f"{student}\0{assignment}\0{function}".encode()).digest()
     return int.from_bytes(digest[:4], "little")

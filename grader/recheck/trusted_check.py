@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.course.reference import solution_cells
 from grader.grading.messages import Catalogue, printable, safe_identifier
 from grader.grading.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
 from grader.recheck import probes as trusted_probes
@@ -96,7 +97,6 @@ def _expected(spec: Spec, reference: Any, context: dict, case: Any) -> _Expected
 def _context_sources(source: SourceInfo, names: set[str]) -> list[str]:
     """Solution code that defines `names` for the sandbox: the setup, locked and solution cells of the sibling
     notebook that defines some of them (04b's part 1 is 04a), then this notebook's own cells that define the rest."""
-    from grader.course.reference import solution_cells
 
     sources: list[str] = []
     missing = set(names) - set(source.function_cell)

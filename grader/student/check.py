@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.notebooks import find_source, read_notebook
-from grader.grading.records import ExerciseResult, JobResult, Settings
+from grader.course.paths import repo_root
+from grader.grading.job_kernel import copy_regular_files
+from grader.grading.pipeline import grade_one
+from grader.grading.records import ExerciseResult, GradingJob, JobResult, Settings
+from grader.grading.worker import WorkerContext, init_worker
+from grader.grading.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
 
 CHECK_STUDENT = "self-check"
 
@@ -34,7 +39,6 @@ class CheckReport:
 
 def check_workspace() -> Path:
     """The grading workspace `check` uses: in the user's cache, one per course checkout."""
-    from grader.course.paths import repo_root
 
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     digest = hashlib.sha256(str(repo_root()).encode()).hexdigest()[:12]
@@ -45,11 +49,6 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
     """Grade the notebook at `path` as `bpcourse grade` would; raises CourseError on a file that is no notebook
     of the course. `progress(cell_index, cell_count)` is called as cells start. `student`: the id the re-check's
     inputs are seeded with (the grader seeds them per student)."""
-    from grader.grading.job_kernel import copy_regular_files
-    from grader.grading.pipeline import grade_one
-    from grader.grading.records import GradingJob
-    from grader.grading.worker import WorkerContext, init_worker
-    from grader.grading.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
 
     path = Path(path)
     source = find_source(read_notebook(path), path)
