@@ -155,9 +155,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand(sub, name: str, func, **texts: str) -> argparse.ArgumentParser:
+    """A subcommand `name` that runs `func(args)`; `texts`: its help and description."""
+    parser = sub.add_parser(name, **texts)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def _add_start_parser(sub) -> None:
-    p = sub.add_parser(
+    p = _subcommand(
+        sub,
         "start",
+        _cmd_start,
         help="copy the student notebooks into a folder and open JupyterLab there",
         description="Copy the student notebooks into DIR and open JupyterLab there. A notebook that already "
         "exists is never overwritten: a newer course version arrives beside it as "
@@ -171,38 +180,35 @@ def _add_start_parser(sub) -> None:
         default=None,
         help=f"your course folder (default: ./{DEFAULT_STUDENT_DIR}, or the one that holds the --fresh notebook)",
     )
-    p.add_argument(
-        "--fresh",
-        metavar="NOTEBOOK",
-        help="replace NOTEBOOK (its path, or a name such as 01_term.ipynb) with a "
-        "fresh copy of the course's; the old file is kept beside it, never deleted",
-    )
+    fresh = "replace NOTEBOOK (its path, or a name such as 01_term.ipynb) with a fresh copy of the course's; the old"
+    p.add_argument("--fresh", metavar="NOTEBOOK", help=f"{fresh} file is kept beside it, never deleted")
     p.add_argument("--no-lab", action="store_true", help="copy the notebooks only; do not open JupyterLab")
     p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
-    p.set_defaults(func=_cmd_start)
 
 
 def _add_check_parser(sub) -> None:
-    p = sub.add_parser(
+    p = _subcommand(
+        sub,
         "check",
+        _cmd_check,
         help="run a notebook with all its tests and print a verdict per exercise",
         description="Run NOTEBOOK in a fresh kernel with every test of its assignment, hidden ones included, "
         "and print a verdict per exercise. Exit status 1 when an exercise fails.",
     )
     p.add_argument("notebook", help="path of your .ipynb notebook")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_check)
 
 
 def _add_release_parser(sub) -> None:
-    p = sub.add_parser(
+    _subcommand(
+        sub,
         "release",
+        _cmd_release,
         help="(instructors) regenerate course/ from solutions/ with nbgrader",
         description="Regenerate the student notebooks in course/ from the instructor notebooks in solutions/ "
         "through nbgrader's generate_assignment: solutions and hidden tests removed, outputs stripped. "
         "Two runs give identical files.",
     )
-    p.set_defaults(func=_cmd_release)
 
 
 def _command_in(argv: list[str]) -> str:

@@ -112,25 +112,22 @@ _DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "
 PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
+def _nodes(source: str):
+    """Every node of Python `source` (none when it does not parse)."""
+    tree = parse(source)
+    return ast.walk(tree) if tree is not None else iter(())
+
+
 def string_fragments(source: str) -> set[str]:
     """The constant pieces of every string literal and f-string in Python `source`."""
-    tree = parse(source)
-    if tree is None:
-        return set()
-    pieces: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            pieces.add(node.value)
+    pieces = {n.value for n in _nodes(source) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     return {p for p in pieces if len(p.strip()) >= MIN_FRAGMENT}
 
 
 def code_names(source: str) -> set[str]:
     """Functions, classes and their parameters defined in `source`: names a message may carry."""
-    tree = parse(source)
-    if tree is None:
-        return set()
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _nodes(source):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and PLAIN_IDENTIFIER.fullmatch(node.value):
             names.add(node.value)  # dict keys and labels: "W1", "relu"
         if isinstance(node, ast.FunctionDef | ast.ClassDef):

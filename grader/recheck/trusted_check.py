@@ -56,15 +56,13 @@ def _test_functions() -> dict[str, Any]:
 
 
 def _resolve(value):
+    """The arguments as the solution receives them: the grader's test functions in place of their names, and
+    copies of everything else (a call may change its arguments)."""
     if isinstance(value, TestFunction):
         return _test_functions()[value.name]
-    if isinstance(value, tuple):
-        return tuple(_resolve(v) for v in value)
-    if isinstance(value, list):
-        return [_resolve(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _resolve(v) for k, v in value.items()}
-    return copy.deepcopy(value)
+    if isinstance(value, tuple | list):
+        return type(value)(map(_resolve, value))
+    return {k: _resolve(v) for k, v in value.items()} if isinstance(value, dict) else copy.deepcopy(value)
 
 
 @dataclass(frozen=True)
