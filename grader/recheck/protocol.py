@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from grader.grading.messages import describe_refusal, safe_identifier
+from grader.recheck.values import CallEvent, CellEvent
 
 NOT_DEFINED = "is not defined by the solution cells"
 PROTOCOL_VIOLATED = "re-check protocol violated"
@@ -24,10 +25,10 @@ class Report:
     answers after it, and the first way the report broke the protocol (anything but exactly one well-formed answer
     per planned call)."""
 
-    trusted: list[dict] = field(default_factory=list)
+    trusted: list[dict] = field(default_factory=list)  # setup / context / isolation: the child's own, before "begin"
     begun: bool = False
-    cells: list[dict] = field(default_factory=list)
-    answers: dict[tuple[str, int], dict] = field(default_factory=dict)
+    cells: list[CellEvent] = field(default_factory=list)
+    answers: dict[tuple[str, int], CallEvent] = field(default_factory=dict)
     changed: list[tuple[str, int]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     done: bool = False

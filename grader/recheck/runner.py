@@ -37,7 +37,17 @@ from confinement import (  # noqa: E402
     limit_resources,
     restrict_with_landlock,
 )
-from values import TEST_FUNCTIONS_SOURCE, _numpy, decode, encode, invoke  # noqa: E402
+from values import (  # noqa: E402
+    TEST_FUNCTIONS_SOURCE,
+    CallEvent,
+    CellEvent,
+    ChangedEvent,
+    ErrorInfo,
+    _numpy,
+    decode,
+    encode,
+    invoke,
+)
 
 
 def _install_guard(sandbox, read_roots, report):
@@ -77,13 +87,13 @@ def _with_timeout(seconds, fn, *args):
         signal.setitimer(signal.ITIMER_PROF, 0)
 
 
-def _describe(err):
+def _describe(err) -> ErrorInfo:
     """What the parent may learn of an exception: its type's name, and for the grader's own ContractError (raised
     by a probe) its message, which the parent shows only if it reads as the course's words (grader/grading/messages.py).
     The student's exception messages never leave this process."""
     if isinstance(err, _SoftTimeout):
-        return {"type": "TimeoutError", "timeout": True}
-    described = {"type": type(err).__name__}
+        return ErrorInfo(type="TimeoutError", timeout=True)
+    described = ErrorInfo(type=type(err).__name__)
     if type(err).__name__ == "ContractError":
         described["message"] = str(err)[:600]
     return described
@@ -200,15 +210,14 @@ def _run_cells(cells, namespace, seconds, report):
             _with_timeout(seconds, exec, compile(source, f"<cell {cell_id}>", "exec"), namespace)
         except BaseException as err:  # noqa: BLE001 - student code may raise anything, SystemExit included
             error = _describe(err)
-        report({"event": "cell", "id": cell_id, "error": error})
+        report(CellEvent(event="cell", id=cell_id, error=error))
 
 
-def _call(call, args, namespace, context, probes, seconds):
+def _call(call, args, namespace, context, probes, seconds) -> tuple[CallEvent, object]:
     """One planned call's answer (raw values only), and the value it returned (None when it raised)."""
     name = call["function"]
     obj = namespace.get(name)
-    answer = {"event": "call", "key": call["key"], "case": call["case"], "result": None, "error": None}
-    answer["mutated"] = []
+    answer = CallEvent(event="call", key=call["key"], case=call["case"], result=None, error=None, mutated=[])
     if name not in namespace or (call.get("kind") != "value" and not callable(obj)):
         answer["missing"] = True
         return answer, None
@@ -235,7 +244,7 @@ def _report_changed(kept, report):
         except BaseException:  # noqa: BLE001
             changed = True
         if changed:
-            report({"event": "changed", "key": call["key"], "case": call["case"]})
+            report(ChangedEvent(event="changed", key=call["key"], case=call["case"]))
 
 
 def main(fd):

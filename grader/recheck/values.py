@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from typing import Any, Literal, TypedDict
 
 MAX_ELEMENTS = 2_000_000  # a larger result is reported as too large, not sent
 
@@ -147,3 +148,43 @@ def invoke(obj, args, kind="call", probe=None, extra=()):
     with np.errstate(**FP_ERRORS):
         value = probe(obj, *extra, *args) if probe is not None else obj(*args)
     return value, [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
+
+
+# The child's report (grader/recheck/runner.py), one JSON object per line; read strictly by grader/recheck/protocol.py.
+class _ErrorType(TypedDict):
+    type: str
+
+
+class ErrorInfo(_ErrorType, total=False):
+    """An exception, as the parent may learn it: its type's name only (a ContractError's course message too)."""
+
+    timeout: bool
+    message: str
+
+
+class CellEvent(TypedDict):
+    event: Literal["cell"]
+    id: str
+    error: ErrorInfo | None
+
+
+class _CallAnswer(TypedDict):
+    event: Literal["call"]
+    key: str
+    case: int
+    result: Any
+    error: ErrorInfo | None
+    mutated: list[int]
+
+
+class CallEvent(_CallAnswer, total=False):
+    """The answer to one planned call: the raw result (`encode`d) or the error; the arguments it changed; `missing`
+    when the student's namespace has no such name."""
+
+    missing: bool
+
+
+class ChangedEvent(TypedDict):
+    event: Literal["changed"]
+    key: str
+    case: int
