@@ -19,6 +19,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
+from grader.course.cells import grade_id, is_locked_code, is_solution_code, without_magics
 from grader.course.notebooks import read_notebook
 from grader.course.paths import SOLUTIONS_DIRNAME, solutions_dir
 from grader.errors import CourseError
@@ -30,18 +31,11 @@ def solution_path(notebook_relpath: str) -> Path:
 
 def solution_cells(path: Path) -> list[tuple[str, str]]:
     """(grade_id, source) of the setup, locked and solution code cells of the solution notebook at `path`, in order."""
-    nb = read_notebook(path)
-    cells = []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or "grade_id" not in meta:
-            continue
-        is_test = bool(meta.get("grade")) and not meta.get("solution")
-        if is_test:
-            continue
-        if meta.get("solution") or meta.get("locked"):
-            cells.append((meta["grade_id"], cell.source))
-    return cells
+    return [
+        (grade_id(cell), cell.source)
+        for cell in read_notebook(path).cells
+        if grade_id(cell) and (is_solution_code(cell) or is_locked_code(cell))
+    ]
 
 
 @contextlib.contextmanager
@@ -83,10 +77,8 @@ def execute_solution_notebook(path: Path, module_name: str, *, strict: bool = Tr
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _agg_backend(), _working_dir(path.parent):
         for grade_id, source in solution_cells(path):
-            if source.lstrip().startswith(("%", "!")):
-                continue  # IPython magics and shell lines have no meaning here
             try:
-                exec(compile(source, f"<{path.name}:{grade_id}>", "exec"), namespace)
+                exec(compile(without_magics(source), f"<{path.name}:{grade_id}>", "exec"), namespace)
             except Exception as err:
                 if strict:
                     raise CourseError(

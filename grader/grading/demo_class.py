@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course.cells import grade_id, nbgrader_meta
 from grader.course.paths import solutions_dir
 from grader.grading.grade import run_grade
 from grader.grading.records import Settings
@@ -81,9 +82,6 @@ for _path in solutions_dir().glob("*/*.ipynb"):
 """
 
 
-def _meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {}) or {}
-
 
 def solution_text(source: str) -> str:
     """A solution cell as a student would have written it: the BEGIN/END SOLUTION marker lines removed."""
@@ -95,13 +93,13 @@ def solution_text(source: str) -> str:
 def _solved(release, source, which: Callable[[int, str], bool] = lambda i, gid: True):
     """The release notebook with solution cells `which(index, grade id)` replaced by the solution's."""
     answers = {
-        _meta(c)["grade_id"]: c.source for c in source.cells if _meta(c).get("solution") and "grade_id" in _meta(c)
+        grade_id(c): c.source for c in source.cells if nbgrader_meta(c).get("solution") and grade_id(c) is not None
     }
     nb = copy.deepcopy(release)
     k = 0
     for cell in nb.cells:
-        gid = _meta(cell).get("grade_id")
-        if gid in answers and _meta(cell).get("solution"):
+        gid = nbgrader_meta(cell).get("grade_id")
+        if gid in answers and nbgrader_meta(cell).get("solution"):
             if cell.cell_type == "code":
                 if which(k, gid):
                     cell.source = solution_text(answers[gid])
@@ -112,7 +110,7 @@ def _solved(release, source, which: Callable[[int, str], bool] = lambda i, gid: 
 
 
 def _solution_code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and _meta(c).get("solution")]
+    return [c for c in nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
 
 
 def right(release, source):

@@ -153,14 +153,6 @@ class _Shell:
         return lambda *a, **k: None
 
 
-def _transform(source):
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except Exception:
-        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-    return TransformerManager().transform_cell(source)
-
-
 def _load_context(job, report):
     """Execute the job's trusted context sources in a namespace of their own; return {name: object}, or None
     (reported) when some name is missing: the grader then does not judge the calls that need it."""
@@ -169,7 +161,7 @@ def _load_context(job, report):
     namespace = {"__name__": "trusted_context", "get_ipython": _Shell}
     for source in job["context_sources"]:
         try:
-            exec(compile(_transform(source), "<trusted context>", "exec"), namespace)
+            exec(compile(source, "<trusted context>", "exec"), namespace)
         except Exception as err:
             report({"event": "setup", "error": _describe(err), "context": True})
     missing = [name for name in job["context_names"] if name not in namespace]
@@ -185,7 +177,7 @@ def _trusted_setup(job, report):
     namespace = {"__name__": "__main__", "get_ipython": _Shell}
     for source in job["setup"]:  # trusted (the source notebook's locked cells): runs before the guard
         try:
-            exec(compile(_transform(source), "<setup>", "exec"), namespace)
+            exec(compile(source, "<setup>", "exec"), namespace)
         except Exception as err:
             report({"event": "setup", "error": _describe(err)})
     context = _load_context(job, report)  # trusted solution code some probes receive (04b's part 1)
@@ -269,14 +261,14 @@ def main(fd):
     functions = {}
     exec(compile(TEST_FUNCTIONS_SOURCE, "<grader test functions>", "exec"), functions)
     decoded = [decode(c["args"], functions) for c in job["calls"]]
-    transformed = [(cell["id"], _transform(cell["source"])) for cell in job["cells"]]
+    cells = [(cell["id"], cell["source"]) for cell in job["cells"]]  # magics already dropped (course/cells.py)
     sys.meta_path.insert(0, _StubFinder(job.get("stub_modules", [])))
     os.dup2(2, 1)  # what anything prints goes to the parent's log (--debug), never into the report
     sys.stdin = open(os.devnull)  # noqa: SIM115
     namespace, context, probes = _trusted_setup(job, report)
     _confine(job, report)
     report({"event": "begin"})
-    _run_cells(transformed, namespace, job["cell_seconds"], report)
+    _run_cells(cells, namespace, job["cell_seconds"], report)
     kept = []  # (call, value, encoded result): a result a later call changes shares a buffer between calls
     for call, args in zip(job["calls"], decoded, strict=True):
         answer, value = _call(call, args, namespace, context, probes, job["call_seconds"])

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.cells import without_magics
 from grader.course.paths import repo_root
 from grader.recheck import probes as trusted_probes
 
@@ -240,12 +241,12 @@ def run_job(
             "sys_path": [str(_helpers_dir()), *_python_paths()],
             "read_roots": _read_roots(),
             "sandbox": str(sandbox),
-            "setup": setup,
-            "context_sources": context_sources or [],
+            "setup": [without_magics(code) for code in setup],  # the one magic transform, done here
+            "context_sources": [without_magics(code) for code in context_sources or []],
             "context_names": context_names or [],
             "probes_source": Path(trusted_probes.__file__).read_text(encoding="utf-8"),
             "stub_modules": STUB_MODULES if frameworks else STUB_MODULES + FRAMEWORK_MODULES,
-            "cells": [{"id": cid, "source": code} for cid, code in cells],
+            "cells": [{"id": cid, "source": without_magics(code)} for cid, code in cells],
             "calls": calls,
             "cell_seconds": limits.cell_seconds,
             "call_seconds": limits.call_seconds,
