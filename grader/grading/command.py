@@ -68,9 +68,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.demo:
         from grader.grading.demo_class import run_demo
 
-        return run_demo(
-            jobs=args.jobs, workspace=Path(args.workspace) if args.workspace else None, assignment=args.assignment
-        )
+        workspace = Path(args.workspace) if args.workspace else None
+        return run_demo(jobs=args.jobs, workspace=workspace, assignment=args.assignment, progress=not args.quiet)
     if not args.submissions or not args.workspace:
         raise CourseError("give SUBMISSIONS and --workspace DIR (or --demo).")
     settings = Settings(

@@ -230,10 +230,15 @@ def build_class(
     return out
 
 
-def run_demo(jobs: int | None = None, workspace: Path | None = None, assignment: str | None = None, out=None) -> int:
+def run_demo(
+    jobs: int | None = None,
+    workspace: Path | None = None,
+    assignment: str | None = None,
+    out=None,
+    progress: bool = True,
+) -> int:
     """Build the demo class for one assignment (default: the first), grade it into a temporary workspace and
     print the table. `assignment="all"` takes every assignment (slower)."""
-
     out = out or sys.stdout
     temp = Path(tempfile.mkdtemp(prefix="bpcourse-demo-"))
     workspace = workspace or temp / "workspace"
@@ -244,7 +249,7 @@ def run_demo(jobs: int | None = None, workspace: Path | None = None, assignment:
     chosen = known if assignment == "all" else [assignment or known[0]]
     submissions = build_class(temp / "submissions", workspace / "release", assignments=chosen)
     print(f"grading into {workspace} ...\n", file=out)
-    run_grade(submissions, workspace, jobs=jobs, settings=Settings(cell_timeout=6), out=out)
+    run_grade(submissions, workspace, jobs=jobs, settings=Settings(cell_timeout=6), out=out, progress=progress)
     print(f"\n(the demo's files stay in {temp}; delete the folder when done)", file=out)
     return 0
 
