@@ -67,6 +67,18 @@ def test_shape_dtype_and_mutation_checks() -> None:
         assert_unchanged(before, before + 1, "x")
 
 
+def test_the_in_place_hint_names_the_students_variable() -> None:
+    """Does assert_unchanged's hint show the fix on the variable it is given, and name none without one (a fixed
+    `x.copy()` told a relu_forward(z) student to copy an x they do not have)?"""
+    before = np.arange(3.0)
+    with pytest.raises(AssertionError) as raised:
+        assert_unchanged(before, before + 1, "relu_forward's input z", name="z")
+    assert "`z = z.copy()`" in str(raised.value) and "x.copy()" not in str(raised.value)
+    with pytest.raises(AssertionError) as raised:
+        assert_unchanged(before, before + 1, "params['W1']")
+    assert "x.copy()" not in str(raised.value) and ".copy()" in str(raised.value)
+
+
 def test_warnings_go_to_stdout(capsys: pytest.CaptureFixture) -> None:
     """Does a warning print on stdout (which nbgrader does not score as a failure) and not on stderr?"""
     saved = warnings.showwarning

@@ -48,7 +48,7 @@ BUGGY = {
             "    out += 1\n"
             "    np.reciprocal(out, out=out)\n"
             "    return out, cache\n",
-            "modified in place",
+            r"sigmoid_forward's input z was modified in place: work on a copy \(e\.g\. `z = z\.copy\(\)`",
         ),
     },
     "ff_relu_test": {
@@ -61,7 +61,8 @@ BUGGY = {
             "def relu_forward(z):\n"
             "    z[z < 0] = 0.0\n"
             "    return z, z\n",
-            "modified in place",
+            # the hint names relu_forward's own parameter z (it used to say `x.copy()`)
+            r"relu_forward's input z was modified in place: work on a copy \(e\.g\. `z = z\.copy\(\)`",
         ),
         "caches_the_output": (
             "def relu_forward(z):\n"

@@ -66,7 +66,8 @@ BUGGY = {
         "    for d in ds:\n"
         "        out.append(out[-1] * d)\n"
         "    return out\n",
-        "modified in place",
+        "the list local_derivatives was modified in place: work on a copy "
+        "(e.g. `local_derivatives = local_derivatives.copy()`",
     ),
     # chain_forward(x) -> (y, (x, a, b))
     ("term_chain_forward_test", "sin_before_square"): (
