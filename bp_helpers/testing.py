@@ -119,6 +119,18 @@ def assert_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str
         raise AssertionError(f"{what} was modified in place: work on a copy ({fix}) so callers keep their data.")
 
 
+def raised_in(error: BaseException, function_name: str) -> bool:
+    """Whether `error` was raised while a function named `function_name` was running (a frame of it is on the
+    error's traceback): a shape error mlp_forward got from dense_forward is a bug of dense_forward, not of the
+    loop that called it, and the message should send the student there."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == function_name:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call `fn` with numpy floating-point warnings silenced (for inputs chosen to overflow)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():

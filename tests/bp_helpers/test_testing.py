@@ -13,6 +13,7 @@ from bp_helpers.testing import (
     assert_shape,
     assert_unchanged,
     call_quietly,
+    raised_in,
     relative_error,
     warnings_to_stdout,
 )
@@ -98,3 +99,22 @@ def test_call_quietly_silences_numpy() -> None:
     """Does call_quietly return the value without raising on an overflow, even with errors turned on?"""
     with np.errstate(over="raise"):
         assert call_quietly(np.exp, 1000.0) == np.inf
+
+
+def test_raised_in_finds_the_function_an_error_came_from() -> None:
+    """Does raised_in tell an error raised inside a called function (dense_forward under mlp_forward) from one the
+    caller raised itself?"""
+    def dense_forward(x):
+        return x @ np.zeros((3, 2))
+
+    def mlp_forward(x, own=False):
+        if own:
+            raise ValueError("the caller's own")
+        return dense_forward(x)
+
+    with pytest.raises(ValueError) as raised:
+        mlp_forward(np.zeros((2, 2)))
+    assert raised_in(raised.value, "dense_forward") and raised_in(raised.value, "mlp_forward")
+    with pytest.raises(ValueError) as raised:
+        mlp_forward(np.zeros((2, 2)), own=True)
+    assert not raised_in(raised.value, "dense_forward")

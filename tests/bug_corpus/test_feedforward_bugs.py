@@ -127,6 +127,12 @@ BUGGY = {
         ),
     },
     "ff_mlp_test": {
+        # mlp_forward itself is right: the transposed W of dense_forward used to surface as a raw numpy ValueError
+        "dense_forward_transposes_W": (
+            "def dense_forward(x, W, b):\n"
+            "    return x @ W.T + b, (x, W, b)\n",
+            r"mlp_forward failed inside dense_forward with a shape error: check dense_forward first",
+        ),
         "activation_on_the_last_layer": (
             "def mlp_forward(x, params, activation='relu'):\n"
             "    acts = {'relu': relu_forward, 'sigmoid': sigmoid_forward, 'tanh': tanh_forward}\n"

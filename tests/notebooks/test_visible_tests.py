@@ -76,6 +76,22 @@ def test_the_visible_mlp_test_passes_the_stated_layout() -> None:
     assert "visible tests passed" in _run_visible_test("ff_mlp_test", MLP.format(second="activation"))
 
 
+def test_the_visible_mlp_test_sends_a_shape_error_of_dense_forward_to_dense_forward() -> None:
+    """Does the visible ff_mlp test, when a transposed W in dense_forward makes mlp_forward raise numpy's shape error,
+    say that the error comes from dense_forward (not show a bare ValueError: matmul ...)?"""
+    transposed = "def dense_forward(x, W, b):\n    return x @ W.T + b, (x, W, b)\n"
+    with pytest.raises(AssertionError, match="mlp_forward failed inside dense_forward with a shape error"):
+        _run_visible_test("ff_mlp_test", transposed)
+
+
+def test_the_visible_mlp_test_leaves_other_value_errors_alone() -> None:
+    """Is a ValueError raised by mlp_forward's own code (not inside dense_forward) left as it is, not blamed on
+    dense_forward?"""
+    own_error = "def mlp_forward(x, params, activation='relu'):\n    raise ValueError('mine')\n"
+    with pytest.raises(ValueError, match="mine"):
+        _run_visible_test("ff_mlp_test", own_error)
+
+
 TERM = "01_term/01_term.ipynb"
 
 
