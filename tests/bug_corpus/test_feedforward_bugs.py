@@ -12,7 +12,9 @@ BUGGY = {
         "naive_formula_overflows": (
             "def sigmoid_forward(z):\n"
             "    return 1.0 / (1.0 + np.exp(-z)), z\n",
-            "overflow in exp",
+            # said once: numpy's "overflow encountered in exp" used to be followed by "overflow in exp" again
+            r"^(?!.*overflow.*overflow)sigmoid_forward\(z\) for z = \+-1000 overflows in exp: "
+            r"exp\(t\) is inf for t > 709",
         ),
         "where_evaluates_both_branches": (
             "def sigmoid_forward(z):\n"
