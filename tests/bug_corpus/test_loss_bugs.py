@@ -230,7 +230,7 @@ BUGGY = {
         "wrong_sign": (
             "def chance_level_loss(num_classes):\n"
             "    return float(np.log(1.0 / num_classes))\n",
-            "sign is wrong",
+            "is wrong: the sign is flipped",
         ),
     },
 }
