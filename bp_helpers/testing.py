@@ -101,12 +101,34 @@ def assert_close(
     raise AssertionError(f"{what} is wrong: relative error {err:.1e} against the expected value (at most {tol:.0e}).")
 
 
-def assert_unchanged(before: np.ndarray, after: np.ndarray, what: str) -> None:
-    """Check that an input array was not modified in place by the function under test."""
+def assert_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str = "") -> None:
+    """Check that an input array was not modified in place by the function under test.
+
+    Args:
+        before: a copy of the input taken before the call.
+        after: the input as the caller holds it after the call.
+        what: how the message names the input, e.g. "relu_forward's input z".
+        name: the variable the student's function holds it in (its parameter, e.g. "z"), so the hint can show the
+            fix on it; without it the hint names no variable (a hint on the wrong variable misleads).
+    """
     if not np.array_equal(before, after, equal_nan=True):
-        raise AssertionError(
-            f"{what} was modified in place: work on a copy (e.g. `x.copy()` or `x + 0`) so callers keep their data."
-        )
+        if name:
+            fix = f"e.g. `{name} = {name}.copy()` before changing it"
+        else:
+            fix = "call .copy() on it before changing it"
+        raise AssertionError(f"{what} was modified in place: work on a copy ({fix}) so callers keep their data.")
+
+
+def raised_in(error: BaseException, function_name: str) -> bool:
+    """Whether `error` was raised while a function named `function_name` was running (a frame of it is on the
+    error's traceback): a shape error mlp_forward got from dense_forward is a bug of dense_forward, not of the
+    loop that called it, and the message should send the student there."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == function_name:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

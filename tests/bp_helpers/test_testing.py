@@ -13,6 +13,7 @@ from bp_helpers.testing import (
     assert_shape,
     assert_unchanged,
     call_quietly,
+    raised_in,
     relative_error,
     warnings_to_stdout,
 )
@@ -67,6 +68,18 @@ def test_shape_dtype_and_mutation_checks() -> None:
         assert_unchanged(before, before + 1, "x")
 
 
+def test_the_in_place_hint_names_the_students_variable() -> None:
+    """Does assert_unchanged's hint show the fix on the variable it is given, and name none without one (a fixed
+    `x.copy()` told a relu_forward(z) student to copy an x they do not have)?"""
+    before = np.arange(3.0)
+    with pytest.raises(AssertionError) as raised:
+        assert_unchanged(before, before + 1, "relu_forward's input z", name="z")
+    assert "`z = z.copy()`" in str(raised.value) and "x.copy()" not in str(raised.value)
+    with pytest.raises(AssertionError) as raised:
+        assert_unchanged(before, before + 1, "params['W1']")
+    assert "x.copy()" not in str(raised.value) and ".copy()" in str(raised.value)
+
+
 def test_warnings_go_to_stdout(capsys: pytest.CaptureFixture) -> None:
     """Does a warning print on stdout (which nbgrader does not score as a failure) and not on stderr?"""
     saved = warnings.showwarning
@@ -86,3 +99,22 @@ def test_call_quietly_silences_numpy() -> None:
     """Does call_quietly return the value without raising on an overflow, even with errors turned on?"""
     with np.errstate(over="raise"):
         assert call_quietly(np.exp, 1000.0) == np.inf
+
+
+def test_raised_in_finds_the_function_an_error_came_from() -> None:
+    """Does raised_in tell an error raised inside a called function (dense_forward under mlp_forward) from one the
+    caller raised itself?"""
+    def dense_forward(x):
+        return x @ np.zeros((3, 2))
+
+    def mlp_forward(x, own=False):
+        if own:
+            raise ValueError("the caller's own")
+        return dense_forward(x)
+
+    with pytest.raises(ValueError) as raised:
+        mlp_forward(np.zeros((2, 2)))
+    assert raised_in(raised.value, "dense_forward") and raised_in(raised.value, "mlp_forward")
+    with pytest.raises(ValueError) as raised:
+        mlp_forward(np.zeros((2, 2)), own=True)
+    assert not raised_in(raised.value, "dense_forward")

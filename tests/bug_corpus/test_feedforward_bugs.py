@@ -12,7 +12,9 @@ BUGGY = {
         "naive_formula_overflows": (
             "def sigmoid_forward(z):\n"
             "    return 1.0 / (1.0 + np.exp(-z)), z\n",
-            "overflow in exp",
+            # said once: numpy's "overflow encountered in exp" used to be followed by "overflow in exp" again
+            r"^(?!.*overflow.*overflow)sigmoid_forward\(z\) for z = \+-1000 overflows in exp: "
+            r"exp\(t\) is inf for t > 709",
         ),
         "where_evaluates_both_branches": (
             "def sigmoid_forward(z):\n"
@@ -48,7 +50,7 @@ BUGGY = {
             "    out += 1\n"
             "    np.reciprocal(out, out=out)\n"
             "    return out, cache\n",
-            "modified in place",
+            r"sigmoid_forward's input z was modified in place: work on a copy \(e\.g\. `z = z\.copy\(\)`",
         ),
     },
     "ff_relu_test": {
@@ -61,7 +63,8 @@ BUGGY = {
             "def relu_forward(z):\n"
             "    z[z < 0] = 0.0\n"
             "    return z, z\n",
-            "modified in place",
+            # the hint names relu_forward's own parameter z (it used to say `x.copy()`)
+            r"relu_forward's input z was modified in place: work on a copy \(e\.g\. `z = z\.copy\(\)`",
         ),
         "caches_the_output": (
             "def relu_forward(z):\n"
@@ -126,6 +129,12 @@ BUGGY = {
         ),
     },
     "ff_mlp_test": {
+        # mlp_forward itself is right: the transposed W of dense_forward used to surface as a raw numpy ValueError
+        "dense_forward_transposes_W": (
+            "def dense_forward(x, W, b):\n"
+            "    return x @ W.T + b, (x, W, b)\n",
+            r"mlp_forward failed inside dense_forward with a shape error: check dense_forward first",
+        ),
         "activation_on_the_last_layer": (
             "def mlp_forward(x, params, activation='relu'):\n"
             "    acts = {'relu': relu_forward, 'sigmoid': sigmoid_forward, 'tanh': tanh_forward}\n"

@@ -204,7 +204,7 @@ BUGGY = {
     "linear_wrong_sign": (
         "fw_linear_weight_grad_test",
         "def linear_weight_grad(x, dz):\n    return -(dz.T @ x)\n",
-        "sign is wrong",
+        "is wrong: the sign is flipped",
     ),
     "linear_float32": (
         "fw_linear_weight_grad_test",

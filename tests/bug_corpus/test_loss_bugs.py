@@ -87,7 +87,16 @@ BUGGY = {
             "def softmax(z):\n"
             "    e = np.exp(z)\n"
             "    return e / e.sum(axis=1, keepdims=True)\n",
-            "subtract each row's max",
+            # said once: numpy's "overflow encountered in exp" used to be followed by "overflow in exp" again
+            r"^(?!.*overflow.*overflow)softmax\(z \+1000\) overflows in exp\. .*subtract each row's max",
+        ),
+        "shifts_only_rows_that_could_overflow": (  # right at z + 1000; at z - 1000 every exp underflows: 0 / 0
+            "def softmax(z):\n"
+            "    m = np.maximum(z.max(axis=1, keepdims=True), 0.0)\n"
+            "    e = np.exp(z - m)\n"
+            "    return e / e.sum(axis=1, keepdims=True)\n",
+            r"softmax\(z -1000\) hits a floating-point error \(invalid value encountered in divide\): every exp in a "
+            r"row underflowed to 0, and 0 / 0 is nan\. .*subtract each row's max",
         ),
         "wrong_axis": (
             "def softmax(z):\n"
@@ -221,7 +230,7 @@ BUGGY = {
         "wrong_sign": (
             "def chance_level_loss(num_classes):\n"
             "    return float(np.log(1.0 / num_classes))\n",
-            "sign is wrong",
+            "is wrong: the sign is flipped",
         ),
     },
 }

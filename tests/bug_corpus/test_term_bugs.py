@@ -35,7 +35,34 @@ BUGGY = {
         "        g *= d\n"
         "        out.append(g)\n"
         "    return out\n",
-        "include d x_K / d x_K = 1",
+        "the first is not 1.0: include d x_K / d x_K = 1 first",
+    ),
+    # An off-by-one range with the 1.0 in place: the list is one short, but the seed is not what is missing.
+    ("term_propagate_back_test", "slice_skips_the_first_factor"): (
+        "def propagate_back(ds):\n"
+        "    out = [1.0]\n"
+        "    for d in reversed(ds[1:]):\n"
+        "        out.append(out[-1] * d)\n"
+        "    return out\n",
+        "your list starts with 1.0 but the first local derivative, local_derivatives[0] = d x_1 / d x_0, is never "
+        "multiplied in. Check the range of your loop",
+    ),
+    ("term_propagate_back_test", "range_from_one_skips_the_first_factor"): (
+        "def propagate_back(ds):\n"
+        "    out = [1.0]\n"
+        "    for i in range(1, len(ds)):\n"
+        "        out.append(out[-1] * ds[-i])\n"
+        "    return out\n",
+        "your list starts with 1.0 but the first local derivative, local_derivatives[0] = d x_1 / d x_0, is never "
+        "multiplied in. Check the range of your loop",
+    ),
+    ("term_propagate_back_test", "slice_skips_the_last_factor"): (
+        "def propagate_back(ds):\n"
+        "    out = [1.0]\n"
+        "    for d in reversed(ds[:-1]):\n"
+        "        out.append(out[-1] * d)\n"
+        "    return out\n",
+        "your list starts with 1.0 but the last local derivative, local_derivatives[K - 1] = d x_K / d x_{K-1}",
     ),
     ("term_propagate_back_test", "sums_instead_of_multiplying"): (
         "def propagate_back(ds):\n"
@@ -66,7 +93,8 @@ BUGGY = {
         "    for d in ds:\n"
         "        out.append(out[-1] * d)\n"
         "    return out\n",
-        "modified in place",
+        "the list local_derivatives was modified in place: work on a copy "
+        "(e.g. `local_derivatives = local_derivatives.copy()`",
     ),
     # chain_forward(x) -> (y, (x, a, b))
     ("term_chain_forward_test", "sin_before_square"): (

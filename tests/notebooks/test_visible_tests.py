@@ -13,10 +13,10 @@ from conftest import ROOT
 NOTEBOOK = "02_definition/02a_feedforward.ipynb"
 
 
-def _run_visible_test(test_grade_id: str, implementation: str) -> str:
+def _run_visible_test(test_grade_id: str, implementation: str, notebook: str = NOTEBOOK) -> str:
     """Run the solution's cells before `test_grade_id`, then `implementation`, then the release's (visible) test."""
     def graded_cells(folder: str) -> list[tuple[str, str]]:
-        nb = nbformat.read(ROOT / folder / NOTEBOOK, as_version=4)
+        nb = nbformat.read(ROOT / folder / notebook, as_version=4)
         return [(c.metadata["nbgrader"]["grade_id"], c.source) for c in nb.cells
                 if c.cell_type == "code" and "grade_id" in c.metadata.get("nbgrader", {})]
 
@@ -74,3 +74,45 @@ def test_the_visible_mlp_test_checks_the_activation_name_in_the_cache(second: st
 def test_the_visible_mlp_test_passes_the_stated_layout() -> None:
     """Does the visible ff_mlp test pass an mlp_forward that follows the stated layout?"""
     assert "visible tests passed" in _run_visible_test("ff_mlp_test", MLP.format(second="activation"))
+
+
+def test_the_visible_mlp_test_sends_a_shape_error_of_dense_forward_to_dense_forward() -> None:
+    """Does the visible ff_mlp test, when a transposed W in dense_forward makes mlp_forward raise numpy's shape error,
+    say that the error comes from dense_forward (not show a bare ValueError: matmul ...)?"""
+    transposed = "def dense_forward(x, W, b):\n    return x @ W.T + b, (x, W, b)\n"
+    with pytest.raises(AssertionError, match="mlp_forward failed inside dense_forward with a shape error"):
+        _run_visible_test("ff_mlp_test", transposed)
+
+
+def test_the_visible_mlp_test_leaves_other_value_errors_alone() -> None:
+    """Is a ValueError raised by mlp_forward's own code (not inside dense_forward) left as it is, not blamed on
+    dense_forward?"""
+    own_error = "def mlp_forward(x, params, activation='relu'):\n    raise ValueError('mine')\n"
+    with pytest.raises(ValueError, match="mine"):
+        _run_visible_test("ff_mlp_test", own_error)
+
+
+TERM = "01_term/01_term.ipynb"
+
+
+@pytest.mark.parametrize(("loop", "says"), [
+    ("for d in reversed(ds[1:])", "your list starts with 1.0 but a local derivative is never multiplied in"),
+    ("for d in reversed(ds[:-1])", "your list starts with 1.0 but a local derivative is never multiplied in"),
+])
+def test_the_visible_propagate_back_test_tells_a_skipped_factor_from_a_missing_seed(loop: str, says: str) -> None:
+    """Does the visible propagate_back test, for a list one short that starts with the 1.0 (an off-by-one loop),
+    point at the loop's range rather than tell the student to add the 1.0 they already have?"""
+    source = f"def propagate_back(ds):\n    out = [1.0]\n    {loop}:\n        out.append(out[-1] * d)\n    return out\n"
+    with pytest.raises(AssertionError, match=re.escape(says)) as raised:
+        _run_visible_test("term_propagate_back_test", source, TERM)
+    assert "include d x_K / d x_K = 1" not in str(raised.value)
+
+
+def test_the_visible_propagate_back_test_asks_for_the_missing_seed() -> None:
+    """Does the visible propagate_back test still ask for d x_K / d x_K = 1 when the list lacks it?"""
+    source = (
+        "def propagate_back(ds):\n    out, g = [], 1.0\n    for d in reversed(ds):\n        g *= d\n"
+        "        out.append(g)\n    return out\n"
+    )
+    with pytest.raises(AssertionError, match=re.escape("include d x_K / d x_K = 1 first")):
+        _run_visible_test("term_propagate_back_test", source, TERM)

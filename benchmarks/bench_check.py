@@ -1,0 +1,100 @@
+"""Time `bpcourse check` on a student's copy of a notebook: the first check (workspace prepared) and warm checks.
+
+    .venv/bin/python benchmarks/bench_check.py [--runs 5] [--notebook course/01_term/01_term.ipynb]
+                                               [--answers untouched|right]
+
+The notebook's folder is copied into a temporary folder first (as `bpcourse start` copies it for a student; the
+course's own files are never touched), and `bpcourse check` runs on the copy as a new process, as a student types
+it. The first check runs with a fresh, empty cache folder (XDG_CACHE_HOME), so it prepares the grading workspace
+(~/.cache/bpcourse/check-<hash>, grader/check.py) and fills matplotlib's font cache, as a student's first check
+does; the warm checks then reuse that cache. --answers right fills in the solution cells (grader/demo_class.py's
+"right" student), so every hidden test runs to its end; untouched checks the copy as released.
+
+Prints every time, then the median, fastest and slowest of the warm checks. The course's target: a warm check within
+5 s (on the 2-core machine the course is tested on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BPCOURSE = Path(sys.executable).parent / "bpcourse"
+TARGET = 5.0
+
+
+def student_copy(notebook: Path, answers: str, into: Path) -> Path:
+    """The notebook's folder copied under `into`, its notebook untouched or solved; returns the copy's path."""
+    folder = into / notebook.parent.name
+    shutil.copytree(notebook.parent, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    copy = folder / notebook.name
+    if answers == "right":
+        import nbformat
+
+        from grader import demo_class
+
+        source = nbformat.read(ROOT / "solutions" / notebook.parent.name / notebook.name, as_version=4)
+        demo_class.write_notebook(demo_class.right(nbformat.read(copy, as_version=4), source), copy)
+    return copy
+
+
+def check_once(notebook: Path, cache: Path) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds, exit status, the report's totals line) of one `bpcourse check --quiet` with
+    XDG_CACHE_HOME=cache. The CPU seconds are those of the check and the processes it waited for (its kernel, the
+    re-check's sandbox): unlike the wall time, they hardly change when other work shares the machine."""
+    command = [str(BPCOURSE)] if BPCOURSE.exists() else [sys.executable, "-m", "grader.cli"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([*command, "check", "--quiet", str(notebook)], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    totals = next((line for line in done.stdout.splitlines() if line.startswith("autograded:")), "")
+    return seconds, cpu, done.returncode, totals or (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="warm checks after the first one (default 5)")
+    parser.add_argument("--notebook", type=Path, default=ROOT / "course" / "01_term" / "01_term.ipynb",
+                        help="the released notebook to copy and check (default course/01_term/01_term.ipynb)")
+    parser.add_argument("--answers", choices=("untouched", "right"), default="untouched",
+                        help="check the copy as released (default) or with every solution cell filled in")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        notebook = student_copy(args.notebook.resolve(), args.answers, Path(tmp) / "student")
+        cache = Path(tmp) / "cache"  # fresh: nothing of bpcourse, matplotlib or anything else cached yet
+        cache.mkdir()
+        print(f"bpcourse check {notebook.parent.name}/{notebook.name} ({args.answers}), XDG_CACHE_HOME={cache}")
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (other work on the machine slows the wall "
+              "time, not the CPU time much)")
+        seconds, cpu, status, totals = check_once(notebook, cache)
+        print(f"first check (prepares the workspace): {seconds:7.2f}s  cpu {cpu:6.2f}s  exit {status}  {totals}")
+        warm, warm_cpu = [], []
+        for run in range(1, args.runs + 1):
+            seconds, cpu, status, totals = check_once(notebook, cache)
+            warm.append(seconds)
+            warm_cpu.append(cpu)
+            print(f"warm check {run}:                        {seconds:7.2f}s  cpu {cpu:6.2f}s  exit {status}  {totals}")
+        if warm:
+            median = statistics.median(warm)
+            flag = "" if median <= TARGET else "  over the target"
+            print(f"warm checks: median {median:.2f}s, min {min(warm):.2f}s, max {max(warm):.2f}s "
+                  f"(cpu median {statistics.median(warm_cpu):.2f}s; {len(warm)} runs, target {TARGET:g} s){flag}")
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
