@@ -6,8 +6,8 @@
 The notebook's folder is copied into a temporary folder first (as `bpcourse start` copies it for a student; the
 course's own files are never touched), and `bpcourse check` runs on the copy as a new process, as a student types
 it. The first check runs with a fresh, empty cache folder (XDG_CACHE_HOME), so it prepares the grading workspace
-(~/.cache/bpcourse/check-<hash>, grader/check.py) and fills matplotlib's font cache, as a student's first check
-does; the warm checks then reuse that cache. --answers right fills in the solution cells (grader/demo_class.py's
+(~/.cache/bpcourse/check-<hash>, grader/student/check.py) and fills matplotlib's font cache, as a student's first check
+does; the warm checks then reuse that cache. --answers right fills in the solution cells (grader/grading/demo_class.py's
 "right" student), so every hidden test runs to its end; untouched checks the copy as released.
 
 Prints every time, then the median, fastest and slowest of the warm checks. The course's target: a warm check within
@@ -42,7 +42,7 @@ def student_copy(notebook: Path, answers: str, into: Path) -> Path:
     if answers == "right":
         import nbformat
 
-        from grader import demo_class
+        from grader.grading import demo_class
 
         source = nbformat.read(ROOT / "solutions" / notebook.parent.name / notebook.name, as_version=4)
         demo_class.write_notebook(demo_class.right(nbformat.read(copy, as_version=4), source), copy)

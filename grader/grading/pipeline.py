@@ -27,7 +27,7 @@ from grader.course.notebooks import grade_ids, read_notebook
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.records import GradedNotebook, GradingJob, JobResult
-from grader.grading.sources import SourceInfo, catalogue_of, reference_time
+from grader.grading.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
 from grader.recheck.protocol import NOT_DEFINED
 from grader.recheck.specs import object_name
@@ -130,7 +130,10 @@ def restore_metadata(g: Grading) -> Grading:
 
 
 def start_recheck(g: Grading) -> Grading:
-    """Start the trusted re-check of the student's graded functions (collected by `recheck`)."""
+    """Start the trusted re-check of the student's graded functions (collected by `recheck`). The solution runs here
+    first, in this thread: it changes the working folder and the standard streams while it runs."""
+    reference_namespace(g.source)
+    catalogue_of(g.source)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recheck")
     settings = g.context.settings
     g.pending_recheck = pool.submit(trusted_check, g.source, g.student_cells, g.job.student, settings.recheck)
