@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from grader.errors import CourseError
+from grader.grading.command import add_grade_parser
+from grader.student.explore import add_explore_parser
 
 DEFAULT_STUDENT_DIR = "my-backprop-course"
 
@@ -119,18 +121,10 @@ class _CellBar:
             print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
 
 
-# `bpcourse grade`'s one-line help, for the command list when another command runs (see build_parser).
-GRADE_HELP = "(instructors) grade a class of submissions in parallel"
-
-
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The `bpcourse` parser. `command`: the subcommand about to run, when known.
-
-    `grader.grading.command` imports the grading records (and, through them, the re-check's limits), so its full
-    options are defined only when `command` is "grade" or unknown (None); for any other command a one-line entry lists
-    it in `--help`, which keeps help and argument errors well under 0.5 s (benchmarks/bench_cli.py). Modules imported
-    here at the top must stay light (tests/grader/test_cli.py).
-    """
+def build_parser() -> argparse.ArgumentParser:
+    """The `bpcourse` parser. Each command's module is imported only when it runs, and the modules the parser needs
+    (grader.grading.command, grader.student.explore) stay light, which keeps help and argument errors well under
+    0.5 s (benchmarks/bench_cli.py, tests/grader/test_cli.py)."""
     parser = argparse.ArgumentParser(
         prog="bpcourse",
         description="Backpropagation in five steps: open the course, check your work, release it (instructors).",
@@ -143,14 +137,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _add_start_parser(sub)
     _add_check_parser(sub)
     _add_release_parser(sub)
-    from grader.student.explore import add_explore_parser
-
-    if command in (None, "grade"):
-        from grader.grading.command import add_grade_parser
-
-        add_grade_parser(sub)
-    else:
-        sub.add_parser("grade", help=GRADE_HELP)
+    add_grade_parser(sub)
     add_explore_parser(sub)
     return parser
 
@@ -211,11 +198,6 @@ def _add_release_parser(sub) -> None:
     )
 
 
-def _command_in(argv: list[str]) -> str:
-    """The subcommand `argv` names (its first word that is not an option), or "" when it names none."""
-    return next((word for word in argv if not word.startswith("-")), "")
-
-
 def _configure_logging(args: argparse.Namespace) -> None:
     """Diagnostics go to stderr through `logging` (the report a person reads is printed): the grader's own loggers at
     INFO with -v, at DEBUG with --debug; other libraries' stay at WARNING."""
@@ -232,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     # that builds a grammar on import: 0.9 s of every `bpcourse check`. No schema the grader validates uses it.
     sys.modules.setdefault("rfc3987_syntax", None)
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_command_in(argv)).parse_args(argv)
+    args = build_parser().parse_args(argv)
     _configure_logging(args)
     try:
         return args.func(args)

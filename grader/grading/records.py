@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from grader.recheck.sandbox import Limits
+from grader.recheck.limits import Limits
 
 GRADER_VERSION = "grade-3"
 

@@ -12,7 +12,6 @@ calls) and returns what it reported; `grader.recheck.trusted_check` plans the ca
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -25,12 +24,12 @@ import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.cells import without_magics
 from grader.course.paths import repo_root
 from grader.recheck import probes as trusted_probes
+from grader.recheck.limits import Limits
 
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).with_name("runner.py")  # run as a script, never imported here
@@ -41,26 +40,6 @@ MAX_REPORT_BYTES = 32 * 1024 * 1024
 # calls functions. The deep-learning frameworks too, unless a spec needs them (`frameworks=True`, 04f).
 STUB_MODULES = ["matplotlib", "ipywidgets", "IPython.display", "bp_helpers.plotting", "bp_helpers.widgets"]
 FRAMEWORK_MODULES = ["torch", "keras", "tensorflow"]
-
-
-@dataclass(frozen=True)
-class Limits:
-    cpu_seconds: int = 10
-    memory_bytes: int = 2 * 1024**3
-    file_bytes: int = 16 * 1024**2
-    cell_seconds: float = 2.0
-    call_seconds: float = 2.0
-    wall_seconds: float = 60.0  # wall clock, for code that waits without computing; CPU limits judge the rest
-
-    def with_frameworks(self) -> Limits:
-        """Room for importing torch and keras (about 3 s of CPU and 400 MB) and for a first Keras fit."""
-        return dataclasses.replace(
-            self,
-            cpu_seconds=self.cpu_seconds + 20,
-            memory_bytes=max(self.memory_bytes, 3 * 1024**3),
-            call_seconds=max(self.call_seconds, 10.0),
-            wall_seconds=self.wall_seconds + 60.0,
-        )
 
 
 _HELPERS: dict[str, Path] = {}

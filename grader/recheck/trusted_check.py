@@ -24,8 +24,9 @@ from grader.grading.sources import SourceInfo, catalogue_of, defined_names, refe
 from grader.recheck import probes as trusted_probes
 from grader.recheck.cases import Invalid
 from grader.recheck.compare import compare, signature
+from grader.recheck.limits import Limits
 from grader.recheck.protocol import NOT_DEFINED, PROTOCOL_VIOLATED, read_report
-from grader.recheck.sandbox import Limits, run_job
+from grader.recheck.sandbox import run_job
 from grader.recheck.specs import SPECS, Spec, check_keys, object_name, seed_for
 from grader.recheck.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
 

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from grader.grading.grade import run_grade
 from grader.grading.records import Settings
-from grader.recheck.sandbox import Limits
+from grader.recheck.limits import Limits
 from grader.student.check import run_check
 
 pytestmark = pytest.mark.slow
