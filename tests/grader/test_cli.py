@@ -96,7 +96,9 @@ HEAVY = ("numpy", "nbgrader", "nbformat", "nbclient", "jupyter_client", "jupyter
          "ipywidgets", "traitlets", "IPython")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["start", "--help"], ["check"], ["frobnicate"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["check", "--help"], ["start", "--help"], ["grade", "--help"], ["check"], ["frobnicate"]]
+)
 def test_help_and_argument_errors_import_nothing_heavy(args: list[str]) -> None:
     """Do `bpcourse --help` and argument errors answer without importing numpy, nbgrader or Jupyter?"""
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "grader.cli", *args], capture_output=True,
