@@ -154,7 +154,7 @@ def test_summary_printed(graded: dict) -> None:
     """Does the run print a table and a summary line naming the CSV?"""
     text = graded["out"].getvalue()
     assert "need review" in text and "class-grades.csv" in text
-    assert Path(graded["summary"]["csv"]).exists()
+    assert Path(graded["summary"].csv).exists()
 
 
 # The cases `bpcourse check` is compared on: one of each kind (right, untouched, wrong, cheating, forging, leaking,
