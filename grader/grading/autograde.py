@@ -103,6 +103,15 @@ def _on_cell(watchdog: Watchdog, count: int, progress: Progress | None):
     return started
 
 
+def _cut_short(nb: NotebookNode, index: int | None) -> None:
+    """The test cell that was running when execution stopped did not finish: it fails. (Cut short, it has no error
+    output, and nbgrader scores a test cell without one as passed.)"""
+    cell = nb.cells[index] if index is not None and 0 <= index < len(nb.cells) else None
+    if cell is not None and is_test_cell(cell) and not any(o.get("output_type") == "error" for o in cell.outputs):
+        why = "the test did not finish: the kernel stopped while it ran"
+        cell.outputs.append(nbformat.v4.new_output("error", ename="NotRun", evalue=why, traceback=[]))
+
+
 def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: KernelRun) -> NotebookNode:
     """Run the notebook; a kernel that never answered is started once more (no cell ran: not the student's doing)."""
     for attempt in (1, 2):
@@ -114,10 +123,12 @@ def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: Kern
             where = f"cell {outcome.ended_at}" if outcome.ended_at else "the notebook"
             why = f"the kernel died while running {where} (it ended itself or ran out of memory)"
             outcome.problems.append(watchdog.why_dead() or why)
+            _cut_short(run, watchdog.cell)
         except Exception as err:
             if attempt == 1 and _kernel_never_started(err):
                 continue
             outcome.problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
+            _cut_short(run, watchdog.cell)
         return run
     return nb
 

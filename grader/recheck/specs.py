@@ -57,11 +57,9 @@ SPECS: dict[str, Spec] = {
         lambda rng: [(list(rng.uniform(0.5, 2.0, size=5)),), (list(rng.uniform(-2, 2, size=3)),), ([],)]
     ),
     "chain_forward": Spec(lambda rng: [(float(rng.uniform(0.2, 1.5)),), (rng.uniform(-1.5, 1.5, size=(3, 2)),)]),
-    "chain_backward": Spec(
-        lambda rng: [
-            cases.chain_cache(float(rng.uniform(0.2, 1.5))),
-            cases.chain_cache(rng.uniform(-1.5, 1.5, size=(2, 3))),
-        ]
+    "chain_backward": Spec(  # the shape (2, 3) twice: a result kept between calls (by shape, say) shows
+        lambda rng: [cases.chain_cache(float(rng.uniform(0.2, 1.5)))]
+        + [cases.chain_cache(rng.uniform(-1.5, 1.5, size=(2, 3))) for _ in range(2)]
     ),
     "neuron_gradients": Spec(lambda rng: [tuple(float(v) for v in rng.uniform(-1.5, 1.5, size=4)) for _ in range(3)]),
     # 02_definition

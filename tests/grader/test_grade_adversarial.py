@@ -158,7 +158,8 @@ def test_summary_printed(graded: dict) -> None:
 
 
 # The cases `bpcourse check` is compared on: one of each kind (right, untouched, wrong, cheating, forging, leaking,
-# renaming, crashing). Each check runs the whole pipeline again (seconds each), so not the whole corpus.
+# renaming, crashing, dying mid-test). Each check runs the whole pipeline again (seconds each), so not the whole
+# corpus. (The bug corpus is compared whole, in bundles: tests/bug_corpus/test_check_matches_grade.py.)
 SAME_AS_CHECK = [
     "solution",
     "release",
@@ -169,6 +170,9 @@ SAME_AS_CHECK = [
     "kernel_suicide",
     "forges_both_judges",
     "leaks_hidden_tests",
+    "array_protocol_lazy",
+    "c_stack_overflow",
+    "dies_in_kernel_test",
 ]
 
 

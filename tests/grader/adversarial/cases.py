@@ -320,6 +320,226 @@ def equals_anything(release, source, info, others):
     return nb
 
 
+# Issue 11: values that say "equal" to anything through numpy, state kept between calls, deep recursion. Each
+# redefines one graded function in the solution cell that defines it (a later definition wins, as in a student's
+# notebook), so the score shows which exercise it cost.
+def _exercise_points(info, name: str) -> float:
+    return sum(e.points for e in info.exercises if name in e.functions)
+
+
+def all_but(name: str) -> Callable:
+    """Every point but those of the exercises that use `name`."""
+
+    def score(info) -> float:
+        return full(info) - _exercise_points(info, name)
+
+    return score
+
+
+def before(name: str) -> Callable:
+    """The points of the exercises before the first that uses `name` (the kernel died in its test cell)."""
+
+    def score(info) -> float:
+        total = 0.0
+        for e in info.exercises:
+            if name in e.functions:
+                break
+            total += e.points
+        return total
+
+    return score
+
+
+def _redefine(name: str, code: str) -> Callable:
+    """A right notebook whose solution cell defining `name` ends with `code` (which redefines it)."""
+
+    def build(release, source, info, others):
+        nb = demo_class.right(release, source)
+        gid = info.function_cell[name]
+        cell = next(c for c in nb.cells if c.cell_type == "code" and _meta(c).get("grade_id") == gid)
+        cell.source += "\n\n" + code
+        return nb
+
+    return build
+
+
+# Not a list: the right values exist only when numpy asks for them (__array__), len and indexing work, == says yes.
+# The grader must never run student code to compare; the re-check can only carry plain data back.
+ARRAY_PROTOCOL_LAZY = """class _LazyGrads:
+    def __init__(self, local_derivatives):
+        self._ds = list(local_derivatives)
+
+    def _values(self):
+        grads = [1.0]
+        for local in reversed(self._ds):
+            grads.append(grads[-1] * local)
+        return grads
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._values(), dtype=dtype)
+
+    def __len__(self):
+        return len(self._ds) + 1
+
+    def __getitem__(self, i):
+        return self._values()[i]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = None
+
+
+def propagate_back(local_derivatives):
+    return _LazyGrads(local_derivatives)
+"""
+
+# y is an object whose __array__ gives zeros of the right shape and float64 dtype, and whose == and != agree.
+ARRAY_PROTOCOL_WRONG = """class _Looks:
+    def __init__(self, shape):
+        self.shape, self.dtype, self.ndim = shape, np.dtype(np.float64), len(shape)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros(self.shape, dtype=dtype or np.float64)
+
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+    def __ne__(self, other):
+        return np.zeros(self.shape, dtype=bool)
+
+    __hash__ = None
+
+
+def chain_forward(x):
+    a = 2.0 * x + 1.0
+    b = a**2
+    return _Looks(np.shape(x)), (x, a, b)
+"""
+
+# A real ndarray (isinstance passes) of wrong values (zeros) whose ==, ufuncs, allclose and friends say True.
+NDARRAY_SUBCLASS = """class _Agreeable(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+    def __ne__(self, other):
+        return np.zeros(self.shape, dtype=bool)
+
+    __hash__ = None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc in (np.equal, np.isclose, np.less_equal, np.isfinite, np.greater_equal):
+            shape = np.broadcast_shapes(*(np.shape(i) for i in inputs))
+            return np.ones(shape, dtype=bool)
+        inputs = tuple(i.view(np.ndarray) if isinstance(i, _Agreeable) else i for i in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in (np.allclose, np.array_equal, np.array_equiv, np.isclose, np.all):
+            return True
+        args = tuple(a.view(np.ndarray) if isinstance(a, _Agreeable) else a for a in args)
+        return func(*args, **kwargs)
+
+    def all(self, *args, **kwargs):
+        return True
+
+    def __bool__(self):
+        return True
+
+
+def chain_backward(cache):
+    x = np.asarray(cache[0], dtype=np.float64)
+    return np.zeros(x.shape).view(_Agreeable)
+"""
+
+OBJECT_DTYPE = """class _Yes:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = None
+
+
+def chain_backward(cache):
+    out = np.empty(np.shape(cache[0]), dtype=object)
+    for i in np.ndindex(out.shape):
+        out[i] = _Yes()
+    return out
+"""
+
+NAN_ARRAY = """def chain_backward(cache):
+    return np.full(np.shape(cache[0]), np.nan)
+"""
+
+# State kept between calls: the first answer is right, every later call returns it again.
+RIGHT_FIRST_CALL_ONLY = """_first_answer = []
+
+
+def propagate_back(local_derivatives):
+    if not _first_answer:
+        grads = [1.0]
+        for local in reversed(local_derivatives):
+            grads.append(grads[-1] * local)
+        _first_answer.append(grads)
+    return list(_first_answer[0])
+"""
+
+# State kept between calls: the first result for each shape, returned for every later input of that shape.
+CACHES_BY_SHAPE = """_by_shape = {}
+
+
+def chain_backward(cache):
+    key = np.shape(cache[0])
+    if key not in _by_shape:
+        x, a, b = cache
+        _by_shape[key] = np.cos(b) * 2.0 * a * 2.0
+    return _by_shape[key].copy()
+"""
+
+# Right values, but the kernel ends itself when its test calls the function (the re-check's child has no ipykernel):
+# a test cell cut short has no error output, which nbgrader alone would score as passed.
+DIES_IN_KERNEL_TEST = """import os as _os
+import sys as _sys
+import time as _time
+
+_right_chain_backward = chain_backward
+_calls = []
+
+
+def chain_backward(cache):
+    _calls.append(1)
+    if "ipykernel" in _sys.modules and len(_calls) > 1:  # the visible check has run; the hidden ones never will
+        _time.sleep(0.5)
+        _os._exit(0)
+    return _right_chain_backward(cache)
+"""
+
+RECURSION_ERROR = """def chain_backward(cache):
+    return chain_backward(cache)
+"""
+
+# The recursion limit raised so high that recursion through C (an operator calling itself) overflows the C stack
+# first: the process dies of SIGSEGV, in the kernel and in the re-check's child alike.
+C_STACK_OVERFLOW = """import sys as _sys
+
+_sys.setrecursionlimit(10**6)
+
+
+class _Deeper:
+    def __add__(self, other):
+        return self + other
+
+
+def chain_backward(cache):
+    return _Deeper() + 1
+"""
+
+
 CASES = [
     Case(
         "solution",
@@ -536,5 +756,80 @@ CASES = [
         zero,  # the lines written into the re-check's report pipe break its protocol: nothing is trusted
         "protocol violated",
         "Does writing into every descriptor reach neither the grader's output nor hang the batch, and earn nothing?",
+    ),
+    Case(
+        "array_protocol_lazy",
+        _redefine("propagate_back", ARRAY_PROTOCOL_LAZY),
+        all_but("propagate_back"),
+        "trusted re-check",
+        "Does an object that yields the right values only through __array__ (== says yes) earn nothing: the grader "
+        "compares plain data and never runs student code to get it?",
+    ),
+    Case(
+        "array_protocol_wrong",
+        _redefine("chain_forward", ARRAY_PROTOCOL_WRONG),
+        all_but("chain_forward"),
+        None,
+        "Does an object whose __array__ gives wrong values of the right shape and dtype earn nothing?",
+    ),
+    Case(
+        "ndarray_subclass_agrees",
+        _redefine("chain_backward", NDARRAY_SUBCLASS),
+        all_but("chain_backward"),
+        None,
+        "Does an ndarray subclass of wrong values whose ==, ufuncs and np.allclose say True earn nothing?",
+    ),
+    Case(
+        "object_dtype_equals_true",
+        _redefine("chain_backward", OBJECT_DTYPE),
+        all_but("chain_backward"),
+        None,
+        "Does an object-dtype array of objects whose == is always True earn nothing?",
+    ),
+    Case(
+        "nan_array",
+        _redefine("chain_backward", NAN_ARRAY),
+        all_but("chain_backward"),
+        None,
+        "Does an array of NaN (which compares equal to nothing, and is skipped by careless checks) earn nothing?",
+    ),
+    Case(
+        "right_first_call_only",
+        _redefine("propagate_back", RIGHT_FIRST_CALL_ONLY),
+        all_but("propagate_back"),
+        None,
+        "Does a function that is right on its first call and repeats that answer later earn nothing?",
+    ),
+    Case(
+        "caches_by_shape",
+        _redefine("chain_backward", CACHES_BY_SHAPE),
+        all_but("chain_backward"),
+        "trusted re-check",
+        "Does a function that returns its first result for every later input of the same shape earn nothing (the "
+        "re-check calls chain_backward twice with one shape), flagged since the kernel's tests are fooled?",
+    ),
+    Case(
+        "recursion_error",
+        _redefine("chain_backward", RECURSION_ERROR),
+        all_but("chain_backward"),
+        None,
+        "Does a function that recurses until RecursionError cost its exercise only?",
+    ),
+    Case(
+        "c_stack_overflow",
+        _redefine("chain_backward", C_STACK_OVERFLOW),
+        before("chain_backward"),
+        "kernel died",
+        "Does a C stack overflow (recursion limit raised to 10**6) in a graded function, which kills the kernel and "
+        "the re-check's child, cost that exercise and the later ones (never run), keep the earlier ones, and get "
+        "flagged?",
+    ),
+    Case(
+        "dies_in_kernel_test",
+        _redefine("chain_backward", DIES_IN_KERNEL_TEST),
+        before("chain_backward"),
+        "kernel died",
+        "Does a test cell during which the kernel died fail (not pass for lack of an error), even when the re-check "
+        "is satisfied?",
     ),
 ]
