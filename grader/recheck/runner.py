@@ -229,10 +229,11 @@ def _call(call, args, namespace, context, probes, seconds) -> tuple[CallEvent, o
 
 
 def _report_changed(kept, report):
-    """A result that a later call changed: it shares a buffer between calls."""
+    """A result that a later call changed: it shares a buffer between calls. Compared as JSON text: NaN != NaN,
+    but "NaN" == "NaN"."""
     for call, value, result in kept:
         try:
-            changed = encode(value) != result
+            changed = json.dumps(encode(value), sort_keys=True) != json.dumps(result, sort_keys=True)
         except BaseException:  # noqa: BLE001
             changed = True
         if changed:

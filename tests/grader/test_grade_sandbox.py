@@ -253,3 +253,25 @@ def test_sandbox_cannot_start_processes_through_ctypes(info) -> None:
         pytest.skip(f"seccomp is not available here: {result.processes}")
     # ctypes is refused by the audit hook; a fork that got through would have left a spinning child behind
     assert "propagate_back" in result.failures
+
+
+def test_a_result_holding_nan_is_not_taken_for_a_changed_one() -> None:
+    """Is a result that holds NaN (NaN != NaN) reported unchanged when nothing changed it, while a result a later
+    call really changes is reported?"""
+    from grader.recheck.limits import Limits
+    from grader.recheck.sandbox import run_job
+
+    code = (
+        "import numpy as np\n"
+        "_kept = np.zeros(2)\n"
+        "def with_nan(x):\n    return np.array([np.nan, x])\n"
+        "def shared(x):\n    _kept[:] = x\n    return _kept\n"
+    )
+    calls = [
+        {"key": name, "function": name, "case": case, "args": encode((float(case),)), "kind": "call"}
+        for name in ("with_nan", "shared")
+        for case in (0, 1)
+    ]
+    lines, crash = run_job([], [("cell", code)], calls, Limits())
+    changed = {(e["key"], e["case"]) for e in map(json.loads, lines) if e.get("event") == "changed"}
+    assert crash is None and changed == {("shared", 0)}, lines
