@@ -34,6 +34,7 @@ from grader.recheck.limits import Limits
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).with_name("runner.py")  # run as a script, never imported here
 LOG_TAIL_BYTES = 8192  # of the child's stdout/stderr, shown with `bpcourse grade --debug`
+OUTPUT_GRACE_SECONDS = 2.0  # after the report closed, for the rest of the child's output
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 # Replaced by stand-ins inside the sandbox: plotting and widgets cost seconds of import time and the re-check only
@@ -134,23 +135,26 @@ def _describe_exit(code: int | None, limits: Limits) -> str:
 
 def _drain(report_fd: int, output_fd: int, deadline: float) -> tuple[bytearray, bytearray, bool]:
     """Read the child's report until it closes, keeping the tail of its other output meanwhile (for `--debug`;
-    drained so that printing never blocks the child). Returns (report, output tail, whether the deadline passed)."""
+    drained so that printing never blocks the child), and that output's last bytes for a moment after (the child
+    exits right after its report). Returns (report, output tail, whether the deadline passed first)."""
     report, output = bytearray(), bytearray()
+    report_open = True
     with selectors.DefaultSelector() as sel:
         sel.register(report_fd, selectors.EVENT_READ)
         sel.register(output_fd, selectors.EVENT_READ)
-        while (left := deadline - time.monotonic()) > 0:
+        while sel.get_map() and (left := deadline - time.monotonic()) > 0:
             for key, _ in sel.select(timeout=left):
                 chunk = os.read(key.fd, 1 << 16)
-                if key.fd == output_fd:
+                if not chunk:
+                    sel.unregister(key.fd)
+                    if key.fd == report_fd:
+                        report_open = False
+                        deadline = min(deadline, time.monotonic() + OUTPUT_GRACE_SECONDS)
+                elif key.fd == output_fd:
                     output = (output + chunk)[-LOG_TAIL_BYTES:]
-                    if not chunk:
-                        sel.unregister(output_fd)
-                elif not chunk:
-                    return report, output, False
                 elif len(report) < MAX_REPORT_BYTES:
                     report.extend(chunk)
-    return report, output, True
+    return report, output, report_open
 
 
 def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str | None]:
