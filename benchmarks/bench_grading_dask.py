@@ -40,7 +40,10 @@ def _grade(submissions: Path, workspace: Path, assignment: str, **kwargs) -> tup
 
 
 def main() -> int:
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
+
+    from grader.grading.cluster_keys import make_keys
+    from grader.grading.executors import connect
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=8)
@@ -54,17 +57,28 @@ def main() -> int:
         students = dict(list(students.items())[: args.students])
         submissions = demo_class.build_class(tmp / "class", tmp / "release-ws" / "release", students, [args.assignment])
         rows, scores = [], {}
+        keys = make_keys(tmp / "keys")  # the cluster speaks mutual TLS only, as deploy/README.md sets it up
         for workers in (1, 2):
             local, seconds = _grade(submissions, tmp / f"local{workers}", args.assignment, jobs=workers)
             rows.append((f"local pool, {workers} worker(s)", seconds, local))
             started = time.monotonic()
             with LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-            ) as cluster, Client(cluster) as client:
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                protocol="tls://",
+                security=keys.node_security(),
+                dashboard_address=None,
+            ) as cluster, connect(cluster.scheduler_address, keys) as client:
                 client.run(_warm_up)  # each worker prepares its workspace once
                 setup = time.monotonic() - started
                 remote, seconds = _grade(
-                    submissions, tmp / f"dask{workers}", args.assignment, scheduler=cluster.scheduler_address
+                    submissions,
+                    tmp / f"dask{workers}",
+                    args.assignment,
+                    scheduler=cluster.scheduler_address,
+                    cluster_keys=keys.folder,
                 )
             rows.append((f"Dask, {workers} worker(s) (+{setup:.1f} s start-up, untimed)", seconds, remote))
         n = len(students)

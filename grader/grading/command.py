@@ -35,9 +35,15 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="send the jobs to this Dask distributed scheduler instead of this machine's cores (pip install "
-        "'backprop-course[cluster]'; see deploy/README.md)",
+        metavar="tls://HOST:PORT",
+        help="send the jobs to this Dask distributed scheduler instead of this machine's cores; mutual TLS only "
+        "(pip install 'backprop-course[cluster]'; see deploy/README.md)",
+    )
+    p.add_argument(
+        "--cluster-keys",
+        metavar="DIR",
+        help="with --scheduler: the folder of the cluster's CA and the instructor's certificate "
+        "(made by bpcourse cluster-keys)",
     )
     defaults = Settings()
     p.add_argument(
@@ -87,8 +93,39 @@ def cmd_grade(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         settings=settings,
         scheduler=args.scheduler,
+        cluster_keys=args.cluster_keys,
     )
     return 1 if any(r.review for r in summary.results) else 0
+
+
+def add_cluster_keys_parser(subparsers) -> argparse.ArgumentParser:
+    """Define `bpcourse cluster-keys DIR`: the certificates of a grading cluster (grader/grading/cluster_keys.py)."""
+    p = subparsers.add_parser(
+        "cluster-keys",
+        help="(instructors) make the TLS certificates of a Dask grading cluster",
+        description="Make a certificate authority and the certificates it signs for a Dask grading cluster (mutual "
+        "TLS) in DIR: ca.pem for everyone, cluster.pem/cluster-key.pem for the scheduler and workers, "
+        "instructor.pem/instructor-key.pem for `bpcourse grade --cluster-keys DIR`, and ca-key.pem to keep to "
+        "yourself. Never overwrites a key.",
+    )
+    p.add_argument("dir", help="a new folder for the keys")
+    p.add_argument("--days", type=int, default=180, help="how long the certificates are valid (default: %(default)s)")
+    p.add_argument("--host", default="SCHEDULER-HOST", help="the scheduler's address, for the printed commands")
+    p.set_defaults(func=cmd_cluster_keys)
+    return p
+
+
+def cmd_cluster_keys(args: argparse.Namespace) -> int:
+    from grader.grading.cluster_keys import make_keys
+
+    if args.days < 1:
+        raise CourseError("--days must be at least 1.")
+    keys = make_keys(Path(args.dir), days=args.days)
+    print(f"cluster keys in {keys.folder} (keep ca-key.pem to yourself; copy ca.pem, cluster.pem and cluster-key.pem")
+    print("to the scheduler and every worker machine). Then:")
+    for line in keys.commands(args.host):
+        print(f"  {line}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,10 +5,15 @@ gradebook, the journal and the reports. A job for Dask carries everything a work
 the bytes of the student's assignment folder (regular files only) and the digest of the assignment's source. The
 worker needs only the installed course package: it prepares a grading workspace of its own from it once, and
 refuses a job whose source digest differs from its own (a worker on another version of the course).
+
+The cluster is reached only over mutual TLS (grader/grading/cluster_keys.py), and what a worker sends back is plain
+data: a JSON text, read with `GradedNotebook`'s own constructors. The client accepts no pickled value (Dask's
+`deserializers=["msgpack"]`), so a hostile worker cannot run code in the instructor's process.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -18,12 +23,13 @@ import threading
 import threading as _threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from grader.grading.cluster_keys import ClusterKeys
 from grader.grading.job_runner import run_jobs
 from grader.grading.pipeline import grade_one
-from grader.grading.records import GradedNotebook, GradingJob, Settings
+from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.safe_files import open_regular
 from grader.grading.worker import WorkerContext, init_worker
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, source_digest, state_dir
@@ -90,9 +96,17 @@ def warm_up() -> Path:
     return _WORKSPACE["path"]
 
 
-def grade_remote(job: RemoteJob) -> GradedNotebook:
-    """On a Dask worker: grade one job in this worker's own workspace."""
+def grade_remote(job: RemoteJob) -> str:
+    """On a Dask worker: grade one job in this worker's own workspace; the result as plain data (`to_plain`), an
+    error as `{"error": ...}` (an exception object would travel pickled, and the instructor's client reads none)."""
 
+    try:
+        return to_plain(_grade_remote(job))
+    except Exception as err:  # noqa: BLE001 - reported for that notebook by the parent
+        return json.dumps({"error": f"{type(err).__name__}: {err}"})
+
+
+def _grade_remote(job: RemoteJob) -> GradedNotebook:
     with _ONE_AT_A_TIME:
         workspace = warm_up()
         if source_digest(job.assignment) != job.source_digest:
@@ -115,25 +129,52 @@ def grade_remote(job: RemoteJob) -> GradedNotebook:
             graded.result.notes.append(f"graded on Dask worker {socket.gethostname()}:{os.getpid()}")
             return graded
         finally:
-
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def to_plain(graded: GradedNotebook) -> str:
+    """A graded notebook as JSON text: the only form a result leaves a worker in."""
+    return json.dumps({"result": asdict(graded.result), "executed": graded.executed})
+
+
+def from_plain(text: object, job: GradingJob) -> GradedNotebook:
+    """A worker's answer read back as data; raises ValueError (with the worker's error, if it sent one) when it is
+    not a result for `job`."""
+    if not isinstance(text, str):
+        raise ValueError(f"the worker answered with a {type(text).__name__}, not the JSON text of a result")
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the worker's answer is not a JSON object")
+    if "error" in data:
+        raise ValueError(str(data["error"]))
+    executed = data.get("executed")
+    if executed is not None and not isinstance(executed, str):
+        raise ValueError("the worker's executed notebook is not a text")
+    try:
+        result = JobResult.from_dict(data["result"])
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"the worker's result has another shape ({err})") from None
+    if (result.student, result.assignment, result.notebook) != (job.student, job.assignment, job.notebook):
+        raise ValueError("the worker answered for another notebook")
+    return GradedNotebook(result, executed)
 
 
 @dataclass(frozen=True)
 class DaskCluster:
-    """Jobs sent to an existing Dask distributed scheduler (`tcp://HOST:PORT`). A worker that dies loses no grade:
-    the scheduler gives its jobs to another worker; a job past `deadline` seconds is reported, never waited for."""
+    """Jobs sent to an existing Dask distributed scheduler (`tls://HOST:PORT`, mutual TLS with `keys`). A worker
+    that dies loses no grade: the scheduler gives its jobs to another worker; a job past `deadline` seconds is
+    reported, never waited for."""
 
     scheduler: str
     deadline: float
     settings: Settings
+    keys: ClusterKeys
 
     def run(self, jobs: list[GradingJob], finish: Finish) -> None:
-        from distributed import Client, as_completed
-
+        from distributed import as_completed
 
         digests = {a: source_digest(a) for a in {job.assignment for job in jobs}}
-        with Client(self.scheduler, timeout=60) as client:
+        with connect(self.scheduler, self.keys) as client:
             futures = {}
             for job in jobs:
                 remote = pack(job, digests[job.assignment], self.settings)
@@ -144,11 +185,24 @@ class DaskCluster:
                 pending.discard(future)
                 job = futures[future][0]
                 try:
-                    payload = future.result()
+                    payload = from_plain(future.result(), job)
                 except Exception as err:  # noqa: BLE001 - the worker's error, reported for that notebook
                     finish(job, None, f"{type(err).__name__} on the cluster: {err}")
                 else:
                     finish(job, payload, None)
+
+
+# Results are read as plain data only: a pickled value a worker sends is refused before anything of it runs here.
+CLIENT_DESERIALIZERS = ("msgpack",)
+
+
+def connect(scheduler: str, keys: ClusterKeys, timeout: float = 60):
+    """The instructor's Dask client: mutual TLS with `keys`, no pickled value accepted back."""
+    from distributed import Client
+
+    return Client(
+        scheduler, security=keys.client_security(), timeout=timeout, deserializers=list(CLIENT_DESERIALIZERS)
+    )
 
 
 def _until(done, pending: set, futures: dict, deadline: float, finish: Finish):

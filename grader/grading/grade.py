@@ -27,6 +27,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from grader.errors import CourseError
+from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool
 from grader.grading.intake import cleanup, collect, flag_oversized, save_roster
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
@@ -215,9 +216,12 @@ def run_grade(
     settings: Settings | None = None,
     out=None,
     scheduler: str | None = None,
+    cluster_keys: Path | str | None = None,
 ) -> GradeSummary:
-    """Grade every submission under `submissions` into `workspace`, print the summary and return it."""
+    """Grade every submission under `submissions` into `workspace`, print the summary and return it. With
+    `scheduler` (a `tls://` address), the jobs go to that Dask cluster, reached with the keys in `cluster_keys`."""
     settings = settings or Settings()
+    keys = load_keys(cluster_keys) if scheduler and check_scheduler_address(scheduler) else None
     started = time.monotonic()
     workspace = Path(workspace).resolve()
     if not Path(submissions).exists():
@@ -231,8 +235,8 @@ def run_grade(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
     bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
     finish = _recorder(workspace, plan.todo, plan.results, bar)
-    if scheduler:
-        executor = DaskCluster(scheduler, settings.job_seconds, settings)
+    if scheduler and keys:
+        executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
     else:
         _prepare_in_parent(plan.todo, workspace)
         executor = LocalPool(partial(_work, ctx), workers, settings.job_seconds)
