@@ -38,17 +38,17 @@ $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	touch $@
 
-$(VENV)/.installed-core: pyproject.toml $(VENV)/.created
-	$(PIP) install -e .
+$(VENV)/.installed-core: pyproject.toml constraints.txt $(VENV)/.created
+	$(PIP) install -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.created
-	$(PIP) install -e ".[test,frameworks,cluster]"
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.created
+	$(PIP) install -c constraints.txt -e ".[test,frameworks,cluster]"
 	touch $@ $(VENV)/.installed-core
 
-$(HUB_VENV)/.installed: pyproject.toml
+$(HUB_VENV)/.installed: pyproject.toml constraints.txt
 	$(HUB_PYTHON) -m venv $(HUB_VENV)
-	$(HUB_VENV)/bin/python -m pip --disable-pip-version-check install -e ".[hub]"
+	$(HUB_VENV)/bin/python -m pip --disable-pip-version-check install -c constraints.txt -e ".[hub]"
 	touch $@
 
 # configurable-http-proxy 5.2.0: 5.3.0 pulls commander 15, which wants node >= 22.12 (Debian 12 has 20).
