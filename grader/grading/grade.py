@@ -258,10 +258,14 @@ def structure_problem(shape: Structure, settings: Settings) -> str | None:
     ):
         if count > bound:
             return (
-                f"the notebook has {count:,} {what}, over the bound of {bound:,}: not run (check it by hand, or "
-                f"raise {field_name})"
+                f"the notebook has more than {bound:,} {what} (Settings.{field_name}): not run (check it by hand, "
+                "or raise the bound)"
             )
     return None
+
+
+def structure_bounds(settings: Settings) -> Structure:
+    return Structure(settings.max_cells, settings.max_outputs, settings.max_metadata_bytes)
 
 
 def flag_structure(found: list[Submission], settings: Settings) -> None:
@@ -272,7 +276,7 @@ def flag_structure(found: list[Submission], settings: Settings) -> None:
             continue
         try:
             with os.fdopen(open_regular(sub.path), "rb") as f:
-                shape = measure_structure(f.read(settings.max_notebook_bytes + 1))
+                shape = measure_structure(f.read(settings.max_notebook_bytes + 1), structure_bounds(settings))
         except (OSError, ValueError, RecursionError):
             continue  # not JSON, or gone: the job's reading step names it
         sub.problem = structure_problem(shape, settings)
@@ -374,14 +378,15 @@ def run_grade(
         bar.close()
         cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
     results = sorted(plan.results, key=lambda r: (r.student, r.assignment, r.notebook))
-    csv_path = write_csv(workspace, class_results(workspace, results))
+    failures = [f"{r.student}/{r.assignment}/{r.notebook}: {r.grader_error}" for r in results if r.grader_error]
+    csv_path = workspace / "class-grades.csv"
+    try:
+        csv_path = write_csv(workspace, class_results(workspace, results))
+    except OSError as err:  # a full disk: the printed table below is then the only record of this run
+        failures.append(f"{csv_path.name} could not be written ({failure_words(err)})")
     seconds = time.monotonic() - started
     summary = GradeSummary(results, csv_path, seconds, plan.reused, len(plan.todo), workers)
-    summary.failures = [
-        f"{r.student}/{r.assignment}/{r.notebook}: {r.grader_error}"
-        for r in results
-        if r.grader_error and r.grader_error != INTERRUPTED
-    ]
+    summary.failures = [f for f in failures if not f.endswith(f": {INTERRUPTED}")]
     summary.interrupted = sum(r.grader_error == INTERRUPTED for r in results)
     print_summary(summary, out or sys.stdout)
     _print_failures(summary, out or sys.stdout)

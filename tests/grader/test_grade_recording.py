@@ -146,18 +146,21 @@ def _notebook_bytes(cells: int, outputs_per_cell: int = 0, metadata: dict | None
 
 
 def test_structure_is_measured() -> None:
-    """Are a notebook's cells, outputs and metadata counted (the metadata about as compact JSON)?"""
-    shape = measure_structure(_notebook_bytes(5, 2, {"widgets": {"state": "x" * 1000}}))
+    """Are a notebook's cells, outputs and metadata counted (the metadata about as compact JSON), and does reading
+    stop once a count passes its bound?"""
+    data = _notebook_bytes(5, 2, {"widgets": {"state": "x" * 1000}})
+    shape = measure_structure(data)
     assert (shape.cells, shape.outputs) == (5, 10)
     assert 1000 < shape.metadata_bytes < 1300
+    assert measure_structure(data, Structure(2, 100, 10_000)).cells == 3
 
 
 @pytest.mark.parametrize(
     ("shape", "words"),
     [
-        (Structure(11, 0, 0), "11 cells, over the bound of 10"),
-        (Structure(1, 11, 0), "11 outputs, over the bound of 10"),
-        (Structure(1, 0, 101), "101 bytes of metadata, over the bound of 100"),
+        (Structure(11, 0, 0), "more than 10 cells (Settings.max_cells)"),
+        (Structure(1, 11, 0), "more than 10 outputs (Settings.max_outputs)"),
+        (Structure(1, 0, 101), "more than 100 bytes of metadata (Settings.max_metadata_bytes)"),
     ],
 )
 def test_over_a_bound_is_a_problem(shape: Structure, words: str) -> None:
@@ -175,7 +178,7 @@ def test_flag_structure_flags_only_the_notebook_over_its_bound(tmp_path: Path) -
     found = [Submission("a", "01_term", small, "01_term"), Submission("b", "01_term", large, "01_term")]
     grade.flag_structure(found, Settings(max_cells=10))
     assert found[0].problem is None
-    assert "30 cells, over the bound of 10" in found[1].problem
+    assert "more than 10 cells" in found[1].problem
 
 
 def test_default_bounds_are_far_above_the_courses_notebooks() -> None:

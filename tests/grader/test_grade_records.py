@@ -200,7 +200,7 @@ def test_many_cells_flagged_never_run(graded: dict) -> None:
     """Is the notebook of 355,305 empty cells flagged for its structure when it is read, and never run?"""
     result = _result(graded["first"], MANY_CELLS)
     status = graded["first_rows"][MANY_CELLS]["status"]
-    assert status.startswith("needs review") and "cells, over the" in status, status
+    assert status.startswith("needs review") and "more than 20,000 cells" in status, status
     assert not result.kernel_isolation and result.seconds == 0.0, result
     assert not (graded["workspace"] / "autograded" / MANY_CELLS).exists()
 
@@ -216,5 +216,6 @@ def test_zero_d_array_costs_only_its_exercise(graded: dict, run: str) -> None:
     assert "shape ()" in lost[0].cause or "0-d array" in lost[0].cause, lost[0].cause  # named: no value there
     written = [e for e in result.exercises if e.kind == "manual"]
     assert written and all(e.cause == "awaiting manual grading" for e in written), written
-    assert "grader failed" not in graded[f"{run}_rows"][ZERO_D]["status"]
-    assert graded["second"].reused >= 2  # carol and the lone surrogate: their grades were final
+    status = graded[f"{run}_rows"][ZERO_D]["status"]
+    assert status == "awaiting manual grading", status  # both judges agree: nothing for a person to review
+    assert graded["second"].reused == 4  # every final grade: the classmates, carol and the lone surrogate
