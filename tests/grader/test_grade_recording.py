@@ -239,3 +239,45 @@ def test_exit_status_says_the_grader_failed() -> None:
     summary.failures = ["a/01_term/01_term: not recorded (ENOSPC: No space left on device)"]
     assert exit_status(summary) == 3
     assert exit_status(grade.GradeSummary([], Path("x.csv"), 1.0, 0, 0, 1)) == 0
+
+
+class _Bar:
+    def update(self, n: int) -> None:
+        pass
+
+
+def _finish_one(monkeypatch, tmp_path: Path, problem_result, graded, error):
+    """Call the parent's finish for one job, recording nothing; returns the row it made."""
+    monkeypatch.setattr(grade, "record", lambda workspace, result, graded: None)
+    monkeypatch.setattr(grade, "problem_result", problem_result)
+    sub = Submission("dave", "01_term", tmp_path / "01_term.ipynb", "01_term")
+    job = grade.GradingJob("dave", "01_term", "01_term", str(sub.path), "fp")
+    results: list[JobResult] = []
+    grade._finisher(grade._Recorder(tmp_path), [(sub, job)], results, _Bar())(job, graded, error)
+    return results
+
+
+def test_a_job_the_grader_failed_on_is_flagged_and_provisional(monkeypatch, tmp_path: Path) -> None:
+    """Is a job that raised in its worker a flagged row whose result is the grader's error (graded again by the
+    next run), never a final zero?"""
+
+    def problem_result(sub, workspace, fingerprint, reason=None):
+        return JobResult(sub.student, "01_term", "01_term", fingerprint, review=[reason])
+
+    [row] = _finish_one(monkeypatch, tmp_path, problem_result, None, "TypeError: len() of unsized object")
+    assert row.grader_error == "TypeError: len() of unsized object"
+    assert row.review == [
+        "the grader failed on this notebook (TypeError: len() of unsized object): it is graded again on the next run"
+    ]
+
+
+def test_finish_never_raises(monkeypatch, tmp_path: Path) -> None:
+    """When even the failed job's row cannot be made (its source unreadable), is there still a flagged row, and no
+    exception to stop the executor?"""
+
+    def problem_result(sub, workspace, fingerprint, reason=None):
+        raise FileNotFoundError(errno.ENOENT, "gone")
+
+    [row] = _finish_one(monkeypatch, tmp_path, problem_result, None, "its grading process died (2 times)")
+    assert row.student == "dave" and row.grader_error == "unreadable result (ENOENT: No such file or directory)"
+    assert row.review and "graded again" in row.review[0]
