@@ -241,6 +241,8 @@ def _graded(result: JobResult, executed: NotebookNode | None) -> GradedNotebook:
         result.review.append(replaced_reason(1))
     if executed is None:
         return GradedNotebook(result)
+    # The one place the notebook stored in autograded/ is made: whatever must be done to it (sanitizing what a
+    # person's browser will render) is done here, in the worker, before it is serialized.
     scored = nbformat.v4.new_notebook()
     scored.nbformat_minor = executed.get("nbformat_minor", scored.nbformat_minor)  # the same schema: ids or none
     scored.cells = [c for c in executed.cells if is_grade(c) or is_solution(c) or is_task(c)]
