@@ -16,7 +16,9 @@ separate limited process against the solution notebook's own functions. SUBMISSI
 folder or zip the student id is read from the file name by the Canvas, Moodle and Blackboard export schemes, else it
 is the name up to `__`, else up to the first `_` (`doejane_01_term.ipynb` -> `doejane`); two submitted names that
 clean to one id are kept apart and flagged. Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the
-workspace and prints a summary. A run that was stopped keeps every grade already made when started again."""
+workspace and prints a summary. A run that was stopped keeps every grade already made when started again. Exit
+status: 0 all graded, 1 some need review, 2 an error stopped the run, 3 the grader failed on some notebooks (each
+flagged in the CSV, graded again by the next run), 130 interrupted (the CSV holds what was graded)."""
 
 
 def add_grade_parser(subparsers) -> argparse.ArgumentParser:
@@ -95,6 +97,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         cluster_keys=args.cluster_keys,
     )
+    return exit_status(summary)
+
+
+def exit_status(summary) -> int:
+    """3 when the grader failed on a notebook (not recorded, or its own error: flagged, graded again on the next
+    run), 1 when a notebook needs review, else 0 (2: an error stopped the run; 130: interrupted)."""
+    if summary.failures:
+        return 3
     return 1 if any(r.review for r in summary.results) else 0
 
 

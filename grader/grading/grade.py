@@ -14,6 +14,7 @@ run resumable: a job whose submission, source, grader settings and grader code a
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -26,11 +27,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from grader.course.notebooks import Structure, measure_structure
 from grader.errors import CourseError
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool
 from grader.grading.intake import cleanup, collect, flag_oversized, save_roster
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
+from grader.grading.messages import printable, safe_identifier
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
@@ -118,12 +121,58 @@ class GradeSummary:
     reused: int  # results kept from an earlier, interrupted run
     graded: int  # notebooks graded in this run
     workers: int
+    failures: list[str] = field(default_factory=list)  # what the grader failed to do (flagged rows; exit status 3)
+    interrupted: int = 0  # notebooks an interrupted run did not grade
+
+
+INTERRUPTED = "interrupted"  # the grader_error of a job an interrupted run did not grade
+
+
+@dataclass
+class _Recorder:
+    """The parent's recording of each result, one at a time, each in an error boundary of its own: an exception
+    while recording one result (a full disk, the gradebook, nbgrader) flags that result alone (`grader_error`: it is
+    not journalled, so the next run grades it again), and the run goes on."""
+
+    workspace: Path
+    finished: set[int] = field(default_factory=set)  # id() of each job whose result came back
+
+    def record(self, result: JobResult, graded: GradedNotebook | None) -> None:
+        try:
+            record(self.workspace, result, graded)
+        except Exception as err:  # noqa: BLE001 - any failure to record costs this result alone
+            why = failure_words(err)
+            log.debug("recording %s/%s failed", result.student, result.assignment, exc_info=True)
+            result.review.append(f"its result could not be recorded ({why}): it is graded again on the next run")
+            result.grader_error = f"not recorded ({why})"
+
+
+def failure_words(err: BaseException) -> str:
+    """An exception in the grader's words: an OSError by its errno's name and text (never its file name), any other
+    by its type's name (its message may quote student text)."""
+    if isinstance(err, OSError) and err.errno in errno.errorcode:
+        return f"{errno.errorcode[err.errno]}: {os.strerror(err.errno)}"
+    return safe_identifier(type(err).__name__, "an error")
+
+
+def _unrecorded(sub: Submission, workspace: Path, reason: str, error: str) -> JobResult:
+    """A flagged row, every exercise 0, for a submission the grader could not grade or record (not journalled: the
+    next run grades it)."""
+    try:
+        result = problem_result(sub, workspace, "", reason)
+    except Exception:  # noqa: BLE001 - the row stays, with no exercise
+        log.debug("no exercises for %s", sub.path, exc_info=True)
+        assignment, notebook = str(sub.assignment or "?"), str(sub.notebook or sub.path.stem)
+        result = JobResult(sub.student, assignment, notebook, "", review=[reason])
+    result.grader_error = error
+    return _with_intake_flags(result, sub)
 
 
 @dataclass
 class _Plan:
     """The submissions sorted out: results already known (problems, reused) and the jobs to grade."""
 
+    recorder: _Recorder
     results: list[JobResult] = field(default_factory=list)
     todo: list[tuple[Submission, GradingJob]] = field(default_factory=list)
     reused: int = 0
@@ -141,7 +190,8 @@ def _latest(found: list[Submission]) -> tuple[dict[tuple[str, str, str], Submiss
 
 
 def _journalled(workspace: Path, sub: Submission, fingerprint: str) -> JobResult | None:
-    """An earlier run's result for this very job (same fingerprint), if its journal entry can be read."""
+    """An earlier run's final result for this very job (same fingerprint), if its journal entry can be read; a
+    result the grader failed to make (`grader_error`) is never reused: the job is graded again."""
     journal = journal_path(workspace, sub.assignment, sub.student, str(sub.notebook))
     if not journal.exists():
         return None
@@ -150,29 +200,41 @@ def _journalled(workspace: Path, sub: Submission, fingerprint: str) -> JobResult
     except Exception as err:  # noqa: BLE001 - a damaged entry is graded again, and said so
         log.warning("the journal entry %s cannot be read (%s): grading again", journal, type(err).__name__)
         return None
-    return previous if previous.fingerprint == fingerprint else None
+    return previous if previous.fingerprint == fingerprint and not previous.grader_error else None
 
 
-def _plan(found: list[Submission], workspace: Path, settings: Settings) -> _Plan:
-    """Sort the submissions into problems (reported, never run), reused results and jobs."""
-    plan = _Plan()
+def _plan_one(plan: _Plan, sub: Submission, several: int, workspace: Path, settings: Settings) -> None:
+    """Sort one submission: a problem (reported, never run), a reused result or a job."""
+    fingerprint = job_fingerprint(sub, workspace, settings)
+    if sub.problem or sub.assignment is None:
+        result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
+        if result.assignment != "?":
+            plan.recorder.record(result, None)
+        plan.results.append(result)
+        return
+    previous = _journalled(workspace, sub, fingerprint)
+    if previous is not None:
+        plan.results.append(_with_intake_flags(previous, sub))
+        plan.reused += 1
+        return
+    staged = _stage(sub, workspace)
+    job = GradingJob(sub.student, sub.assignment, sub.notebook, str(staged), fingerprint, several)
+    plan.todo.append((sub, job))
+
+
+def _plan(found: list[Submission], workspace: Path, settings: Settings, recorder: _Recorder) -> _Plan:
+    """Sort the submissions into problems (reported, never run), reused results and jobs. A submission that cannot
+    be sorted (its file changed, the disk is full while staging it) is that student's flagged row alone."""
+    plan = _Plan(recorder)
     latest, several = _latest(found)
     for key, sub in sorted(latest.items()):
-        fingerprint = job_fingerprint(sub, workspace, settings)
-        if sub.problem or sub.assignment is None:
-            result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
-            if result.assignment != "?":
-                record(workspace, result, None)
-            plan.results.append(result)
-            continue
-        previous = _journalled(workspace, sub, fingerprint)
-        if previous is not None:
-            plan.results.append(_with_intake_flags(previous, sub))
-            plan.reused += 1
-            continue
-        staged = _stage(sub, workspace)
-        job = GradingJob(sub.student, sub.assignment, sub.notebook, str(staged), fingerprint, several[key])
-        plan.todo.append((sub, job))
+        try:
+            _plan_one(plan, sub, several[key], workspace, settings)
+        except Exception as err:  # noqa: BLE001 - one submission's failure is its own row, never the class's
+            why = failure_words(err)
+            log.debug("preparing %s failed", sub.path, exc_info=True)
+            reason = f"it could not be prepared for grading ({why}): grade it again"
+            plan.results.append(_unrecorded(sub, workspace, reason, f"not prepared ({why})"))
     return plan
 
 
@@ -183,27 +245,96 @@ def _collected(submissions: Path, workspace: Path, assignment: str | None, setti
     origins = {str(Path(submissions).resolve())} | {str(sub.path.resolve().parent) for sub in found}
     write_kernelspec(workspace)
     flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
+    flag_structure(found, settings)  # flagged, never run
     save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
     return found, tuple(kernel_deny_list(workspace, sorted(origins)))
 
 
-def _recorder(workspace: Path, todo, results: list[JobResult], bar):
-    """The parent's `finish(job, graded, error)`: records each job's result as it comes back."""
+def structure_problem(shape: Structure, settings: Settings) -> str | None:
+    """Why a notebook of this structure is not run (over a bound of `settings`), or None."""
+    for count, bound, what, field_name in (
+        (shape.cells, settings.max_cells, "cells", "max_cells"),
+        (shape.outputs, settings.max_outputs, "outputs", "max_outputs"),
+        (shape.metadata_bytes, settings.max_metadata_bytes, "bytes of metadata", "max_metadata_bytes"),
+    ):
+        if count > bound:
+            return (
+                f"the notebook has more than {bound:,} {what} (Settings.{field_name}): not run (check it by hand, "
+                "or raise the bound)"
+            )
+    return None
+
+
+def structure_bounds(settings: Settings) -> Structure:
+    return Structure(settings.max_cells, settings.max_outputs, settings.max_metadata_bytes)
+
+
+def flag_structure(found: list[Submission], settings: Settings) -> None:
+    """Give every notebook over a bound on its structure (cells, outputs, metadata) a problem: it is reported, never
+    run. Read here, in the parent, before any job: the file is measured, never built (measure_structure)."""
+    for sub in found:
+        if sub.problem is not None or sub.assignment is None:
+            continue
+        try:
+            with os.fdopen(open_regular(sub.path), "rb") as f:
+                shape = measure_structure(f.read(settings.max_notebook_bytes + 1), structure_bounds(settings))
+        except (OSError, ValueError, RecursionError):
+            continue  # not JSON, or gone: the job's reading step names it
+        sub.problem = structure_problem(shape, settings)
+
+
+def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar):
+    """The parent's `finish(job, graded, error)`, called as each job comes back: never raises (an exception there
+    would stop the executor, and the class with it)."""
     submission = {id(job): sub for sub, job in todo}
 
     def finish(job: GradingJob, graded: GradedNotebook | None, error: str | None) -> None:
         sub = submission[id(job)]
-        if graded is None:
-            sub.problem = f"the grader failed on this notebook ({error})"
-            graded = GradedNotebook(problem_result(sub, workspace, job.fingerprint))
-        result = _with_intake_flags(graded.result, sub)
-        if job.several > 1:
-            result.notes.append(f"{job.several} notebooks submitted for {job.assignment}: the last one was graded")
-        record(workspace, result, graded.executed)
+        try:
+            if graded is None:
+                graded = GradedNotebook(_grader_failed(sub, recorder.workspace, job, str(error)))
+            result = _with_intake_flags(graded.result, sub)
+            if job.several > 1:
+                result.notes.append(f"{job.several} notebooks submitted for {job.assignment}: the last one was graded")
+        except Exception as err:  # noqa: BLE001 - the row stays, flagged
+            why = failure_words(err)
+            log.debug("the result of %s could not be read", job.path, exc_info=True)
+            reason = f"its result could not be read ({why}): it is graded again on the next run"
+            graded, result = None, _unrecorded(sub, recorder.workspace, reason, f"unreadable result ({why})")
+        recorder.record(result, graded)
         results.append(result)
+        recorder.finished.add(id(job))
         bar.update(1)
 
     return finish
+
+
+def _grader_failed(sub: Submission, workspace: Path, job: GradingJob, error: str) -> JobResult:
+    """The result of a job the grader failed on (it raised, died or ran past its deadline): every exercise 0, flagged,
+    and provisional (`grader_error`: the next run grades it again)."""
+    error = printable(error, 200)
+    reason = f"the grader failed on this notebook ({error}): it is graded again on the next run"
+    result = problem_result(sub, workspace, job.fingerprint, reason)
+    result.grader_error = error
+    return result
+
+
+def _not_graded(todo, recorder: _Recorder, workspace: Path) -> list[JobResult]:
+    """Rows for the jobs an interrupted run never finished (flagged, not recorded: the next run grades them)."""
+    reason = "not graded: the run was interrupted before this notebook was graded; grade again"
+    return [
+        _unrecorded(sub, workspace, reason, INTERRUPTED) for sub, job in todo if id(job) not in recorder.finished
+    ]
+
+
+def _print_failures(summary: GradeSummary, out) -> None:
+    """What the grader failed to do, after the summary: the exit status says so too (grader/grading/command.py)."""
+    if summary.interrupted:
+        print(f"interrupted: {summary.interrupted} notebook(s) not graded; run again to grade them", file=out)
+    if summary.failures:
+        print(f"the grader failed on {len(summary.failures)} notebook(s) (flagged; run again):", file=out)
+        for line in summary.failures:
+            print(f"  {printable(line, 300)}", file=out)
 
 
 def run_grade(
@@ -227,29 +358,44 @@ def run_grade(
     if not Path(submissions).exists():
         raise CourseError(f"{submissions}: no such file or folder; give the submissions folder or zip.")
     found, deny = _collected(Path(submissions), workspace, assignment, settings)
-    plan = _plan(found, workspace, settings)
+    recorder = _Recorder(workspace)
+    plan = _plan(found, workspace, settings, recorder)
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)
     ctx = WorkerContext(workspace, snapshot, settings, deny)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
     bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
-    finish = _recorder(workspace, plan.todo, plan.results, bar)
+    finish = _finisher(recorder, plan.todo, plan.results, bar)
     if scheduler and keys:
         executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
     else:
         _prepare_in_parent(plan.todo, workspace)
         executor = LocalPool(partial(_work, ctx), workers, settings.job_seconds)
+    interrupted: KeyboardInterrupt | None = None
     try:
         executor.run([job for _, job in plan.todo], finish)
+    except KeyboardInterrupt as stop:  # the CSV is still written, from what was recorded; then the stop goes on
+        interrupted = stop
+        plan.results += _not_graded(plan.todo, recorder, workspace)
     finally:
         bar.close()
         cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
     results = sorted(plan.results, key=lambda r: (r.student, r.assignment, r.notebook))
-    csv_path = write_csv(workspace, class_results(workspace, results))
+    failures = [f"{r.student}/{r.assignment}/{r.notebook}: {r.grader_error}" for r in results if r.grader_error]
+    csv_path = workspace / "class-grades.csv"
+    try:
+        csv_path = write_csv(workspace, class_results(workspace, results))
+    except OSError as err:  # a full disk: the printed table below is then the only record of this run
+        failures.append(f"{csv_path.name} could not be written ({failure_words(err)})")
     seconds = time.monotonic() - started
     summary = GradeSummary(results, csv_path, seconds, plan.reused, len(plan.todo), workers)
+    summary.failures = [f for f in failures if not f.endswith(f": {INTERRUPTED}")]
+    summary.interrupted = sum(r.grader_error == INTERRUPTED for r in results)
     print_summary(summary, out or sys.stdout)
+    _print_failures(summary, out or sys.stdout)
+    if interrupted is not None:
+        raise interrupted
     return summary
 
 

@@ -20,7 +20,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveAutoGrades
 
 from grader.course.nbgrader_config import COURSE_ID
-from grader.grading.records import JobResult, Settings
+from grader.grading.records import GradedNotebook, JobResult, Settings
 from grader.grading.report import write_feedback
 from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed
@@ -44,31 +44,42 @@ def journal_path(workspace: Path, assignment: str, student: str, notebook: str) 
     return state_dir(workspace) / "results" / assignment / student / f"{notebook}.json"
 
 
-def _write_json_atomic(path: Path, data) -> None:
+def _write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all (a full disk leaves the old file, and no partial one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def record(workspace: Path, result: JobResult, executed_text: str | None) -> None:
-    """Write one result into the gradebook (serially, parent only), autograded/, feedback/ and the journal."""
+def record(workspace: Path, result: JobResult, graded: GradedNotebook | None = None) -> None:
+    """Write one result into the gradebook (serially, parent only), autograded/, feedback/ and the journal.
+
+    Raises whatever writing raises (a full disk, a gradebook error): the caller flags that result alone. The journal
+    entry, written last, exists only for a result recorded whole."""
 
     url = db_url(workspace)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from inside nbgrader
-        _record_grades(workspace, url, result, executed_text)
+        _record_grades(workspace, url, result, graded)
     write_feedback(workspace, result)
-    _write_json_atomic(journal_path(workspace, result.assignment, result.student, result.notebook), asdict(result))
+    entry = json.dumps(asdict(result), indent=1)  # ASCII: any character is escaped
+    _write_atomic(journal_path(workspace, result.assignment, result.student, result.notebook), entry)
 
 
-def _record_grades(workspace: Path, url: str, result: JobResult, executed_text: str | None) -> None:
+def _record_grades(workspace: Path, url: str, result: JobResult, graded: GradedNotebook | None) -> None:
 
+    executed_text = graded.executed if graded is not None else None
     with Gradebook(url, COURSE_ID) as gb:
         gb.update_or_create_student(result.student)
         gb.update_or_create_submission(result.assignment, result.student)
     if executed_text is not None:
-        executed = nbformat.reads(executed_text, as_version=4)
+        # SaveAutoGrades reads only the grade, solution and task cells: the worker sends them alone, so the parent
+        # never parses a whole notebook (an older worker's result without them: the whole notebook)
+        scored = nbformat.reads(graded.scored or executed_text, as_version=4)
         resources = {
             "nbgrader": {
                 "db_url": url,
@@ -77,32 +88,33 @@ def _record_grades(workspace: Path, url: str, result: JobResult, executed_text: 
                 "student": result.student,
             }
         }
-        SaveAutoGrades().preprocess(executed, resources)
+        SaveAutoGrades().preprocess(scored, resources)
         out = workspace / "autograded" / result.student / result.assignment / f"{result.notebook}.ipynb"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(executed, out)
+        _write_atomic(out, executed_text + "\n")  # nbformat JSON from the worker's nbformat.writes, as nbformat.write
     with Gradebook(url, COURSE_ID) as gb:
         for ex in result.exercises:
             grade = gb.find_grade(ex.grade_id, result.notebook, result.assignment, result.student)
             if ex.kind == "auto":
                 disagreement = ex.nbgrader_points is not None and ex.nbgrader_points != ex.points
                 grade.auto_score = ex.points
-                grade.needs_manual_grade = bool(disagreement or executed_text is None)
+                grade.needs_manual_grade = bool(disagreement or executed_text is None or result.grader_error)
             elif executed_text is None:
                 grade.auto_score = 0.0
                 grade.needs_manual_grade = True
         gb.db.commit()
 
 
-def problem_result(sub: Submission, workspace: Path, fingerprint: str) -> JobResult | None:
-    """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.)."""
+def problem_result(sub: Submission, workspace: Path, fingerprint: str, reason: str | None = None) -> JobResult:
+    """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.), or that the
+    grader failed on: every exercise 0 with `reason` (default: the submission's problem)."""
+    reason = str(sub.problem) if reason is None else reason
     if sub.assignment is None:
-        return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {sub.problem}"])
+        return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {reason}"])
 
     sources = sources_of(workspace, sub.assignment)
     source = sources.get(str(sub.notebook)) or next(iter(sources.values()))
-    result = JobResult(sub.student, sub.assignment, source.name, fingerprint, review=[str(sub.problem)])
-    result.exercises = all_failed(source, str(sub.problem))
+    result = JobResult(sub.student, sub.assignment, source.name, fingerprint, review=[reason])
+    result.exercises = all_failed(source, reason)
     return result
 
 

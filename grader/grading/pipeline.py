@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.utils import is_grade, is_solution, is_task
 
 from grader.course.cells import is_test_cell
 from grader.course.notebooks import grade_ids, read_notebook
@@ -28,6 +29,7 @@ from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.records import GradedNotebook, GradingJob, JobResult
 from grader.grading.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
+from grader.grading.valid_text import make_valid, replaced_reason, valid
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
 from grader.recheck.protocol import NOT_DEFINED
 from grader.recheck.specs import object_name
@@ -91,6 +93,9 @@ def read(g: Grading) -> Grading:
             g.nb = read_notebook(path)
     except Exception as err:  # noqa: BLE001 - CourseError, or anything nbformat did not anticipate
         return g.stop(_unreadable(err))
+    replaced = make_valid(g.nb)[1]  # before the kernel, the re-check or nbgrader's checksum meets the text
+    if replaced:
+        g.result.review.append(replaced_reason(replaced))
     if version is not None and version != 4:
         g.result.review.append(f"notebook format {version} (converted to 4; check the conversion)")
     return g
@@ -159,6 +164,9 @@ def recheck(g: Grading) -> Grading:
     review += [f"code {v} (re-check)" for v in g.trusted.violations if f"code {v}" not in review]
     review += [f"the re-check of the solution cells {g.trusted.crash}"] if g.trusted.crash else []
     review += [g.trusted.protocol] if g.trusted.protocol else []
+    if g.trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run
+        g.result.grader_error = g.trusted.grader_errors[0]
+        review.append(f"{g.trusted.grader_errors[0]}: it is graded again on the next run")
     return g
 
 
@@ -223,4 +231,19 @@ def grade_one(job: GradingJob, context: WorkerContext, progress: Progress | None
     if executed is not None:
         verdicts.strip_student_outputs(executed)
     g.result.seconds = time.monotonic() - g.started
-    return GradedNotebook(g.result, nbformat.writes(executed) if executed is not None else None)
+    return _graded(g.result, executed)
+
+
+def _graded(result: JobResult, executed: NotebookNode | None) -> GradedNotebook:
+    """What goes back to the parent, in valid Unicode: the result, the executed notebook as nbformat JSON, and its
+    scored cells alone (what nbgrader's SaveAutoGrades reads), so the parent never parses the whole notebook."""
+    if make_valid(result)[1] and not any("not valid Unicode" in r for r in result.review):
+        result.review.append(replaced_reason(1))
+    if executed is None:
+        return GradedNotebook(result)
+    # The one place the notebook stored in autograded/ is made: whatever must be done to it (sanitizing what a
+    # person's browser will render) is done here, in the worker, before it is serialized.
+    scored = nbformat.v4.new_notebook()
+    scored.nbformat_minor = executed.get("nbformat_minor", scored.nbformat_minor)  # the same schema: ids or none
+    scored.cells = [c for c in executed.cells if is_grade(c) or is_solution(c) or is_task(c)]
+    return GradedNotebook(result, valid(nbformat.writes(executed)), valid(nbformat.writes(scored)))

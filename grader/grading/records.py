@@ -38,6 +38,13 @@ class Settings:
     kernel_memory_bytes: int = 4 * 1024**3
     kernel_file_bytes: int = 64 * 1024**2
     max_notebook_bytes: int = 20 * 1024**2  # a larger submitted notebook is flagged and never run
+    # Bounds on a submitted notebook's structure, checked when the parent reads it (grader/course/notebooks.py):
+    # over one, it is flagged and never run. The course's notebooks have under 100 cells, no saved output in the
+    # release and about 3 KB of metadata; a student's copy with every output saved and JupyterLab's widget state
+    # stays far below. tests/grader/test_grade_many_cells.py grades 10,000 extra cells: under max_cells.
+    max_cells: int = 20_000
+    max_outputs: int = 20_000
+    max_metadata_bytes: int = 4 * 1024**2  # the notebook's and every cell's metadata, as compact JSON
 
     recheck: Limits = field(default_factory=Limits)  # the re-check child's limits (grader/recheck/sandbox.py)
 
@@ -103,6 +110,9 @@ class JobResult:
     review: list[str] = field(default_factory=list)  # needs-review reasons
     notes: list[str] = field(default_factory=list)  # for the instructor, not a problem
     not_checked: dict[str, str] = field(default_factory=dict)
+    # The grader's own failure on this notebook (a job that raised or died, a comparison that raised): the result is
+    # provisional, flagged, kept in the journal but never reused, so the next run grades it again.
+    grader_error: str = ""
     isolation: str = ""  # how the re-check's sandbox was isolated (TrustedResult.isolation)
     kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.grading.kernel_guard's log)
     seconds: float = 0.0
@@ -129,8 +139,11 @@ class JobResult:
 
 @dataclass
 class GradedNotebook:
-    """What a worker sends back: the result, and the executed notebook (nbformat JSON, student outputs stripped;
-    None when nbgrader never ran it)."""
+    """What a worker sends back: the result, the executed notebook (nbformat JSON, student outputs stripped, valid
+    Unicode; None when nbgrader never ran it), written to autograded/ as it is, and its scored cells alone (grade,
+    solution and task cells, as an nbformat JSON notebook) for nbgrader's SaveAutoGrades: the parent's work per
+    result grows with the number of scores, not with the notebook's size."""
 
     result: JobResult
     executed: str | None = None
+    scored: str | None = None

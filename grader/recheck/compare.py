@@ -31,9 +31,9 @@ def compare(
     if isinstance(actual, Opaque):
         return f"{where} is {_opaque(actual.what)}, which cannot be checked"
     if isinstance(expected, str) or expected is None:
-        if actual == expected:
+        if type(actual) is type(expected) and actual == expected:  # never an array's elementwise ==
             return None
-        got = "a different string" if isinstance(actual, str) else f"a {type(actual).__name__}"
+        got = "a different string" if isinstance(actual, str) else _kind(actual)
         return f"{where} is {got}, expected {expected!r}"
     if isinstance(expected, dict):
         return _compare_dict(actual, expected, tol, where, error, atol)
@@ -58,8 +58,8 @@ def _compare_dict(actual: Any, expected: dict, tol: float, where: str, error: st
 
 
 def _compare_sequence(actual: Any, expected: list | tuple, tol: float, where: str, error: str, atol) -> str | None:
-    if not isinstance(actual, list | tuple) and not isinstance(actual, np.ndarray):
-        return f"{where} is a {type(actual).__name__}, expected a sequence of {len(expected)}"
+    if not isinstance(actual, list | tuple | np.ndarray) or getattr(actual, "ndim", 1) == 0:
+        return f"{where} is {_kind(actual)}, expected a sequence of {len(expected)}"
     if isinstance(actual, np.ndarray) and all(np.ndim(e) == 0 for e in expected):
         actual = list(actual.ravel()) if actual.ndim == 1 else actual
     if len(actual) != len(expected):
@@ -77,7 +77,7 @@ def _compare_numbers(actual: Any, expected: Any, tol: float, where: str, error: 
     except (TypeError, ValueError):
         return None  # an object the format cannot carry on the reference side: nothing to compare
     if isinstance(actual, dict | str) or actual is None:
-        return f"{where} is {type(actual).__name__}, expected a number or an array"
+        return f"{where} is {_kind(actual)}, expected a number or an array"
     try:
         a = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
@@ -95,10 +95,21 @@ def _compare_numbers(actual: Any, expected: Any, tol: float, where: str, error: 
     if atol is not None:
         diff = float(np.max(np.abs(a - e), initial=0.0))
         return None if diff <= atol else f"{where} is {_short(a)}, expected {_short(e)} (to within {atol:g})"
-    err = _norm_relative_error(a, e) if error == "norm" else _relative_error(a, e)
-    if err > tol:
+    with np.errstate(all="ignore"):  # inf - inf is NaN: fails below, never raises
+        err = _norm_relative_error(a, e) if error == "norm" else _relative_error(a, e)
+    if not err <= tol:  # NaN included
         return f"{where} differs from the expected value (relative error {err:.1e})"
     return None
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in words: "a 0-d array (a single number)", "an array of shape (2, 3)", "a list", "None"."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return "a 0-d array (a single number)" if value.ndim == 0 else f"an array of shape {value.shape}"
+    name = safe_identifier(type(value).__name__, "value")
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _opaque(what: str) -> str:

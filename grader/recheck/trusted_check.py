@@ -42,6 +42,7 @@ class TrustedResult:
     violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/grading/messages.py)
     crash: str | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
+    grader_errors: list[str] = field(default_factory=list)  # calls the grader failed to judge (its own bug)
     isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
     processes: str = ""  # "on (seccomp)": no process can be started, or "off (why)"
     seconds: float = 0.0
@@ -211,6 +212,18 @@ def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str 
     return compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
 
 
+def _judge_safely(key: str, want: _Expected, event: dict, catalogue: Catalogue, result: TrustedResult) -> str | None:
+    """`_judge`, where the grader's own failure to compare (an exception) fails this check alone with a named cause
+    and is listed in `result.grader_errors` (the notebook is flagged and graded again on the next run)."""
+    try:
+        return _judge(key, want, event, catalogue)
+    except Exception as err:  # noqa: BLE001 - one value the grader cannot judge costs that check alone
+        call = signature(object_name(key), want.args, SPECS[key])
+        reason = f"{call}: the grader could not compare its result ({safe_identifier(type(err).__name__, 'error')})"
+        result.grader_errors.append(reason)
+        return reason
+
+
 def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:
     """Fold one sandbox run's report into `result`."""
     report = read_report(lines, set(plan.expected))
@@ -251,7 +264,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
             call = signature(object_name(key), want.args, SPECS[key])
             result.failures[key] = f"{call} gave no answer: the check {crash or 'stopped'}"
             continue
-        reason = _judge(key, want, event, catalogue)
+        reason = _judge_safely(key, want, event, catalogue, result)
         if reason:
             result.failures[key] = reason
     for key, case in report.changed:

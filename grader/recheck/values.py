@@ -60,7 +60,9 @@ def encode(value, depth=0):
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
-        return value if abs(value) < 2**53 else float(value)
+        if abs(value) < 2**53:
+            return value
+        return float(value) if abs(value) < 2**1023 else {"__obj__": "too large an int"}  # beyond a float64
     if isinstance(value, float):
         return value
     if np is not None and isinstance(value, np.ndarray | np.generic):
