@@ -22,6 +22,7 @@ from nbgrader.preprocessors import SaveAutoGrades
 from grader.course.nbgrader_config import COURSE_ID
 from grader.grading.records import JobResult, Settings
 from grader.grading.report import write_feedback
+from grader.grading.sanitize import sanitize_notebook
 from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed
 from grader.grading.worker import sources_of
@@ -78,6 +79,9 @@ def _record_grades(workspace: Path, url: str, result: JobResult, executed_text: 
             }
         }
         SaveAutoGrades().preprocess(executed, resources)
+        # Inert rendering (issue 21): formgrader and generate_feedback render this file on the instructor's origin;
+        # nothing of the student's may run there. After SaveAutoGrades: the scores come from the notebook as run.
+        sanitize_notebook(executed)
         out = workspace / "autograded" / result.student / result.assignment / f"{result.notebook}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(executed, out)
