@@ -386,6 +386,12 @@ def inert_notebook_metadata(meta: dict) -> dict:
         value = meta.get(key)
         if isinstance(value, dict):
             kept[key] = {f: value[f] for f in fields if isinstance(value.get(f), str) and PLAIN.fullmatch(value[f])}
+    if "kernelspec" in kept and "name" in kept["kernelspec"]:  # nbformat requires both names
+        kept["kernelspec"].setdefault("display_name", kept["kernelspec"]["name"])
+    else:
+        kept.pop("kernelspec", None)
+    if "name" not in kept.get("language_info", {"name": ""}):
+        del kept["language_info"]
     return kept
 
 
