@@ -12,6 +12,7 @@ from traitlets.config import Config
 from grader.course.paths import COURSE_DIRNAME, SOLUTIONS_DIRNAME
 
 COURSE_ID = "backprop-course"
+INERT_PREPROCESSOR = "grader.grading.sanitize.InertNotebook"  # by name: nbconvert imports it where it renders
 
 
 def ensure_alembic_on_path() -> None:
@@ -49,6 +50,11 @@ def course_config(
     config.CourseDirectory.source_directory = source_dir
     config.CourseDirectory.release_directory = str(release_dir)
     config.CourseDirectory.db_url = f"sqlite:///{db_path or (Path(root) / 'gradebook.db')}"
+    # Inert rendering (issue 21): every page nbconvert makes of a student's notebook (formgrader's submission page,
+    # generate_feedback) runs no script of theirs. nbconvert's own sanitizing cleans outputs and raw cells; the
+    # formgrade template renders markdown without it, so the course's preprocessor makes the notebook inert first.
+    config.HTMLExporter.sanitize_html = True
+    config.HTMLExporter.preprocessors = [INERT_PREPROCESSOR]
     return config
 
 
@@ -57,6 +63,7 @@ def config_file_text(config: Config) -> str:
     generate preprocessors (the model answers never reach a generated student version)."""
     lines = ["# Written by bpcourse: the grading workspace of backprop-course.", "c = get_config()  # noqa: F821"]
     lines += [f"c.CourseDirectory.{key} = {value!r}" for key, value in sorted(config.CourseDirectory.items())]
+    lines += [f"c.HTMLExporter.{key} = {value!r}" for key, value in sorted(config.HTMLExporter.items())]
     lines += [
         "from grader.course.model_answers import generate_preprocessors  # noqa: E402",
         "c.GenerateAssignment.preprocessors = generate_preprocessors()",

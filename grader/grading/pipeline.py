@@ -28,6 +28,7 @@ from grader.course.notebooks import grade_ids, read_notebook
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.records import GradedNotebook, GradingJob, JobResult
+from grader.grading.sanitize import sanitize_notebook
 from grader.grading.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
 from grader.grading.valid_text import make_valid, replaced_reason, valid
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
@@ -246,4 +247,8 @@ def _graded(result: JobResult, executed: NotebookNode | None) -> GradedNotebook:
     scored = nbformat.v4.new_notebook()
     scored.nbformat_minor = executed.get("nbformat_minor", scored.nbformat_minor)  # the same schema: ids or none
     scored.cells = [c for c in executed.cells if is_grade(c) or is_solution(c) or is_task(c)]
-    return GradedNotebook(result, valid(nbformat.writes(executed)), valid(nbformat.writes(scored)))
+    scored_text = valid(nbformat.writes(scored))  # as run: SaveAutoGrades scores the test cells' own outputs
+    # Inert rendering (issue 21): formgrader and generate_feedback render the stored notebook on the instructor's
+    # origin; nothing of the student's may run there.
+    sanitize_notebook(executed)
+    return GradedNotebook(result, valid(nbformat.writes(executed)), scored_text)
