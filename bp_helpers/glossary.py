@@ -2,9 +2,12 @@
 
 Each row of the CSV is one English term with the Korean term the course uses for it (`korean`), other Korean
 names the course also accepts (`also`, e.g. the seed's own words), renderings the course does not use (`avoid`,
-the variants that once made the notebooks disagree), and a one-line definition. Multiple values are separated by
-`;`. `tests/notebooks/test_glossary_terms.py` fails when a notebook uses an avoided rendering, or puts a Korean
-term in parentheses after an English word that the glossary does not hold.
+the variants that once made the notebooks disagree), a one-line definition, and renderings widely used in Korean
+books and papers that the course does not write but shows to students so that they recognise them (`seen`, the
+last column: "also seen", e.g. 우도 for likelihood). Multiple values are separated by `;`; a row may stop after its
+definition (no `seen`). `tests/notebooks/test_glossary_terms.py` fails when a notebook uses an avoided or an
+"also seen" rendering, pairs an English glossary term with another term's Korean, or puts a Korean term in
+parentheses after an English word that the glossary does not hold.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ class Term:
     also: tuple[str, ...]
     avoid: tuple[str, ...]
     definition: str
+    seen: tuple[str, ...] = ()  # widely used elsewhere, shown to students, never written by the course
 
 
-def _split(cell: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in cell.split(";") if part.strip())
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (cell or "").split(";") if part.strip())
 
 
 @cache
@@ -38,7 +42,7 @@ def terms() -> tuple[Term, ...]:
     with GLOSSARY_CSV.open(encoding="utf-8", newline="") as handle:
         return tuple(
             Term(row["english"].strip(), row["korean"].strip(), _split(row["also"]), _split(row["avoid"]),
-                 row["definition"].strip())
+                 row["definition"].strip(), _split(row.get("seen")))
             for row in csv.DictReader(handle)
         )
 
@@ -57,16 +61,17 @@ def korean_terms() -> set[str]:
 
 
 def avoided() -> dict[str, Term]:
-    """Each avoided rendering -> the term whose glossary rendering replaces it."""
-    return {variant: term for term in terms() for variant in term.avoid}
+    """Each rendering the course does not write (avoided or only "also seen") -> the term whose glossary rendering
+    replaces it."""
+    return {variant: term for term in terms() for variant in (*term.avoid, *term.seen)}
 
 
 def markdown_table() -> str:
-    """The glossary as a Markdown table: English, Korean (with accepted alternatives), meaning."""
-    rows = ["| English | Korean | meaning |", "|---|---|---|"]
+    """The glossary as a Markdown table: English, Korean (with accepted alternatives), also seen elsewhere, meaning."""
+    rows = ["| English | Korean | also seen elsewhere | meaning |", "|---|---|---|---|"]
     for term in terms():
         names = ", ".join((term.korean, *term.also))
-        rows.append(f"| {term.english} | {names} | {term.definition} |")
+        rows.append(f"| {term.english} | {names} | {', '.join(term.seen)} | {term.definition} |")
     return "\n".join(rows)
 
 
