@@ -280,3 +280,9 @@ def softmax_tensor_cases(rng):
         logits[0] += 800.0  # a row that overflows exp without the shift
         out.append((logits, labels(rng, n, c), rng.normal(size=(n, c)), float(rng.uniform(0.5, 2.0))))
     return out
+
+
+def manual_gradient_cases(rng):
+    """Leaves (a, b, c, f) of 04e's drawn graph L = (a b + c) f + a: signs mixed, then any."""
+    return [tuple(float(v) for v in rng.uniform(0.5, 2.0, size=4) * np.array([1, -1, 1, -1])),
+            tuple(float(v) for v in rng.uniform(-2.0, 2.0, size=4))]

@@ -431,3 +431,44 @@ def tensor_ops(Tensor, seed: int):
 def tensor_softmax_ce(Tensor, logits, y, before, upstream: float):
     """The fused softmax cross-entropy node: its loss and the logits' accumulated gradient."""
     return _one_node(Tensor, lambda t: t.softmax_cross_entropy(y), (logits,), lambda _shape: upstream, (before,))
+
+
+def mlp_library(MLP, seed: int):
+    """04e's nn library: MLP(3, [5, 4, 2]) with the grader's parameter values set in micrograd's order (layer by
+    layer, neuron by neuron, weights then bias); its outputs, the gradients of a loss, what zero_grad leaves, and the
+    gradients of a second step (zero_grad, forward, backward): parameters missing, copies, gradients piling up."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    rng = np.random.default_rng(seed)
+    model = MLP(3, [5, 4, 2])
+    params = model.parameters()
+    if not isinstance(params, list):
+        raise ContractError(f"parameters() returned a {type(params).__name__}, expected a list of Values")
+    report = {"count": len(params), "distinct": len({id(p) for p in params})}
+    if report["count"] != 47:
+        return report  # the expected 47 = (3 + 1) 5 + (5 + 1) 4 + (4 + 1) 2: nothing more to compare
+    for p, v in zip(params, rng.normal(size=47) * 0.7, strict=True):
+        p.data = float(v)
+    xs = [[float(v) for v in rng.normal(size=3)] for _ in range(4)]
+
+    def loss():
+        total = 0.0
+        for x in xs:
+            out = model(x)
+            if not (isinstance(out, list) and len(out) == 2):
+                raise ContractError("MLP(3, [5, 4, 2])(x) should return a list of 2 Values")
+            total = out[0] * 1.0 + out[1] * 2.0 + out[0] * out[1] + total
+        return total
+
+    first = loss()
+    report["loss"] = float(first.data)
+    first.backward()
+    report["grads"] = np.array([float(p.grad) for p in params])
+    model.zero_grad()
+    report["after zero_grad"] = np.array([float(p.grad) for p in params])
+    loss().backward()
+    report["second step"] = np.array([float(p.grad) for p in params])
+    return report

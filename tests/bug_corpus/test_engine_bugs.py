@@ -387,6 +387,48 @@ ENGINE_MLP = (
     "    return float(loss.data), {name: t.grad for name, t in tensors.items()}\n"
 )
 
+MANUAL = (
+    "def manual_gradients(a, b, c, f):\n"
+    "    d = a * b + c\n"
+    "    return {{'L': 1.0, 'g': 1.0, 'd': {d}, 'f': d, 'e': {e}, 'c': {c}, 'b': {b}, 'a': {a}}}\n"
+)
+MANUAL_RIGHT = {"d": "f", "e": "f", "c": "f", "b": "a * f", "a": "b * f + 1.0"}
+
+
+def _manual(**wrong: str) -> str:
+    """manual_gradients with some nodes' formulas replaced (the rest right)."""
+    return MANUAL.format(**{**MANUAL_RIGHT, **wrong})
+
+
+NN_PATCH_ZERO_GRAD_FIRST_LAYER = (
+    "def _zero_first(self):\n"
+    "    for p in self.layers[0].parameters():\n"
+    "        p.grad = 0.0\n"
+    "MLP.zero_grad = _zero_first\n"
+)
+NN_ZERO_GRAD_BY_WALK = (  # correct: the same parameters reached through the structure instead of parameters()
+    "def _zero_walk(self):\n"
+    "    for layer in self.layers:\n"
+    "        for neuron in layer.neurons:\n"
+    "            for p in neuron.w + [neuron.b]:\n"
+    "                p.grad = 0.0\n"
+    "MLP.zero_grad = _zero_walk\n"
+)
+NN_NEURON_LOOP = (  # correct: the dot product as an explicit loop from the bias, relu written as max
+    "def _call(self, x):\n"
+    "    act = self.b\n"
+    "    for wi, xi in zip(self.w, x):\n"
+    "        act = act + wi * xi\n"
+    "    return act.relu() if self.nonlin else act\n"
+    "Neuron.__call__ = _call\n"
+    "def _params(self):\n"
+    "    out = []\n"
+    "    for layer in self.layers:\n"
+    "        out.extend(layer.parameters())\n"
+    "    return out\n"
+    "MLP.parameters = _params\n"
+)
+
 BUGGY: dict[str, dict[str, tuple[str, str]]] = {
     "eng_topo_test": {
         "recursive_dfs": (TOPO_RECURSIVE, "recursion error on a long chain"),
@@ -516,6 +558,30 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "against mlp_backward",
         ),
     },
+    "eng_manual_test": {
+        "fan_out_lost": (_manual(a="b * f"), "node a is wrong.*node used twice"),
+        "product_rule_swapped": (_manual(d="a * b + c", b="b * f"), "node d is wrong.*product rule"),
+        "upstream_missing": (_manual(e="1.0", c="1.0", b="a"), "node e is wrong.*upstream gradient is missing"),
+    },
+    "eng_nn_test": {
+        "parameters_missing_biases": ("Neuron.parameters = lambda self: list(self.w)\n", "missing biases"),
+        "parameters_copies": (
+            "Layer.parameters = lambda self: [Value(p.data) for n in self.neurons for p in n.parameters()]\n",
+            "copies",
+        ),
+        "zero_grad_does_nothing": ("Module.zero_grad = lambda self: None\n", "zero_grad not reaching every parameter"),
+        "zero_grad_first_layer_only": (NN_PATCH_ZERO_GRAD_FIRST_LAYER, "zero_grad not reaching every parameter"),
+        "relu_on_last_layer": (
+            "_init = MLP.__init__\n"
+            "def _all_relu(self, nin, nouts):\n"
+            "    _init(self, nin, nouts)\n"
+            "    for layer in self.layers:\n"
+            "        for n in layer.neurons:\n"
+            "            n.nonlin = True\n"
+            "MLP.__init__ = _all_relu\n",
+            "relu on every layer but the last",
+        ),
+    },
 }
 
 CORRECT: dict[str, dict[str, str]] = {
@@ -570,6 +636,20 @@ CORRECT: dict[str, dict[str, str]] = {
         .replace("{activation_line}",
                  "h = (h.relu() if activation == 'relu' else h.tanh()) if layer < n_layers else h"),
     },
+    "eng_manual_test": {
+        "closed_form": (
+            "def manual_gradients(a, b, c, f):\n"
+            "    return {'L': 1, 'g': 1, 'd': f, 'e': f, 'c': f, 'f': a * b + c, 'b': a * f, 'a': 1 + b * f}\n"
+        ),
+        "numpy_floats": (
+            "def manual_gradients(a, b, c, f):\n"
+            "    g = np.float64(1.0)\n"
+            "    d_bar = g * f\n"
+            "    return dict(L=np.float64(1.0), g=g, d=d_bar, e=d_bar, c=d_bar, f=g * (a * b + c), b=d_bar * a,\n"
+            "                a=d_bar * b + g)\n"
+        ),
+    },
+    "eng_nn_test": {"zero_grad_by_walk": NN_ZERO_GRAD_BY_WALK, "neuron_loop": NN_NEURON_LOOP},
 }
 
 
