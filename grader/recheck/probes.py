@@ -448,9 +448,10 @@ def mlp_library(MLP, seed: int):
     if not isinstance(params, list):
         raise ContractError(f"parameters() returned a {type(params).__name__}, expected a list of Values")
     report = {"count": len(params), "distinct": len({id(p) for p in params})}
-    if report["count"] != 47:
-        return report  # the expected 47 = (3 + 1) 5 + (5 + 1) 4 + (4 + 1) 2: nothing more to compare
-    for p, v in zip(params, rng.normal(size=47) * 0.7, strict=True):
+    expected = (3 + 1) * 5 + (5 + 1) * 4 + (4 + 1) * 2
+    if report["count"] != expected:
+        return report  # parameters missing (or extra): nothing more can be compared
+    for p, v in zip(params, rng.normal(size=expected) * 0.7, strict=True):
         p.data = float(v)
     xs = [[float(v) for v in rng.normal(size=3)] for _ in range(4)]
 
