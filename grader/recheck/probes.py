@@ -473,3 +473,30 @@ def mlp_library(MLP, seed: int):
     loss().backward()
     report["second step"] = np.array([float(p.grad) for p in params])
     return report
+
+
+class _Context:
+    """The grader's own context for a Function: save_for_backward(*arrays), saved_tensors; any other attribute."""
+
+    def __init__(self):
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *arrays):
+        self.saved_tensors = arrays
+
+
+def function_op(op, x, upstream, second_input):
+    """op.forward(ctx, x), then a second forward with a context of its own (what the first saved must stay on
+    its context), then op.backward(ctx, upstream): [forward value, input gradient], float64 arrays."""
+    import numpy as np
+
+    ctx = _Context()
+    with np.errstate(all="ignore"):
+        out = np.array(op.forward(ctx, x.copy()), dtype=np.float64)
+        op.forward(_Context(), second_input.copy())
+    grad = op.backward(ctx, upstream.copy())
+    if isinstance(grad, tuple):
+        if len(grad) != 1:
+            raise ContractError(f"backward returned {len(grad)} gradients for one input")
+        grad = grad[0]
+    return [out, np.array(grad, dtype=np.float64)]

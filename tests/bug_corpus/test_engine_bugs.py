@@ -429,6 +429,26 @@ NN_NEURON_LOOP = (  # correct: the dot product as an explicit loop from the bias
     "MLP.parameters = _params\n"
 )
 
+SIGMOID_FN = (
+    "class Sigmoid(Function):\n"
+    "    @staticmethod\n"
+    "    def forward(ctx, x):\n"
+    "        s = 0.5 * (1.0 + np.tanh(0.5 * x))\n"
+    "{save}"
+    "        return s\n"
+    "    @staticmethod\n"
+    "    def backward(ctx, grad):\n"
+    "{backward}"
+)
+
+
+def _sigmoid_fn(save: str, backward: str) -> str:
+    return SIGMOID_FN.format(save=save, backward=backward)
+
+
+SAVE_S = "        ctx.save_for_backward(s)\n"
+READ_S = "        (s,) = ctx.saved_tensors\n"
+
 BUGGY: dict[str, dict[str, tuple[str, str]]] = {
     "eng_topo_test": {
         "recursive_dfs": (TOPO_RECURSIVE, "recursion error on a long chain"),
@@ -582,6 +602,20 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "relu on every layer but the last",
         ),
     },
+    "eng_function_test": {
+        "derivative_at_input": (
+            _sigmoid_fn("        ctx.save_for_backward(x)\n",
+                        "        (x,) = ctx.saved_tensors\n        return grad * x * (1 - x)\n"),
+            "derivative at the input",
+        ),
+        "forgets_upstream": (_sigmoid_fn(SAVE_S, READ_S + "        return s * (1 - s)\n"), "upstream gradient"),
+        "local_is_s": (_sigmoid_fn(SAVE_S, READ_S + "        return grad * s\n"), "not s"),
+        "state_on_the_class": (
+            _sigmoid_fn("        Sigmoid.saved = s\n",
+                        "        s = Sigmoid.saved\n        return grad * s * (1 - s)\n"),
+            "state kept on the class",
+        ),
+    },
 }
 
 CORRECT: dict[str, dict[str, str]] = {
@@ -650,6 +684,22 @@ CORRECT: dict[str, dict[str, str]] = {
         ),
     },
     "eng_nn_test": {"zero_grad_by_walk": NN_ZERO_GRAD_BY_WALK, "neuron_loop": NN_NEURON_LOOP},
+    "eng_function_test": {
+        "save_input_recompute": _sigmoid_fn(
+            "        ctx.save_for_backward(x)\n",
+            "        (x,) = ctx.saved_tensors\n        s = np.exp(-np.logaddexp(0.0, -x))\n"
+            "        return grad * s * (1.0 - s)\n"),
+        "attribute_on_ctx_tuple": (
+            "class Sigmoid(Function):\n"
+            "    @staticmethod\n"
+            "    def forward(ctx, x):\n"
+            "        ctx.s = np.exp(-np.logaddexp(0.0, -x))\n"
+            "        return ctx.s\n"
+            "    @staticmethod\n"
+            "    def backward(ctx, grad):\n"
+            "        return (grad * ctx.s * (1.0 - ctx.s),)\n"
+        ),
+    },
 }
 
 
