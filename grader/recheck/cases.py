@@ -294,3 +294,13 @@ def function_sigmoid_cases(rng):
     x[0, 0], x[1, 1] = 800.0, -800.0
     return [(x, rng.normal(size=(4, 3)), 0.5 * x[::-1] + 1.0), (rng.normal(size=(5,)), rng.normal(size=(5,)),
                                                                 rng.normal(size=(5,)))]
+
+
+def function_layernorm_cases(rng):
+    """(x (N, D), gamma, beta, upstream, eps) for 04e's LayerNorm Function: rows with their own offsets, and an eps
+    large enough that its place matters."""
+    out = []
+    for (n, d), eps in (((4, 6), 1e-5), ((5, 3), 0.3)):
+        x = rng.normal(size=(n, d)) * 2.0 + rng.normal(size=(n, 1))
+        out.append((x, rng.normal(size=d), rng.normal(size=d), rng.normal(size=(n, d)), eps))
+    return out

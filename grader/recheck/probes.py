@@ -500,3 +500,27 @@ def function_op(op, x, upstream, second_input):
             raise ContractError(f"backward returned {len(grad)} gradients for one input")
         grad = grad[0]
     return [out, np.array(grad, dtype=np.float64)]
+
+
+def function_layernorm(op, x, gamma, beta, upstream, eps: float):
+    """op.forward(ctx, x, gamma, beta) with op.eps = eps (restored after), then op.backward(ctx, upstream); each
+    gradient summed over the axes its input was broadcast along, as Function.apply does: [out, dx, dgamma, dbeta]."""
+    import numpy as np
+
+    saved = op.eps
+    op.eps = eps
+    try:
+        ctx = _Context()
+        out = np.array(op.forward(ctx, x.copy(), gamma.copy(), beta.copy()), dtype=np.float64)
+        grads = op.backward(ctx, upstream.copy())
+    finally:
+        op.eps = saved
+    if not (isinstance(grads, tuple | list) and len(grads) == 3):
+        raise ContractError("LayerNorm.backward should return (dx, dgamma, dbeta)")
+    summed = []
+    for g, shape in zip(grads, (x.shape, gamma.shape, beta.shape), strict=True):
+        g = np.array(g, dtype=np.float64)
+        while g.ndim > len(shape):
+            g = g.sum(axis=0)
+        summed.append(g)
+    return [out, *summed]

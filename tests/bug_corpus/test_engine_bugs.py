@@ -449,6 +449,37 @@ def _sigmoid_fn(save: str, backward: str) -> str:
 SAVE_S = "        ctx.save_for_backward(s)\n"
 READ_S = "        (s,) = ctx.saved_tensors\n"
 
+LAYERNORM_FN = (
+    "class LayerNorm(Function):\n"
+    "    eps = 1e-5\n"
+    "    @staticmethod\n"
+    "    def forward(ctx, x, gamma, beta):\n"
+    "        mu = x.mean(axis={axis}, keepdims=True)\n"
+    "        inv_std = {inv_std}\n"
+    "        x_hat = (x - mu) * inv_std\n"
+    "        ctx.save_for_backward(x, x_hat, gamma, inv_std)\n"
+    "        return gamma * x_hat + beta\n"
+    "    @staticmethod\n"
+    "    def backward(ctx, grad):\n"
+    "        x, x_hat, gamma, inv_std = ctx.saved_tensors\n"
+    "        d = x_hat.shape[1]\n"
+    "        dx_hat = grad * gamma\n"
+    "        dx = {dx}\n"
+    "        return dx, {dgamma}, grad.sum(axis=0)\n"
+)
+LAYERNORM_RIGHT = {
+    "axis": "1",
+    "inv_std": "1.0 / np.sqrt(x.var(axis=1, keepdims=True) + LayerNorm.eps)",
+    "dx": "inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True) "
+          "- x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))",
+    "dgamma": "(grad * x_hat).sum(axis=0)",
+}
+
+
+def _layernorm(**wrong: str) -> str:
+    return LAYERNORM_FN.format(**{**LAYERNORM_RIGHT, **wrong})
+
+
 BUGGY: dict[str, dict[str, tuple[str, str]]] = {
     "eng_topo_test": {
         "recursive_dfs": (TOPO_RECURSIVE, "recursion error on a long chain"),
@@ -616,6 +647,17 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "state kept on the class",
         ),
     },
+    "eng_layernorm_test": {
+        "no_mean_terms": (_layernorm(dx="dx_hat * inv_std"), "depend on every entry of the row"),
+        "no_variance_term": (
+            _layernorm(dx="inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True))"), "variance's term"),
+        "eps_outside_sqrt": (
+            _layernorm(inv_std="1.0 / (np.sqrt(x.var(axis=1, keepdims=True)) + LayerNorm.eps)"), "eps in the wrong"),
+        "columns_normalised": (
+            _layernorm(axis="0", inv_std="1.0 / np.sqrt(x.var(axis=0, keepdims=True) + LayerNorm.eps)"),
+            "normalises each column|normalise over axis=1"),
+        "dgamma_of_x": (_layernorm(dgamma="grad * x"), "not of dout \\* x"),
+    },
 }
 
 CORRECT: dict[str, dict[str, str]] = {
@@ -698,6 +740,30 @@ CORRECT: dict[str, dict[str, str]] = {
             "    @staticmethod\n"
             "    def backward(ctx, grad):\n"
             "        return (grad * ctx.s * (1.0 - ctx.s),)\n"
+        ),
+    },
+    "eng_layernorm_test": {
+        "per_entry_dgamma": _layernorm(dgamma="grad * x_hat"),  # (N, D): apply sums it over the rows
+        "chain_through_mean_and_variance": (
+            "class LayerNorm(Function):\n"
+            "    eps = 1e-5\n"
+            "    @staticmethod\n"
+            "    def forward(ctx, x, gamma, beta):\n"
+            "        mu = x.mean(axis=1, keepdims=True)\n"
+            "        var = ((x - mu) ** 2).mean(axis=1, keepdims=True)\n"
+            "        ctx.save_for_backward(x, gamma, mu, var, LayerNorm.eps)\n"
+            "        return gamma * (x - mu) / np.sqrt(var + LayerNorm.eps) + beta\n"
+            "    @staticmethod\n"
+            "    def backward(ctx, grad):\n"
+            "        x, gamma, mu, var, eps = ctx.saved_tensors\n"
+            "        d = x.shape[1]\n"
+            "        std = np.sqrt(var + eps)\n"
+            "        dxhat = grad * gamma\n"
+            "        dvar = (dxhat * (x - mu) * -0.5 * std ** -3).sum(axis=1, keepdims=True)\n"
+            "        dmu = (-dxhat / std).sum(axis=1, keepdims=True)\n"
+            "        dmu = dmu + dvar * (-2 * (x - mu)).mean(axis=1, keepdims=True)\n"
+            "        dx = dxhat / std + dvar * 2 * (x - mu) / d + dmu / d\n"
+            "        return dx, (grad * (x - mu) / std).sum(axis=0), grad.sum(axis=0)\n"
         ),
     },
 }
