@@ -280,3 +280,27 @@ def softmax_tensor_cases(rng):
         logits[0] += 800.0  # a row that overflows exp without the shift
         out.append((logits, labels(rng, n, c), rng.normal(size=(n, c)), float(rng.uniform(0.5, 2.0))))
     return out
+
+
+def manual_gradient_cases(rng):
+    """Leaves (a, b, c, f) of 04e's drawn graph L = (a b + c) f + a: signs mixed, then any."""
+    return [tuple(float(v) for v in rng.uniform(0.5, 2.0, size=4) * np.array([1, -1, 1, -1])),
+            tuple(float(v) for v in rng.uniform(-2.0, 2.0, size=4))]
+
+
+def function_sigmoid_cases(rng):
+    """(x, upstream, a second input) for 04e's Sigmoid Function: signs mixed, |x| = 800 included."""
+    x = away_from_zero(rng, (4, 3), 0.1, 3.0)
+    x[0, 0], x[1, 1] = 800.0, -800.0
+    return [(x, rng.normal(size=(4, 3)), 0.5 * x[::-1] + 1.0), (rng.normal(size=(5,)), rng.normal(size=(5,)),
+                                                                rng.normal(size=(5,)))]
+
+
+def function_layernorm_cases(rng):
+    """(x (N, D), gamma, beta, upstream, eps) for 04e's LayerNorm Function: rows with their own offsets, and an eps
+    large enough that its place matters."""
+    out = []
+    for (n, d), eps in (((4, 6), 1e-5), ((5, 3), 0.3)):
+        x = rng.normal(size=(n, d)) * 2.0 + rng.normal(size=(n, 1))
+        out.append((x, rng.normal(size=d), rng.normal(size=d), rng.normal(size=(n, d)), eps))
+    return out

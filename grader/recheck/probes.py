@@ -431,3 +431,96 @@ def tensor_ops(Tensor, seed: int):
 def tensor_softmax_ce(Tensor, logits, y, before, upstream: float):
     """The fused softmax cross-entropy node: its loss and the logits' accumulated gradient."""
     return _one_node(Tensor, lambda t: t.softmax_cross_entropy(y), (logits,), lambda _shape: upstream, (before,))
+
+
+def mlp_library(MLP, seed: int):
+    """04e's nn library: MLP(3, [5, 4, 2]) with the grader's parameter values set in micrograd's order (layer by
+    layer, neuron by neuron, weights then bias); its outputs, the gradients of a loss, what zero_grad leaves, and the
+    gradients of a second step (zero_grad, forward, backward): parameters missing, copies, gradients piling up."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    rng = np.random.default_rng(seed)
+    model = MLP(3, [5, 4, 2])
+    params = model.parameters()
+    if not isinstance(params, list):
+        raise ContractError(f"parameters() returned a {type(params).__name__}, expected a list of Values")
+    report = {"count": len(params), "distinct": len({id(p) for p in params})}
+    expected = (3 + 1) * 5 + (5 + 1) * 4 + (4 + 1) * 2
+    if report["count"] != expected:
+        return report  # parameters missing (or extra): nothing more can be compared
+    for p, v in zip(params, rng.normal(size=expected) * 0.7, strict=True):
+        p.data = float(v)
+    xs = [[float(v) for v in rng.normal(size=3)] for _ in range(4)]
+
+    def loss():
+        total = 0.0
+        for x in xs:
+            out = model(x)
+            if not (isinstance(out, list) and len(out) == 2):
+                raise ContractError("MLP(3, [5, 4, 2])(x) should return a list of 2 Values")
+            total = out[0] * 1.0 + out[1] * 2.0 + out[0] * out[1] + total
+        return total
+
+    first = loss()
+    report["loss"] = float(first.data)
+    first.backward()
+    report["grads"] = np.array([float(p.grad) for p in params])
+    model.zero_grad()
+    report["after zero_grad"] = np.array([float(p.grad) for p in params])
+    loss().backward()
+    report["second step"] = np.array([float(p.grad) for p in params])
+    return report
+
+
+class _Context:
+    """The grader's own context for a Function: save_for_backward(*arrays), saved_tensors; any other attribute."""
+
+    def __init__(self):
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *arrays):
+        self.saved_tensors = arrays
+
+
+def function_op(op, x, upstream, second_input):
+    """op.forward(ctx, x), then a second forward with a context of its own (what the first saved must stay on
+    its context), then op.backward(ctx, upstream): [forward value, input gradient], float64 arrays."""
+    import numpy as np
+
+    ctx = _Context()
+    with np.errstate(all="ignore"):
+        out = np.array(op.forward(ctx, x.copy()), dtype=np.float64)
+        op.forward(_Context(), second_input.copy())
+    grad = op.backward(ctx, upstream.copy())
+    if isinstance(grad, tuple):
+        if len(grad) != 1:
+            raise ContractError(f"backward returned {len(grad)} gradients for one input")
+        grad = grad[0]
+    return [out, np.array(grad, dtype=np.float64)]
+
+
+def function_layernorm(op, x, gamma, beta, upstream, eps: float):
+    """op.forward(ctx, x, gamma, beta) with op.eps = eps (restored after), then op.backward(ctx, upstream); each
+    gradient summed over the axes its input was broadcast along, as Function.apply does: [out, dx, dgamma, dbeta]."""
+    import numpy as np
+
+    saved = op.eps
+    op.eps = eps
+    try:
+        ctx = _Context()
+        out = np.array(op.forward(ctx, x.copy(), gamma.copy(), beta.copy()), dtype=np.float64)
+        grads = op.backward(ctx, upstream.copy())
+    finally:
+        op.eps = saved
+    if not (isinstance(grads, tuple | list) and len(grads) == 3):
+        raise ContractError("LayerNorm.backward should return (dx, dgamma, dbeta)")
+    summed = []
+    for g, shape in zip(grads, (x.shape, gamma.shape, beta.shape), strict=True):
+        g = np.array(g, dtype=np.float64)
+        while g.ndim > len(shape):
+            g = g.sum(axis=0)
+        summed.append(g)
+    return [out, *summed]

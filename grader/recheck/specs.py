@@ -145,6 +145,10 @@ SPECS: dict[str, Spec] = {
     "Tensor:eng_tensor_ops_test": Spec(lambda rng: [(int(rng.integers(1 << 30)),)], probe="tensor_ops", tol=1e-10),
     "Tensor:eng_tensor_softmax_ce_test": Spec(cases.softmax_tensor_cases, probe="tensor_softmax_ce", tol=1e-9),
     "engine_mlp_gradients": Spec(cases.engine_mlp_cases, tol=1e-10),
+    "manual_gradients": Spec(cases.manual_gradient_cases, tol=1e-10),
+    "MLP": Spec(lambda rng: [(int(rng.integers(1 << 30)),)], probe="mlp_library", tol=1e-9),
+    "Sigmoid": Spec(cases.function_sigmoid_cases, probe="function_op", tol=1e-10),
+    "LayerNorm": Spec(cases.function_layernorm_cases, probe="function_layernorm", tol=1e-9),
     # 05_comparison
     "fit_loglog_slope": Spec(lambda rng: [cases.loglog_case(rng)]),
     "cost_summary": Spec(lambda rng: [(cases.cost_rows(rng),)]),

@@ -387,6 +387,99 @@ ENGINE_MLP = (
     "    return float(loss.data), {name: t.grad for name, t in tensors.items()}\n"
 )
 
+MANUAL = (
+    "def manual_gradients(a, b, c, f):\n"
+    "    d = a * b + c\n"
+    "    return {{'L': 1.0, 'g': 1.0, 'd': {d}, 'f': d, 'e': {e}, 'c': {c}, 'b': {b}, 'a': {a}}}\n"
+)
+MANUAL_RIGHT = {"d": "f", "e": "f", "c": "f", "b": "a * f", "a": "b * f + 1.0"}
+
+
+def _manual(**wrong: str) -> str:
+    """manual_gradients with some nodes' formulas replaced (the rest right)."""
+    return MANUAL.format(**{**MANUAL_RIGHT, **wrong})
+
+
+NN_PATCH_ZERO_GRAD_FIRST_LAYER = (
+    "def _zero_first(self):\n"
+    "    for p in self.layers[0].parameters():\n"
+    "        p.grad = 0.0\n"
+    "MLP.zero_grad = _zero_first\n"
+)
+NN_ZERO_GRAD_BY_WALK = (  # correct: the same parameters reached through the structure instead of parameters()
+    "def _zero_walk(self):\n"
+    "    for layer in self.layers:\n"
+    "        for neuron in layer.neurons:\n"
+    "            for p in neuron.w + [neuron.b]:\n"
+    "                p.grad = 0.0\n"
+    "MLP.zero_grad = _zero_walk\n"
+)
+NN_NEURON_LOOP = (  # correct: the dot product as an explicit loop from the bias, relu written as max
+    "def _call(self, x):\n"
+    "    act = self.b\n"
+    "    for wi, xi in zip(self.w, x):\n"
+    "        act = act + wi * xi\n"
+    "    return act.relu() if self.nonlin else act\n"
+    "Neuron.__call__ = _call\n"
+    "def _params(self):\n"
+    "    out = []\n"
+    "    for layer in self.layers:\n"
+    "        out.extend(layer.parameters())\n"
+    "    return out\n"
+    "MLP.parameters = _params\n"
+)
+
+SIGMOID_FN = (
+    "class Sigmoid(Function):\n"
+    "    @staticmethod\n"
+    "    def forward(ctx, x):\n"
+    "        s = 0.5 * (1.0 + np.tanh(0.5 * x))\n"
+    "{save}"
+    "        return s\n"
+    "    @staticmethod\n"
+    "    def backward(ctx, grad):\n"
+    "{backward}"
+)
+
+
+def _sigmoid_fn(save: str, backward: str) -> str:
+    return SIGMOID_FN.format(save=save, backward=backward)
+
+
+SAVE_S = "        ctx.save_for_backward(s)\n"
+READ_S = "        (s,) = ctx.saved_tensors\n"
+
+LAYERNORM_FN = (
+    "class LayerNorm(Function):\n"
+    "    eps = 1e-5\n"
+    "    @staticmethod\n"
+    "    def forward(ctx, x, gamma, beta):\n"
+    "        mu = x.mean(axis={axis}, keepdims=True)\n"
+    "        inv_std = {inv_std}\n"
+    "        x_hat = (x - mu) * inv_std\n"
+    "        ctx.save_for_backward(x, x_hat, gamma, inv_std)\n"
+    "        return gamma * x_hat + beta\n"
+    "    @staticmethod\n"
+    "    def backward(ctx, grad):\n"
+    "        x, x_hat, gamma, inv_std = ctx.saved_tensors\n"
+    "        d = x_hat.shape[1]\n"
+    "        dx_hat = grad * gamma\n"
+    "        dx = {dx}\n"
+    "        return dx, {dgamma}, grad.sum(axis=0)\n"
+)
+LAYERNORM_RIGHT = {
+    "axis": "1",
+    "inv_std": "1.0 / np.sqrt(x.var(axis=1, keepdims=True) + LayerNorm.eps)",
+    "dx": "inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True) "
+          "- x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))",
+    "dgamma": "(grad * x_hat).sum(axis=0)",
+}
+
+
+def _layernorm(**wrong: str) -> str:
+    return LAYERNORM_FN.format(**{**LAYERNORM_RIGHT, **wrong})
+
+
 BUGGY: dict[str, dict[str, tuple[str, str]]] = {
     "eng_topo_test": {
         "recursive_dfs": (TOPO_RECURSIVE, "recursion error on a long chain"),
@@ -516,6 +609,55 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "against mlp_backward",
         ),
     },
+    "eng_manual_test": {
+        "fan_out_lost": (_manual(a="b * f"), "node a is wrong.*node used twice"),
+        "product_rule_swapped": (_manual(d="a * b + c", b="b * f"), "node d is wrong.*product rule"),
+        "upstream_missing": (_manual(e="1.0", c="1.0", b="a"), "node e is wrong.*upstream gradient is missing"),
+    },
+    "eng_nn_test": {
+        "parameters_missing_biases": ("Neuron.parameters = lambda self: list(self.w)\n", "missing biases"),
+        "parameters_copies": (
+            "Layer.parameters = lambda self: [Value(p.data) for n in self.neurons for p in n.parameters()]\n",
+            "copies",
+        ),
+        "zero_grad_does_nothing": ("Module.zero_grad = lambda self: None\n", "zero_grad not reaching every parameter"),
+        "zero_grad_first_layer_only": (NN_PATCH_ZERO_GRAD_FIRST_LAYER, "zero_grad not reaching every parameter"),
+        "relu_on_last_layer": (
+            "_init = MLP.__init__\n"
+            "def _all_relu(self, nin, nouts):\n"
+            "    _init(self, nin, nouts)\n"
+            "    for layer in self.layers:\n"
+            "        for n in layer.neurons:\n"
+            "            n.nonlin = True\n"
+            "MLP.__init__ = _all_relu\n",
+            "relu on every layer but the last",
+        ),
+    },
+    "eng_function_test": {
+        "derivative_at_input": (
+            _sigmoid_fn("        ctx.save_for_backward(x)\n",
+                        "        (x,) = ctx.saved_tensors\n        return grad * x * (1 - x)\n"),
+            "derivative at the input",
+        ),
+        "forgets_upstream": (_sigmoid_fn(SAVE_S, READ_S + "        return s * (1 - s)\n"), "upstream gradient"),
+        "local_is_s": (_sigmoid_fn(SAVE_S, READ_S + "        return grad * s\n"), "not s"),
+        "state_on_the_class": (
+            _sigmoid_fn("        Sigmoid.saved = s\n",
+                        "        s = Sigmoid.saved\n        return grad * s * (1 - s)\n"),
+            "state kept on the class",
+        ),
+    },
+    "eng_layernorm_test": {
+        "no_mean_terms": (_layernorm(dx="dx_hat * inv_std"), "depend on every entry of the row"),
+        "no_variance_term": (
+            _layernorm(dx="inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True))"), "variance's term"),
+        "eps_outside_sqrt": (
+            _layernorm(inv_std="1.0 / (np.sqrt(x.var(axis=1, keepdims=True)) + LayerNorm.eps)"), "eps in the wrong"),
+        "columns_normalised": (
+            _layernorm(axis="0", inv_std="1.0 / np.sqrt(x.var(axis=0, keepdims=True) + LayerNorm.eps)"),
+            "normalises each column|normalise over axis=1"),
+        "dgamma_of_x": (_layernorm(dgamma="grad * x"), "not of dout \\* x"),
+    },
 }
 
 CORRECT: dict[str, dict[str, str]] = {
@@ -569,6 +711,60 @@ CORRECT: dict[str, dict[str, str]] = {
                                          "h = tensors[f'b{layer}'] + h @ tensors[f'W{layer}']")
         .replace("{activation_line}",
                  "h = (h.relu() if activation == 'relu' else h.tanh()) if layer < n_layers else h"),
+    },
+    "eng_manual_test": {
+        "closed_form": (
+            "def manual_gradients(a, b, c, f):\n"
+            "    return {'L': 1, 'g': 1, 'd': f, 'e': f, 'c': f, 'f': a * b + c, 'b': a * f, 'a': 1 + b * f}\n"
+        ),
+        "numpy_floats": (
+            "def manual_gradients(a, b, c, f):\n"
+            "    g = np.float64(1.0)\n"
+            "    d_bar = g * f\n"
+            "    return dict(L=np.float64(1.0), g=g, d=d_bar, e=d_bar, c=d_bar, f=g * (a * b + c), b=d_bar * a,\n"
+            "                a=d_bar * b + g)\n"
+        ),
+    },
+    "eng_nn_test": {"zero_grad_by_walk": NN_ZERO_GRAD_BY_WALK, "neuron_loop": NN_NEURON_LOOP},
+    "eng_function_test": {
+        "save_input_recompute": _sigmoid_fn(
+            "        ctx.save_for_backward(x)\n",
+            "        (x,) = ctx.saved_tensors\n        s = np.exp(-np.logaddexp(0.0, -x))\n"
+            "        return grad * s * (1.0 - s)\n"),
+        "attribute_on_ctx_tuple": (
+            "class Sigmoid(Function):\n"
+            "    @staticmethod\n"
+            "    def forward(ctx, x):\n"
+            "        ctx.s = np.exp(-np.logaddexp(0.0, -x))\n"
+            "        return ctx.s\n"
+            "    @staticmethod\n"
+            "    def backward(ctx, grad):\n"
+            "        return (grad * ctx.s * (1.0 - ctx.s),)\n"
+        ),
+    },
+    "eng_layernorm_test": {
+        "per_entry_dgamma": _layernorm(dgamma="grad * x_hat"),  # (N, D): apply sums it over the rows
+        "chain_through_mean_and_variance": (
+            "class LayerNorm(Function):\n"
+            "    eps = 1e-5\n"
+            "    @staticmethod\n"
+            "    def forward(ctx, x, gamma, beta):\n"
+            "        mu = x.mean(axis=1, keepdims=True)\n"
+            "        var = ((x - mu) ** 2).mean(axis=1, keepdims=True)\n"
+            "        ctx.save_for_backward(x, gamma, mu, var, LayerNorm.eps)\n"
+            "        return gamma * (x - mu) / np.sqrt(var + LayerNorm.eps) + beta\n"
+            "    @staticmethod\n"
+            "    def backward(ctx, grad):\n"
+            "        x, gamma, mu, var, eps = ctx.saved_tensors\n"
+            "        d = x.shape[1]\n"
+            "        std = np.sqrt(var + eps)\n"
+            "        dxhat = grad * gamma\n"
+            "        dvar = (dxhat * (x - mu) * -0.5 * std ** -3).sum(axis=1, keepdims=True)\n"
+            "        dmu = (-dxhat / std).sum(axis=1, keepdims=True)\n"
+            "        dmu = dmu + dvar * (-2 * (x - mu)).mean(axis=1, keepdims=True)\n"
+            "        dx = dxhat / std + dvar * 2 * (x - mu) / d + dmu / d\n"
+            "        return dx, (grad * (x - mu) / std).sum(axis=0), grad.sum(axis=0)\n"
+        ),
     },
 }
 

@@ -59,3 +59,77 @@ def test_engine_equals_pytorch(engine: dict, sizes, n, activation) -> None:
     torch.nn.functional.cross_entropy(h, torch.tensor(y)).backward()
     for name in params:
         assert _norm_error(grads[name], tparams[name].grad.numpy()) < 1e-12, name
+
+
+def test_micrograd_sanity_check(engine: dict) -> None:
+    """micrograd's own test/test_engine.py::test_sanity_check on the solution's Value, against PyTorch."""
+    torch = pytest.importorskip("torch")
+    Value = engine["Value"]
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    xt = torch.Tensor([-4.0]).double()
+    xt.requires_grad = True
+    zt = 2 * xt + 2 + xt
+    qt = zt.relu() + zt * xt
+    ht = (zt * zt).relu()
+    yt = ht + qt + qt * xt
+    yt.backward()
+    assert y.data == yt.data.item()
+    assert x.grad == xt.grad.item()
+
+
+def test_micrograd_more_ops(engine: dict) -> None:
+    """micrograd's own test/test_engine.py::test_more_ops on the solution's Value, against PyTorch, to 1e-6."""
+    torch = pytest.importorskip("torch")
+
+    def run(a, b, relu):
+        c = a + b
+        d = a * b + b**3
+        c = c + c + 1
+        c = c + 1 + c + (-a)
+        d = d + d * 2 + relu(b + a)
+        d = d + 3 * d + relu(b - a)
+        e = c - d
+        f = e**2
+        g = f / 2.0
+        g = g + 10.0 / f
+        g.backward()
+        return g
+
+    Value = engine["Value"]
+    a, b = Value(-4.0), Value(2.0)
+    g = run(a, b, lambda v: v.relu())
+    at, bt = (torch.tensor([v], dtype=torch.float64, requires_grad=True) for v in (-4.0, 2.0))
+    gt = run(at, bt, torch.relu)
+    assert abs(g.data - gt.data.item()) < 1e-6
+    assert abs(a.grad - at.grad.item()) < 1e-6
+    assert abs(b.grad - bt.grad.item()) < 1e-6
+
+
+@pytest.mark.slow  # about 40 s of scalar Python (95 s on a loaded machine)
+def test_micrograd_mlp_trains_moons_to_100_percent(engine: dict) -> None:
+    """micrograd's demo with the solution's nn library: MLP(2, [16, 16, 1]) on 100 moons, hinge loss + L2, 100 steps
+    of SGD with a decaying learning rate, reaches 100% training accuracy."""
+    import random
+
+    from bp_helpers.datasets import load
+
+    X, y = load("moons", n=100, noise=0.1, seed=0)
+    t = 2.0 * y - 1.0
+    random.seed(1337)
+    model = engine["MLP"](2, [16, 16, 1])
+    for step in range(100):
+        scores = [model([float(v) for v in x]) for x in X]
+        data_loss = sum((1.0 - float(tn) * s).relu() for tn, s in zip(t, scores, strict=True)) * (1.0 / len(X))
+        loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+        accuracy = np.mean([(s.data > 0) == (tn > 0) for s, tn in zip(scores, t, strict=True)])
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * step / 100) * p.grad
+    scores = [model([float(v) for v in x]).data for x in X]
+    assert np.mean([(s > 0) == (tn > 0) for s, tn in zip(scores, t, strict=True)]) == 1.0, accuracy
