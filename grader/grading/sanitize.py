@@ -127,7 +127,26 @@ def _allowed_tag(segment: str) -> str | None:
     cleaned = CLEANER.clean(segment)
     if not cleaned.startswith(f"<{tag}"):
         return None  # bleach read no whole tag in it (a `>` inside a quoted value, say)
+    if _attribute_names(cleaned) != _attribute_names(segment):
+        return None  # an attribute was refused: the whole tag is shown as text, so the reader sees what was there
     return cleaned.removesuffix(f"</{tag}>")
+
+
+class _Attributes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.names += [name for name, _ in attrs]
+
+
+def _attribute_names(tag: str) -> list[str]:
+    """The attribute names of the first tag in `tag`, as read by Python's HTML parser."""
+    parser = _Attributes()
+    parser.feed(tag)
+    parser.close()
+    return sorted(parser.names)
 
 
 def inert_markup(text: str, math: bool = False) -> str:

@@ -119,11 +119,15 @@ def test_each_payload_renders_inert_and_readable(name: str) -> None:
     assert "My derivation: $y = wx + b$." in text
 
 
-def test_escaped_markup_is_shown_as_text() -> None:
-    """Does the instructor see what the student wrote (the tag as text), rather than nothing?"""
-    nb = markdown_notebook(PAYLOADS["script"])
+@pytest.mark.parametrize("name", ["script", "img-onerror", "javascript-html-link"])
+def test_escaped_markup_is_shown_as_text(name: str) -> None:
+    """Does the instructor see what the student wrote (the whole tag as text, its refused attribute included),
+    rather than nothing or a silently trimmed tag?"""
+    nb = markdown_notebook(PAYLOADS[name])
     sanitize_notebook(nb)
-    assert "<script>document.title='XSS'</script>" in bs4.BeautifulSoup(render(nb), "html.parser").get_text()
+    shown = bs4.BeautifulSoup(render(nb), "html.parser").get_text()
+    tag = re.match(r".*?(<[a-z]+ ?[^>]*>)", PAYLOADS[name])[1]
+    assert tag in shown, (tag, shown[-300:])
 
 
 @pytest.mark.parametrize("source", ORDINARY)
