@@ -454,6 +454,9 @@ def sanitize_notebook(nb: NotebookNode) -> Sanitized:
     feedback, JupyterLab. Returns what was changed; a course notebook as released comes back unchanged."""
     report = Sanitized()
     nb.cells = [_sanitize_cell(cell, i, report) for i, cell in enumerate(nb.cells)]
+    if nb.get("nbformat_minor", 5) < 5:  # cell ids came with nbformat 4.5: an older notebook must have none
+        for cell in nb.cells:
+            cell.pop("id", None)
     metadata = inert_notebook_metadata(nb.get("metadata") or {})
     if metadata != nb.get("metadata"):
         report.note(None, "notebook metadata reduced to kernel and language")

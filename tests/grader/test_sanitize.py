@@ -226,3 +226,13 @@ def test_workspace_config_sanitizes_what_nbconvert_renders() -> None:
     nb = markdown_notebook(*(PAYLOADS[k] for k in ("img-onerror", "svg-onload", "javascript-markdown-link")))
     assert live_markup(render(nb))
     assert live_markup(render(nb, config=config)) == []
+
+
+def test_an_older_notebook_stays_valid() -> None:
+    """Does a notebook of format 4.4 (no cell ids) come out valid, with no ids added?"""
+    nb = markdown_notebook(PAYLOADS["img-onerror"])
+    nb.nbformat_minor = 4
+    del nb.cells[0]["id"]
+    sanitize_notebook(nb)
+    assert "id" not in nb.cells[0]
+    nbformat.validate(nb)
