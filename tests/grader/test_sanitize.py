@@ -236,3 +236,15 @@ def test_an_older_notebook_stays_valid() -> None:
     sanitize_notebook(nb)
     assert "id" not in nb.cells[0]
     nbformat.validate(nb)
+
+
+def test_a_heading_cannot_take_a_formgrader_inputs_id() -> None:
+    """Formgrader finds a written answer's score input by its grade id (`$("#" + id)`): does a heading named like it
+    lose that id, so the score still goes to the right cell?"""
+    nb = markdown_notebook("# term_answer\n\nsee below", "# term_answer-comment", "answer")
+    nb.cells[2].metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": "term_answer", "points": 1}
+    assert 'id="term_answer"' in render(nb)
+    sanitize_notebook(nb)
+    page = render(nb)
+    assert 'id="term_answer"' not in page and 'id="term_answer-comment"' not in page
+    assert "term_answer" in bs4.BeautifulSoup(page, "html.parser").get_text()
