@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
+from pathlib import Path
 
 import bs4
 import nbformat
@@ -219,7 +220,7 @@ def test_safe_names() -> None:
 def test_workspace_config_sanitizes_what_nbconvert_renders() -> None:
     """Does the workspace's nbgrader_config.py turn on nbconvert's sanitizing and the course's preprocessor, so a
     notebook stored unsanitized (plain `nbgrader autograde`) renders inert through it as well?"""
-    config = course_config(__import__("pathlib").Path("/tmp/ws"))
+    config = course_config(Path("/tmp/ws"))
     text = config_file_text(config)
     assert "c.HTMLExporter.sanitize_html = True" in text
     assert f"c.HTMLExporter.preprocessors = [{INERT_PREPROCESSOR!r}]" in text
