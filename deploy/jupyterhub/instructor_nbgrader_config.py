@@ -22,3 +22,9 @@ if _here not in sys.path:
 from bpcourse_safe_collect import OwnedSubmissionsCollect  # noqa: E402
 
 c.ExchangeFactory.collect = OwnedSubmissionsCollect
+
+# Inert rendering: the formgrader and generate_feedback render a student's notebook with nothing of theirs able to
+# run on the instructor's origin (grader/grading/sanitize.py; the same two settings a bpcourse workspace's
+# nbgrader_config.py holds, which this server does not read: it runs in the home folder, not the course root).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.preprocessors = ["grader.grading.sanitize.InertNotebook"]

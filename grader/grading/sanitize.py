@@ -127,7 +127,26 @@ def _allowed_tag(segment: str) -> str | None:
     cleaned = CLEANER.clean(segment)
     if not cleaned.startswith(f"<{tag}"):
         return None  # bleach read no whole tag in it (a `>` inside a quoted value, say)
+    if _attribute_names(cleaned) != _attribute_names(segment):
+        return None  # an attribute was refused: the whole tag is shown as text, so the reader sees what was there
     return cleaned.removesuffix(f"</{tag}>")
+
+
+class _Attributes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.names += [name for name, _ in attrs]
+
+
+def _attribute_names(tag: str) -> list[str]:
+    """The attribute names of the first tag in `tag`, as read by Python's HTML parser."""
+    parser = _Attributes()
+    parser.feed(tag)
+    parser.close()
+    return sorted(parser.names)
 
 
 def inert_markup(text: str, math: bool = False) -> str:
@@ -158,9 +177,10 @@ def inert_markup(text: str, math: bool = False) -> str:
 class _RenderedHTML(HTMLParser):
     """Collects what nbconvert's rendering of a cell holds that is not allowed."""
 
-    def __init__(self) -> None:
+    def __init__(self, reserved_ids: frozenset[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.forbidden: list[str] = []
+        self.reserved_ids = reserved_ids
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in RENDERED_TAGS:
@@ -169,8 +189,10 @@ class _RenderedHTML(HTMLParser):
             value = value or ""
             if name in ("href", "src"):
                 ok = url_allowed(value, image=name == "src")
-            elif name == "class" or (name == "id" and tag[0] == "h"):
+            elif name == "class":
                 ok = True  # code highlighting, heading anchors
+            elif name == "id":  # a heading's anchor, unless it would take the id of a formgrader input
+                ok = re.fullmatch(r"h[1-6]", tag) is not None and value not in self.reserved_ids
             elif name == "style":
                 ok = re.fullmatch(r"text-align:\s*(left|right|center);?", value) is not None  # table columns
             elif tag == "input":
@@ -193,16 +215,19 @@ class _RenderedHTML(HTMLParser):
         self.forbidden.append("<![")
 
 
-def forbidden_in_rendering(source: str, attachments: dict | None = None) -> list[str]:
+def forbidden_in_rendering(
+    source: str, attachments: dict | None = None, reserved_ids: frozenset[str] = frozenset()
+) -> list[str]:
     """What nbconvert's markdown renderer (formgrader's and generate_feedback's) makes of `source` that is not
-    allowed: tags, attributes, URLs. Empty when the cell renders inert."""
+    allowed: tags, attributes, URLs, and an `id` in `reserved_ids` (formgrader finds its score and comment inputs by
+    id: a heading named like one would take its place). Empty when the cell renders inert."""
     try:
         rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {})).render(
             source
         )
     except Exception as err:  # noqa: BLE001 - e.g. a missing attachment: formgrader would fail on the page
         return [f"the renderer failed ({type(err).__name__})"]
-    parser = _RenderedHTML()
+    parser = _RenderedHTML(reserved_ids)
     parser.feed(rendered)
     parser.close()
     return parser.forbidden
@@ -228,15 +253,15 @@ def _as_code_block(text: str) -> str:
     )
 
 
-def inert_markdown(source: str, attachments: dict | None = None) -> str:
+def inert_markdown(source: str, attachments: dict | None = None, reserved_ids: frozenset[str] = frozenset()) -> str:
     """A markdown cell's source that nbconvert renders inert; `source` itself when it already does."""
-    if not forbidden_in_rendering(source, attachments):
+    if not forbidden_in_rendering(source, attachments, reserved_ids):
         return source
     tags_escaped = _outside_math(source, lambda part: MARKDOWN_LINK.sub(r"]\\\1", inert_markup(part)))
-    if not forbidden_in_rendering(tags_escaped, attachments):
+    if not forbidden_in_rendering(tags_escaped, attachments, reserved_ids):
         return tags_escaped
     block = _as_code_block(source)
-    if not forbidden_in_rendering(block, attachments):
+    if not forbidden_in_rendering(block, attachments, reserved_ids):
         return block
     return "*(the grader removed this cell's text: it could not be shown safely)*"
 
@@ -398,14 +423,25 @@ def inert_notebook_metadata(meta: dict) -> dict:
 # --------------------------------------------------------------------------------------------- the notebook
 
 
-def _sanitize_cell(cell: NotebookNode, index: int, report: Sanitized) -> NotebookNode:
+def _formgrader_ids(nb: NotebookNode) -> frozenset[str]:
+    """The element ids formgrader's page gives its own inputs and panels for this notebook."""
+    ids = {"notebook", "notebook-container", "statusmessage"}
+    for cell in nb.cells:
+        meta = (cell.get("metadata") or {}).get("nbgrader")
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if isinstance(gid, str):
+            ids |= {gid, f"{gid}-comment", f"{gid}_extra_credit"}
+    return frozenset(ids)
+
+
+def _sanitize_cell(cell: NotebookNode, index: int, report: Sanitized, reserved_ids: frozenset[str]) -> NotebookNode:
     cell_type = cell.get("cell_type") if cell.get("cell_type") in ("code", "markdown", "raw") else "raw"
     source = _text(cell.get("source", ""))
     if cell_type == "markdown":
         attachments = inert_attachments(cell.get("attachments") or {})
         if attachments != (cell.get("attachments") or {}):
             report.note(index, "attachments other than raster images under plain names removed")
-        new = nbformat.v4.new_markdown_cell(inert_markdown(source, attachments))
+        new = nbformat.v4.new_markdown_cell(inert_markdown(source, attachments, reserved_ids))
         if attachments:
             new.attachments = attachments
     elif cell_type == "raw":
@@ -434,7 +470,11 @@ def sanitize_notebook(nb: NotebookNode) -> Sanitized:
     """Make `nb` (nbformat 4, changed in place) render inert wherever a person opens it: formgrader, nbgrader's
     feedback, JupyterLab. Returns what was changed; a course notebook as released comes back unchanged."""
     report = Sanitized()
-    nb.cells = [_sanitize_cell(cell, i, report) for i, cell in enumerate(nb.cells)]
+    reserved_ids = _formgrader_ids(nb)
+    nb.cells = [_sanitize_cell(cell, i, report, reserved_ids) for i, cell in enumerate(nb.cells)]
+    if nb.get("nbformat_minor", 5) < 5:  # cell ids came with nbformat 4.5: an older notebook must have none
+        for cell in nb.cells:
+            cell.pop("id", None)
     metadata = inert_notebook_metadata(nb.get("metadata") or {})
     if metadata != nb.get("metadata"):
         report.note(None, "notebook metadata reduced to kernel and language")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
+from pathlib import Path
 
 import bs4
 import nbformat
@@ -119,11 +120,15 @@ def test_each_payload_renders_inert_and_readable(name: str) -> None:
     assert "My derivation: $y = wx + b$." in text
 
 
-def test_escaped_markup_is_shown_as_text() -> None:
-    """Does the instructor see what the student wrote (the tag as text), rather than nothing?"""
-    nb = markdown_notebook(PAYLOADS["script"])
+@pytest.mark.parametrize("name", ["script", "img-onerror", "javascript-html-link"])
+def test_escaped_markup_is_shown_as_text(name: str) -> None:
+    """Does the instructor see what the student wrote (the whole tag as text, its refused attribute included),
+    rather than nothing or a silently trimmed tag?"""
+    nb = markdown_notebook(PAYLOADS[name])
     sanitize_notebook(nb)
-    assert "<script>document.title='XSS'</script>" in bs4.BeautifulSoup(render(nb), "html.parser").get_text()
+    shown = bs4.BeautifulSoup(render(nb), "html.parser").get_text()
+    tag = re.match(r".*?(<[a-z]+ ?[^>]*>)", PAYLOADS[name])[1]
+    assert tag in shown, (tag, shown[-300:])
 
 
 @pytest.mark.parametrize("source", ORDINARY)
@@ -215,10 +220,32 @@ def test_safe_names() -> None:
 def test_workspace_config_sanitizes_what_nbconvert_renders() -> None:
     """Does the workspace's nbgrader_config.py turn on nbconvert's sanitizing and the course's preprocessor, so a
     notebook stored unsanitized (plain `nbgrader autograde`) renders inert through it as well?"""
-    config = course_config(__import__("pathlib").Path("/tmp/ws"))
+    config = course_config(Path("/tmp/ws"))
     text = config_file_text(config)
     assert "c.HTMLExporter.sanitize_html = True" in text
     assert f"c.HTMLExporter.preprocessors = [{INERT_PREPROCESSOR!r}]" in text
     nb = markdown_notebook(*(PAYLOADS[k] for k in ("img-onerror", "svg-onload", "javascript-markdown-link")))
     assert live_markup(render(nb))
     assert live_markup(render(nb, config=config)) == []
+
+
+def test_an_older_notebook_stays_valid() -> None:
+    """Does a notebook of format 4.4 (no cell ids) come out valid, with no ids added?"""
+    nb = markdown_notebook(PAYLOADS["img-onerror"])
+    nb.nbformat_minor = 4
+    del nb.cells[0]["id"]
+    sanitize_notebook(nb)
+    assert "id" not in nb.cells[0]
+    nbformat.validate(nb)
+
+
+def test_a_heading_cannot_take_a_formgrader_inputs_id() -> None:
+    """Formgrader finds a written answer's score input by its grade id (`$("#" + id)`): does a heading named like it
+    lose that id, so the score still goes to the right cell?"""
+    nb = markdown_notebook("# term_answer\n\nsee below", "# term_answer-comment", "answer")
+    nb.cells[2].metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": "term_answer", "points": 1}
+    assert 'id="term_answer"' in render(nb)
+    sanitize_notebook(nb)
+    page = render(nb)
+    assert 'id="term_answer"' not in page and 'id="term_answer-comment"' not in page
+    assert "term_answer" in bs4.BeautifulSoup(page, "html.parser").get_text()
