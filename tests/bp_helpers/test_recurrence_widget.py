@@ -50,3 +50,12 @@ def test_it_needs_the_measurement_function() -> None:
     """Does the explorer say what to pass when it is called without the notebook's function?"""
     with pytest.raises(ValueError, match="hidden_gradient_norms"):
         recurrent_gradient_explorer(None)
+
+
+def test_bpcourse_explore_builds_it() -> None:
+    """Does `bpcourse explore`'s notebook bring it up, drawn with the solution's functions?"""
+    from grader.student.explore import EXPLORERS, build
+
+    assert "recurrent gradients" in EXPLORERS
+    explorer = build("recurrent gradients")
+    assert explorer.error is None and explorer.frame is not None
