@@ -524,3 +524,16 @@ def function_layernorm(op, x, gamma, beta, upstream, eps: float):
             g = g.sum(axis=0)
         summed.append(g)
     return [out, *summed]
+
+
+# ----------------------------------------------------------------------------- 04g: batchnorm_forward
+
+
+def batchnorm_train_then_test(batchnorm_forward, x, gamma, beta, bn_param: dict, x_test):
+    """A train step, then test mode on another batch with the running averages the train step stored in bn_param
+    (updated in place, so a plain call's result cannot show them): every output, cache and running average."""
+    out, cache = batchnorm_forward(x, gamma, beta, bn_param)
+    running = {"running_mean": bn_param.get("running_mean"), "running_var": bn_param.get("running_var")}
+    test_param = dict(bn_param, mode="test")
+    test_out, test_cache = batchnorm_forward(x_test, gamma, beta, test_param)
+    return {"out": out, "cache": cache, **running, "test_out": test_out, "test_cache": test_cache}

@@ -1,11 +1,11 @@
-"""`bpcourse explore`: the eight explorers without code, for self-learners.
+"""`bpcourse explore`: the explorers without code, for self-learners.
 
 Voila is not part of the course's environment, so the widgets-only view is a notebook of widgets alone: each
 code cell is one collapsed line (`from grader.student.explore import show; show("...")`); the notebook is written into
 the student's folder (never over an existing file) and opened in JupyterLab; Run > Run All Cells brings every
 explorer up.
 
-Explorers 1-4 draw fixed demo functions; 5-8 run forward and backward passes, which come from the instructor
+Explorers 1-4 draw fixed demo functions; the others run forward and backward passes, which come from the instructor
 notebooks in `solutions/` (`grader.course.reference`): in a checkout without them, those cells say so.
 """
 
@@ -35,6 +35,8 @@ EXPLORERS: dict[str, tuple[str, str]] = {
     "cost comparison": ("05_comparison", "Measured cost of finite differences, forward mode and backprop against P."),
     "gradient flow": ("04_usage", "Depth, activation and initial scale: the gradient norm of every layer, plain and "
                       "with residual connections."),
+    "recurrent gradients": ("04_usage", "The spectral norm of an RNN's recurrent weight, the sequence length and the "
+                            "input scale: vanishing and exploding gradients through time."),
 }
 
 
@@ -88,6 +90,11 @@ def build(name: str):
         return w.training_dashboard(functions_for("04_usage", NEEDED))
     if name == "gradient flow":
         return w.gradient_flow_explorer(functions_for("04_usage", ["layer_gradient_norms"])["layer_gradient_norms"])
+    if name == "recurrent gradients":
+        from bp_helpers.widgets.recurrence import recurrent_gradient_explorer
+
+        measure = functions_for("04_usage", ["hidden_gradient_norms"])["hidden_gradient_norms"]
+        return recurrent_gradient_explorer(measure)
     if name == "cost comparison":
         from bp_helpers.widgets.cost import MLP_FUNCTIONS, mlp_methods
 
@@ -172,7 +179,7 @@ def add_explore_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "explore",
         help="open the interactive explorers alone, without code",
-        description="Write explore.ipynb, a notebook of the eight explorers without code, into DIR (an existing "
+        description="Write explore.ipynb, a notebook of the explorers without code, into DIR (an existing "
         "file is never overwritten: a newer version arrives beside it) and open it in JupyterLab.",
     )
     p.add_argument("dir", nargs="?", default=DEFAULT_STUDENT_DIR,

@@ -33,6 +33,7 @@ CORPUS = {  # corpus module -> its notebook under solutions/
     "test_jacobians_bugs": "04_usage/04d_jacobians.ipynb",
     "test_engine_bugs": "04_usage/04e_engine.ipynb",
     "test_frameworks_bugs": "04_usage/04f_frameworks.ipynb",
+    "test_layers_bugs": "04_usage/04g_layers.ipynb",
     "test_comparison_bugs": "05_comparison/05_comparison.ipynb",
 }
 
