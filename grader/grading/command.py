@@ -13,10 +13,12 @@ HELP = """Grade a class: every notebook under SUBMISSIONS, with nbgrader's autog
 notebooks, feedback) in a workspace outside the checkout, in parallel, each graded function re-checked in a
 separate limited process against the solution notebook's own functions. SUBMISSIONS is an nbgrader
 `<student>/<assignment>/*.ipynb` tree, a flat folder of notebooks or a .zip of them (an LMS export). In a flat
-folder or zip the student id is read from the file name by the Canvas, Moodle and Blackboard export schemes, else it
-is the name up to `__`, else up to the first `_` (`doejane_01_term.ipynb` -> `doejane`); two submitted names that
-clean to one id are kept apart and flagged. Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the
-workspace and prints a summary. A run that was stopped keeps every grade already made when started again."""
+folder or zip the layout is read by rule (--layout): Canvas, Moodle and Blackboard exports by their fixed parts, an
+nbgrader tree, else a flat folder, where the student id is the name up to `__`, else up to the first `_`
+(`doejane_01_term.ipynb` -> `doejane`); ids are kept in the workspace across runs, and two people whose names clean
+to one id are kept apart and flagged. Every file not graded is listed in intake-report.csv. Writes class-grades.csv
+and feedback/<student>/<assignment>/*.html in the workspace and prints a summary. A run that was stopped keeps
+every grade already made when started again."""
 
 
 def add_grade_parser(subparsers) -> argparse.ArgumentParser:
@@ -33,6 +35,21 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
         "temporary workspace and print the table; --assignment picks the assignment (default: the first; 'all')",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--layout",
+        choices=["auto", "nbgrader", "flat", "canvas", "moodle", "blackboard"],
+        default="auto",
+        help="how SUBMISSIONS is laid out (default: auto, the one rule that takes every notebook; an ambiguous "
+        "input is refused). Files the layout's rule does not take are listed in intake-report.csv, not graded",
+    )
+    p.add_argument(
+        "--due",
+        action="append",
+        default=[],
+        metavar="ASSIGNMENT=TIME",
+        help="the due date of an assignment, e.g. 01_term=2026-12-01T23:59+09:00 (kept in the workspace and its "
+        "gradebook; repeat for each assignment); late work is marked in the CSV, the feedback and the gradebook",
+    )
     p.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
@@ -87,6 +104,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         settings=settings,
         scheduler=args.scheduler,
+        layout=args.layout,
+        due=args.due,
     )
     return 1 if any(r.review for r in summary.results) else 0
 

@@ -27,15 +27,16 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from grader.errors import CourseError
+from grader.grading import lateness
 from grader.grading.executors import DaskCluster, LocalPool
-from grader.grading.intake import cleanup, collect, flag_oversized, save_roster
+from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
 from grader.grading.sources import catalogue_of, reference_namespace
-from grader.grading.submissions import Submission
+from grader.grading.submissions import Layout, Submission
 from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 
@@ -175,15 +176,21 @@ def _plan(found: list[Submission], workspace: Path, settings: Settings) -> _Plan
     return plan
 
 
-def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings):
-    """The submissions found (intake), and the folders the kernels may never read."""
+def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings, layout, due):
+    """The submissions found (intake, its roster and due dates kept in the workspace), and the folders the kernels
+    may never read."""
     known = prepare_workspace(workspace)
-    found = collect(Path(submissions), known, all_source_ids(workspace), assignment)
+    state = state_dir(workspace)
+    lateness.save_due(state, due)
+    dues = lateness.due_dates(workspace, state)
+    intake = collect(Path(submissions), known, all_source_ids(workspace), assignment, layout=layout, state=state,
+                     dues=dues)
+    found = intake.found
     origins = {str(Path(submissions).resolve())} | {str(sub.path.resolve().parent) for sub in found}
     write_kernelspec(workspace)
     flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
-    save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
-    return found, tuple(kernel_deny_list(workspace, sorted(origins)))
+    lateness.record_times(workspace, found)  # nbgrader's submission timestamps, before any grade is recorded
+    return intake, tuple(kernel_deny_list(workspace, sorted(origins)))
 
 
 def _recorder(workspace: Path, todo, results: list[JobResult], bar):
@@ -199,6 +206,8 @@ def _recorder(workspace: Path, todo, results: list[JobResult], bar):
         if job.several > 1:
             result.notes.append(f"{job.several} notebooks submitted for {job.assignment}: the last one was graded")
         record(workspace, result, graded.executed)
+        if sub.late:
+            lateness.apply_late_penalty(workspace, result.student, result.assignment, result.notebook)
         results.append(result)
         bar.update(1)
 
@@ -215,6 +224,8 @@ def run_grade(
     settings: Settings | None = None,
     out=None,
     scheduler: str | None = None,
+    layout: Layout | str = Layout.AUTO,
+    due: list[str] | None = None,
 ) -> GradeSummary:
     """Grade every submission under `submissions` into `workspace`, print the summary and return it."""
     settings = settings or Settings()
@@ -222,8 +233,10 @@ def run_grade(
     workspace = Path(workspace).resolve()
     if not Path(submissions).exists():
         raise CourseError(f"{submissions}: no such file or folder; give the submissions folder or zip.")
-    found, deny = _collected(Path(submissions), workspace, assignment, settings)
-    plan = _plan(found, workspace, settings)
+    dues = lateness.parse_due(due or [])
+    intake, deny = _collected(Path(submissions), workspace, assignment, settings, layout, dues)
+    report = write_intake_report(workspace, intake)
+    plan = _plan(intake.found, workspace, settings)
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)
@@ -246,6 +259,7 @@ def run_grade(
     seconds = time.monotonic() - started
     summary = GradeSummary(results, csv_path, seconds, plan.reused, len(plan.todo), workers)
     print_summary(summary, out or sys.stdout)
+    print_intake(intake, report, out or sys.stdout)
     return summary
 
 
