@@ -344,3 +344,207 @@ def test_ids_differing_only_in_case_are_kept_apart(tmp_path: Path) -> None:
     _notebook(tmp_path / "ann" / "01_term" / "01_term.ipynb", ["a_test"])
     found = _found(collect(tmp_path, ASSIGNMENTS, SOURCE_IDS))
     assert len({s.student.casefold() for s in found}) == 2 and all("kept apart" in s.review[0] for s in found)
+
+
+# ------------------------------------------------------------- attacks on intake (issue 28, issue 21 items 6 and 8)
+
+
+def test_moodle_student_subfolder_named_like_an_assignment_keeps_the_class(tmp_path: Path) -> None:
+    """Issue 28 case 2: one Moodle student's upload holds a subfolder `01_term/`; is the export still read as
+    Moodle's (every classmate found), not as an nbgrader tree holding her alone?"""
+    _notebook(tmp_path / "Ann Lee_11_assignsubmission_file_" / "01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "Bo Kim_12_assignsubmission_file_" / "01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "Eve Park_13_assignsubmission_file_" / "01_term" / "01_term.ipynb", ["a_test"])
+    intake = collect(tmp_path, ASSIGNMENTS, SOURCE_IDS)
+    assert intake.layout == "moodle"
+    assert sorted((s.student, s.key, s.problem) for s in intake.found) == [
+        ("Ann-Lee", "moodle:11", None),
+        ("Bo-Kim", "moodle:12", None),
+        ("Eve-Park", "moodle:13", None),
+    ]
+
+
+def test_blackboard_name_is_read_from_the_start_not_from_the_students_part(tmp_path: Path) -> None:
+    """Issue 28 case 3: mallory uploads a second file named `x_alice_attempt_..._01_term.ipynb`; does alice keep her
+    own notebook (one file, hers), and the crafted file stay mallory's?"""
+    alice = _notebook(tmp_path / "01_term_alice_attempt_2026-11-30-10-00-00_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "01_term_mallory_attempt_2026-11-30-11-00-00_01_term.ipynb", ["a_test"])
+    crafted = _notebook(
+        tmp_path / "01_term_mallory_attempt_2026-11-30-11-00-00_x_alice_attempt_2026-11-30-23-59-59_01_term.ipynb",
+        ["a_test"],
+    )
+    intake = collect(tmp_path, ASSIGNMENTS, SOURCE_IDS)
+    found = {s.student: s for s in intake.found}
+    assert set(found) == {"alice", "mallory"} and found["alice"].path == alice and not found["alice"].others
+    assert crafted.name in {Path(left.file).name for left in intake.left} | {found["mallory"].path.name}
+    assert all(s.key.startswith("blackboard:") for s in intake.found)
+
+
+def test_a_student_named_submitted_does_not_hide_the_class(tmp_path: Path) -> None:
+    """Issue 28 case 4: grading an nbgrader `submitted/` tree in which one user is named `submitted`: is every
+    student found (and `submitted/` entered only at the top of a course, by its nbgrader_config.py)?"""
+    tree = tmp_path / "course" / "submitted"
+    for student in ("amy", "bo", "submitted"):
+        _notebook(tree / student / "01_term" / "01_term.ipynb", ["a_test"])
+    assert sorted(s.student for s in _found(collect(tree, ASSIGNMENTS, SOURCE_IDS))) == ["amy", "bo", "submitted"]
+    (tmp_path / "course" / "nbgrader_config.py").write_text("c = get_config()\n")
+    found = _found(collect(tmp_path / "course", ASSIGNMENTS, SOURCE_IDS))
+    assert sorted(s.student for s in found) == ["amy", "bo", "submitted"]
+
+
+def test_canvas_namesake_in_a_later_run_is_kept_apart_and_flagged(tmp_path: Path) -> None:
+    """Issue 28 case 5: two Canvas users both `doejane`, in two batches graded into one workspace: does the first
+    keep her id (and so her grade), the second get another, and both get flagged?"""
+    state = tmp_path / "ws" / ".bpcourse"
+    first, second = tmp_path / "batch1", tmp_path / "batch2"
+    _notebook(first / "doejane_111_1_01_term.ipynb", ["a_test"])
+    _notebook(second / "doejane_222_2_01_term.ipynb", ["a_test"])
+    (one,) = collect(first, ASSIGNMENTS, SOURCE_IDS, state=state).found
+    assert (one.student, one.review) == ("doejane", [])
+    (two,) = collect(second, ASSIGNMENTS, SOURCE_IDS, state=state).found
+    assert two.student != "doejane" and two.student.startswith("doejane-") and "kept apart" in two.review[0]
+    (again,) = collect(first, ASSIGNMENTS, SOURCE_IDS, state=state).found  # the first, graded again later
+    assert again.student == "doejane" and "kept apart" in again.review[0] and "canvas:222" in again.review[0]
+
+
+def test_ids_are_stable_across_runs(tmp_path: Path) -> None:
+    """Is a person's id the one given in the first run, whatever arrives later (a collision flags the newcomer and
+    the holder, never renames the holder)?"""
+    state = tmp_path / ".bpcourse"
+    _notebook(tmp_path / "in1" / "ann-lee" / "01_term" / "01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "in2" / "ann lee" / "01_term" / "01_term.ipynb", ["a_test"])
+    assert [s.student for s in collect(tmp_path / "in1", ASSIGNMENTS, SOURCE_IDS, state=state).found] == ["ann-lee"]
+    (newcomer,) = collect(tmp_path / "in2", ASSIGNMENTS, SOURCE_IDS, state=state).found
+    assert newcomer.student.startswith("ann-lee-") and newcomer.review
+    assert [s.student for s in collect(tmp_path / "in1", ASSIGNMENTS, SOURCE_IDS, state=state).found] == ["ann-lee"]
+
+
+def test_korean_name_in_cp949_is_flagged_and_cleaned(tmp_path: Path) -> None:
+    """Issue 28 case 6 (intake side): a file name in CP949, as `unzip` writes a Windows zip (bytes that are not
+    UTF-8): is it taken, flagged, and its name valid Unicode everywhere (no surrogate)?"""
+    raw = "김철수".encode("cp949") + b"__01_term.ipynb"
+    _notebook(Path(os.fsdecode(bytes(tmp_path) + b"/" + raw)), ["a_test"])
+    (sub,) = collect(tmp_path, ASSIGNMENTS, SOURCE_IDS).found
+    assert sub.problem is None and "undecodable bytes" in sub.review[0]
+    for text in (sub.student, sub.submitted_as, sub.origin, *sub.review):
+        text.encode("utf-8")  # raises on a lone surrogate
+
+
+def test_an_id_that_cleans_to_300_characters_is_capped_and_stages(tmp_path: Path) -> None:
+    """Issue 28 case 10: a Moodle folder name (in a zip) of 300 characters: is the id a short readable prefix plus
+    a digest, flagged, and can the notebook be staged (no `File name too long`)?"""
+    from grader.grading.grade import _stage
+
+    archive = tmp_path / "export.zip"
+    long_name = "J" * 300
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(_notebook(tmp_path / "nb.ipynb", ["a_test"]), f"{long_name}_7_assignsubmission_file_/01_term.ipynb")
+        zf.write(tmp_path / "nb.ipynb", "Bo Kim_8_assignsubmission_file_/01_term.ipynb")
+    found = {s.key: s for s in collect(archive, ASSIGNMENTS, SOURCE_IDS).found}
+    sub = found["moodle:7"]
+    assert len(sub.student) <= 64 and sub.student.startswith("JJJJ") and "more than 64" in sub.review[0]
+    (tmp_path / "ws").mkdir()
+    assert _stage(sub, tmp_path / "ws").is_file()
+    cleanup()
+
+
+def _zip_with_false_utf8_flag(archive: Path, raw_name: bytes, good: str) -> None:
+    """A zip whose entry `raw_name` (not UTF-8) carries the UTF-8 flag, as some Windows tools write it."""
+    placeholder = "P" * len(raw_name)
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(placeholder, good)
+        zf.writestr("bo__01_term.ipynb", good)
+    data = bytearray(archive.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        data[at + flag_at] |= 0x00  # keep the low byte
+        data[at + flag_at + 1] |= 0x08  # bit 11: the name is UTF-8
+    archive.write_bytes(bytes(data).replace(placeholder.encode(), raw_name))
+
+
+def test_zip_entry_flagged_utf8_that_is_not_does_not_crash(tmp_path: Path) -> None:
+    """Issue 28 case 10: a zip entry flagged UTF-8 whose name is CP949: is the zip read (no UnicodeDecodeError),
+    that entry flagged, and the classmate's entry graded?"""
+    good = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    archive = tmp_path / "export.zip"
+    _zip_with_false_utf8_flag(archive, "김철수".encode("cp949") + b"__01_term.ipynb", good)
+    with pytest.raises(UnicodeDecodeError):
+        zipfile.ZipFile(archive)  # what the parent used to do
+    found = {s.student: s for s in collect(archive, ASSIGNMENTS, SOURCE_IDS, only="01_term").found}
+    assert found["bo"].problem is None and len(found) == 2
+    (korean,) = (s for s in found.values() if s.student != "bo")
+    assert korean.problem is None and "undecodable bytes" in korean.review[0]
+    cleanup()
+
+
+def test_late_canvas_file_does_not_replace_the_on_time_one(tmp_path: Path) -> None:
+    """Issue 21 item 6: `doejane_LATE_12345_999_...` beside her on-time file: is the on-time file graded, the late
+    one listed (in her review and the report), never silently dropped; and a late file alone marked late?"""
+    on_time = _notebook(tmp_path / "doejane_12345_998_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "doejane_LATE_12345_999_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "roe_LATE_678_1000_01_term.ipynb", ["a_test"])
+    intake = collect(tmp_path, ASSIGNMENTS, SOURCE_IDS)
+    found = {s.student: s for s in intake.found}
+    assert found["doejane"].path == on_time and not found["doejane"].late
+    assert "doejane_LATE_12345_999_01_term.ipynb" in found["doejane"].review[0]
+    assert [left.file for left in intake.left] == ["doejane_LATE_12345_999_01_term.ipynb"]
+    assert "late" in intake.left[0].reason
+    assert found["roe"].late and found["roe"].problem is None
+
+
+def test_blackboard_attempt_after_the_due_date_is_late_by_its_own_clock(tmp_path: Path) -> None:
+    """Issue 21 item 6: is a Blackboard attempt's time (the LMS's, not the file's) compared with the due date, and
+    the latest on-time attempt graded before a later, late one?"""
+    from datetime import datetime, timedelta, timezone
+
+    kst = timezone(timedelta(hours=9))
+    due = {"01_term": datetime(2026, 12, 1, 23, 59, tzinfo=kst)}
+    early = _notebook(tmp_path / "01_term_amy_attempt_2026-12-01-20-00-00_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "01_term_amy_attempt_2026-12-02-01-59-00_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "01_term_bo_attempt_2026-12-02-01-59-00_01_term.ipynb", ["a_test"])
+    found = {s.student: s for s in collect(tmp_path, ASSIGNMENTS, SOURCE_IDS, dues=due).found}
+    assert found["amy"].path == early and not found["amy"].late and len(found["amy"].others) == 1
+    assert found["bo"].late and found["bo"].late_by == 2 * 3600
+    assert found["bo"].submitted_at == datetime(2026, 12, 2, 1, 59, tzinfo=kst)
+
+
+def test_hard_link_is_refused_like_a_symlink(tmp_path: Path) -> None:
+    """Issue 21 item 8: a hard link in a submission to a file the instructor can read (here: a solution): refused
+    and flagged, never read; and staging refuses it too (made after intake)."""
+    from grader.grading.grade import _stage
+    from grader.grading.submissions import Submission
+
+    solution = _notebook(tmp_path / "outside" / "01_term.ipynb", ["a_test", "a_sol"])
+    flat = tmp_path / "flat"
+    _notebook(flat / "amy__01_term.ipynb", ["a_test"])
+    os.link(solution, flat / "bo__01_term.ipynb")
+    found = {s.student: s for s in collect(flat, ASSIGNMENTS, SOURCE_IDS).found}
+    assert found["amy"].problem is None
+    assert "hard link" in str(found["bo"].problem) and found["bo"].notebook is None
+    with pytest.raises(CourseError, match="hard link"):
+        _stage(Submission("bo", "01_term", flat / "bo__01_term.ipynb", "01_term"), tmp_path / "ws")
+
+
+def test_layout_is_chosen_by_rule_and_an_ambiguous_input_refused(tmp_path: Path) -> None:
+    """Does `auto` refuse a Canvas export with one stray file (naming the --layout choices), does `--layout canvas`
+    grade the Canvas files and list the stray one, and is a PDF in a zip listed with its reason?"""
+    _notebook(tmp_path / "doejane_111_1_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "roe_222_2_01_term.ipynb", ["a_test"])
+    _notebook(tmp_path / "stray.ipynb", ["a_test"])
+    with pytest.raises(CourseError, match="--layout with one of nbgrader, flat, canvas, moodle, blackboard"):
+        collect(tmp_path, ASSIGNMENTS, SOURCE_IDS)
+    intake = collect(tmp_path, ASSIGNMENTS, SOURCE_IDS, layout="canvas")
+    assert sorted(s.student for s in intake.found) == ["doejane", "roe"]
+    assert [(left.file, "no rule" in left.reason) for left in intake.left] == [("stray.ipynb", True)]
+    assert sorted(s.student for s in collect(tmp_path, ASSIGNMENTS, SOURCE_IDS, layout="flat").found) == [
+        "doejane", "roe", "stray"
+    ]
+    archive = tmp_path.parent / "with-pdf.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(tmp_path / "roe_222_2_01_term.ipynb", "roe_222_2_01_term.ipynb")
+        zf.writestr("roe_222_3_report.pdf", b"%PDF-1.4")
+    intake = collect(archive, ASSIGNMENTS, SOURCE_IDS)
+    assert [s.student for s in intake.found] == ["roe"]
+    pdf = ("roe_222_3_report.pdf", "not a notebook: not graded")
+    assert [(left.file, left.reason) for left in intake.left] == [pdf]
+    cleanup()
