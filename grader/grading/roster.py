@@ -56,6 +56,7 @@ class Roster:
             person = self.people[sub.key]
             if sub.submitted_as and sub.submitted_as not in person.names:
                 person.names.append(sub.submitted_as)
+            person.review.extend(r for r in sub.review if r not in person.review)  # an odd name: kept flagged
             sub.student = person.id
             sub.review.extend(r for r in person.review if r not in sub.review)
 
