@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -126,7 +127,8 @@ def record_times(workspace: Path, chosen: list[Submission]) -> None:
     from grader.course.nbgrader_config import COURSE_ID
     from grader.grading.workspace import db_url
 
-    with Gradebook(db_url(workspace), COURSE_ID) as gb:
+    with warnings.catch_warnings(), Gradebook(db_url(workspace), COURSE_ID) as gb:
+        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from inside nbgrader (as journal.py)
         for sub in chosen:
             if sub.assignment is None or sub.submitted_at is None:
                 continue

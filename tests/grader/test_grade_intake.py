@@ -548,3 +548,74 @@ def test_layout_is_chosen_by_rule_and_an_ambiguous_input_refused(tmp_path: Path)
     pdf = ("roe_222_3_report.pdf", "not a notebook: not graded")
     assert [(left.file, left.reason) for left in intake.left] == [pdf]
     cleanup()
+
+
+# ------------------------------------------------------ one small graded class: two Canvas batches, one workspace
+
+
+@pytest.fixture(scope="module")
+def canvas_batches(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two Canvas batches graded into one workspace (3 notebooks graded): batch 1 has doejane (user 111, full
+    marks), roe on time (full marks) and roe's late empty resubmission; batch 2 another doejane (user 222), late
+    and empty. Due 2026-12-01 23:59 +09:00; file times as the instructor's download kept them."""
+    import csv
+    import io
+    from datetime import datetime, timedelta, timezone
+
+    from grader.grading import demo_class
+    from grader.grading.grade import run_grade
+    from grader.grading.workspace import prepare_workspace
+
+    base = tmp_path_factory.mktemp("canvas")
+    workspace = base / "ws"
+    prepare_workspace(workspace)
+    students = {k: demo_class.STUDENTS[k] for k in ("alice", "dave")}  # right, untouched
+    tree = demo_class.build_class(base / "class", workspace / "release", students, ["01_term"])
+    right, empty = (tree / s / "01_term" / "01_term.ipynb" for s in ("alice", "dave"))
+    due = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=9)))
+    batches = {
+        "batch1": [("doejane_111_1_01_term.ipynb", right, -86400), ("roe_333_5_01_term.ipynb", right, -3600),
+                   ("roe_LATE_333_9_01_term.ipynb", empty, 7200)],
+        "batch2": [("doejane_LATE_222_2_01_term.ipynb", empty, 3 * 3600)],
+    }
+    outs = {}  # per batch: the printed summary, then intake-report.csv
+    for batch, files in batches.items():
+        for name, content, offset in files:
+            target = base / batch / name
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(content.read_bytes())
+            os.utime(target, (due.timestamp() + offset,) * 2)
+        out = io.StringIO()
+        run_grade(base / batch, workspace, "01_term", jobs=2, progress=False, out=out,
+                  due=[f"01_term={due.isoformat()}"])
+        outs[batch] = out.getvalue() + (workspace / "intake-report.csv").read_text(encoding="utf-8")
+    with (workspace / "class-grades.csv").open(encoding="utf-8") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    return {"rows": rows, "workspace": workspace, "outs": outs}
+
+
+@pytest.mark.slow
+def test_graded_namesake_keeps_her_grade_and_late_work_is_marked(canvas_batches: dict) -> None:
+    """Issue 28 case 5 and issue 21 item 6, graded: does the first doejane keep her full marks after the second
+    (empty, late) arrives, both flagged; does roe's on-time notebook count, not her late empty one (listed in
+    intake-report.csv); is the late doejane marked late in the CSV, her feedback and nbgrader's gradebook?"""
+    from nbgrader.api import Gradebook
+
+    from grader.course.nbgrader_config import COURSE_ID
+
+    rows, workspace = canvas_batches["rows"], canvas_batches["workspace"]
+    (second,) = (s for s in rows if s.startswith("doejane-"))
+    first = rows["doejane"]
+    # the autograded points of the solution (the written answer awaits a person): the same for both right notebooks
+    assert float(first["total"]) > 0 and first["total"] == rows["roe"]["total"] and first["late_by"] == ""
+    assert "kept apart" in first["status"] and "kept apart" in rows[second]["status"]
+    assert rows[second]["total"] == "0" and rows[second]["late_by"] == "3 h"
+    assert rows["roe"]["late_by"] == "" and "roe_LATE_333_9_01_term.ipynb" in rows["roe"]["status"]
+    report = canvas_batches["outs"]["batch1"].split("file,reason")[1]  # batch 1's intake-report.csv
+    assert "roe_LATE_333_9_01_term.ipynb,\"not graded: late" in report
+    feedback = (workspace / "feedback" / second / "01_term" / "01_term.html").read_text(encoding="utf-8")
+    assert "<b>Late</b>" in feedback and "3 h after the due date" in feedback
+    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+        assert gb.find_submission("01_term", second).total_seconds_late == 3 * 3600
+        assert gb.find_submission("01_term", "doejane").total_seconds_late == 0
+        assert gb.find_assignment("01_term").duedate is not None
