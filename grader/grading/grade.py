@@ -34,6 +34,7 @@ from grader.grading.journal import class_results, job_fingerprint, journal_path,
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
+from grader.grading.names import shown
 from grader.grading.safe_files import open_regular
 from grader.grading.sources import catalogue_of, reference_namespace
 from grader.grading.submissions import Layout, Submission
@@ -53,7 +54,7 @@ def _stage(sub: Submission, workspace: Path) -> Path:
     try:
         fd = open_regular(sub.path)
     except OSError as err:
-        raise CourseError(f"{sub.path}: changed while grading ({err.strerror}); grade again.") from None
+        raise CourseError(f"{shown(str(sub.path))}: changed while grading ({err.strerror}); grade again.") from None
     with os.fdopen(fd, "rb") as src:
         here = os.fstat(src.fileno())
         try:

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.errors import CourseError
+from grader.grading.names import shown
 
 LINK = "a link, not a notebook"
 HARD_LINK = "a hard link (one of several names of one file), not a notebook: refused, never read (copy the file)"
@@ -42,7 +43,7 @@ def open_regular(path: Path) -> int:
     problem = kind_of(info.st_mode, info.st_nlink)
     if problem:
         os.close(fd)
-        raise CourseError(f"{path.name}: {problem}")
+        raise CourseError(f"{shown(path.name)}: {problem}")
     os.set_blocking(fd, True)
     return fd
 

@@ -619,3 +619,20 @@ def test_graded_namesake_keeps_her_grade_and_late_work_is_marked(canvas_batches:
         assert gb.find_submission("01_term", second).total_seconds_late == 3 * 3600
         assert gb.find_submission("01_term", "doejane").total_seconds_late == 0
         assert gb.find_assignment("01_term").duedate is not None
+
+
+def test_safe_collect_stamps_the_last_change_a_student_cannot_move_back(tmp_path: Path) -> None:
+    """Issue 21 item 6 for a tree: does the hub's collect give each collected file the submission's latest ctime
+    (which a student cannot set earlier), not the mtime the student set with `touch -d`?"""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("safe_collect", ROOT / "deploy/jupyterhub/bpcourse_safe_collect.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    inbound = _notebook(tmp_path / "inbound" / "amy+01_term+x" / "01_term.ipynb", ["a_test"])
+    os.utime(inbound, (0, 0))  # the student's own claim: 1970
+    collected = _notebook(tmp_path / "submitted" / "amy" / "01_term" / "01_term.ipynb", ["a_test"])
+    module.stamp_times(str(collected.parent), module.last_change(str(inbound.parent)))
+    assert collected.stat().st_mtime == max(inbound.stat().st_ctime, inbound.parent.stat().st_ctime) > 0
