@@ -31,10 +31,10 @@ from grader.grading import lateness
 from grader.grading.executors import DaskCluster, LocalPool
 from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
+from grader.grading.names import shown
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
-from grader.grading.names import shown
 from grader.grading.safe_files import open_regular
 from grader.grading.sources import catalogue_of, reference_namespace
 from grader.grading.submissions import Layout, Submission
