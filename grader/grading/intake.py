@@ -270,7 +270,8 @@ def _assign(taken: list[Found], assignments, source_ids, only, layout: Layout, d
             problem = item.problem or LINKED_FOLDER
             sub = make_submission(item.who, assignment, item.path, problem=problem)
         elif assignment is None:
-            problem = "belongs to no known assignment (unreadable?): give --assignment to grade it as one"
+            problem = (f"'{_origin(item.parts)}' belongs to no known assignment (unreadable?): give --assignment to "
+                       "grade it as one")
             sub = make_submission(item.who, None, item.path, None, problem, item.size)
         else:
             notebook, problem = _notebook_of(assignment, item.who.file, item.path, source_ids)
@@ -287,7 +288,8 @@ def _assign(taken: list[Found], assignments, source_ids, only, layout: Layout, d
 
 def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], list[Left]]:
     """One submission per (student, assignment, notebook) by the documented rule (the module docstring); the
-    others are named on the one graded and listed as left."""
+    others are named on the one graded and listed as left. A refused file of a student who also has a notebook
+    graded for that assignment is listed and flagged on the graded one (never a second result for her)."""
     groups: dict[tuple[str, str, str], list[Submission]] = {}
     for sub, _ in items:
         groups.setdefault((sub.student, str(sub.assignment), str(sub.notebook or sub.path.name)), []).append(sub)
@@ -297,15 +299,28 @@ def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], 
         best = ranked[0]
         for other in ranked[1:]:
             why = "late, and an on-time file counts" if other.late and not best.late else "a later file counts"
-            best.others.append(f"'{other.origin}' ({why})")
-            left.append(Left(other.origin, f"not graded: {why} for {best.student}'s {key[1]} ('{best.origin}')"))
-        if best.others:
-            best.review.append(
-                f"{len(ranked)} files for {key[1]}/{key[2]}: graded '{best.origin}' (the latest on-time one; late "
-                f"only when none is on time); not graded: {'; '.join(best.others)}"
-            )
+            _pass_over(best, other, why, left)
         found.append(best)
-    return found, left
+    graded = {(s.student, s.assignment): s for s in found if s.problem is None and s.notebook}
+    kept = []
+    for sub in found:
+        owner = graded.get((sub.student, sub.assignment)) if sub.problem else None
+        if owner is None:
+            kept.append(sub)
+        else:
+            _pass_over(owner, sub, f"refused: {sub.problem}", left)
+    for sub in kept:
+        if sub.others:
+            sub.review.append(
+                f"{len(sub.others) + 1} files for {sub.assignment}/{sub.notebook}: graded '{sub.origin}' (the latest "
+                f"on-time one; late only when none is on time); not graded: {'; '.join(sub.others)}"
+            )
+    return kept, left
+
+
+def _pass_over(best: Submission, other: Submission, why: str, left: list[Left]) -> None:
+    best.others.append(f"'{other.origin}' ({why})")
+    left.append(Left(other.origin, f"not graded: {why}; for {best.student}'s {best.assignment} '{best.origin}' counts"))
 
 
 def flag_oversized(found: list[Submission], limit: int) -> None:

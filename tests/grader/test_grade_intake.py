@@ -521,6 +521,11 @@ def test_hard_link_is_refused_like_a_symlink(tmp_path: Path) -> None:
     found = {s.student: s for s in collect(flat, ASSIGNMENTS, SOURCE_IDS).found}
     assert found["amy"].problem is None
     assert "hard link" in str(found["bo"].problem) and found["bo"].notebook is None
+    os.link(solution, flat / "amy__copy.ipynb")  # beside her own notebook: listed, flagged on it, no second result
+    intake = collect(flat, ASSIGNMENTS, SOURCE_IDS, only="01_term")
+    (amy,) = (s for s in intake.found if s.student == "amy")
+    assert amy.problem is None and amy.path.name == "amy__01_term.ipynb" and "hard link" in amy.review[0]
+    assert {left.file for left in intake.left} == {"amy__copy.ipynb"}
     with pytest.raises(CourseError, match="hard link"):
         _stage(Submission("bo", "01_term", flat / "bo__01_term.ipynb", "01_term"), tmp_path / "ws")
 
