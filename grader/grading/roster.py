@@ -94,7 +94,7 @@ class Roster:
             if sub.assignment is None or sub.key not in self.people:
                 continue
             self.people[sub.key].submitted[sub.assignment] = {
-                "at": sub.submitted_at.isoformat() if sub.submitted_at else None,
+                "at": sub.submitted_at.isoformat(timespec="seconds") if sub.submitted_at else None,
                 "late": sub.late,
                 "late_by": sub.late_by,
             }
