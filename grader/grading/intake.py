@@ -13,8 +13,10 @@ a file no rule of the layout takes, a file that is not a notebook (a PDF in a zi
 or zip entry, and every file of a student that was not the one graded. Hidden files and `__MACOSX` are skipped.
 
 Several files of one student for one notebook: the latest on-time one counts, by the LMS's own order (Canvas's
-submission id, Blackboard's attempt time; elsewhere the time the file was collected); a late one only when there is
-no on-time one. The others are listed (the CSV's status notes and the report). Lateness: grader/grading/lateness.py.
+file id, its number of each upload, growing with time; Blackboard's attempt time; elsewhere the time the file was
+collected); a late one only when there is no on-time one. The others are listed (the graded one's needs-review
+reason and the report). A refused file beside a graded notebook of the same assignment is listed the same way.
+Lateness: grader/grading/lateness.py.
 Ids: names.py (cleaning), roster.py (ids kept across runs).
 """
 
@@ -253,19 +255,10 @@ def _assign(taken: list[Found], assignments, source_ids, only, layout: Layout, d
     """Submissions for the notebooks taken: the assignment from the tree's folder, else `--assignment`, else the
     graded cells (refused files are never opened: they go to `--assignment`, the only assignment, or none)."""
     out = []
-    single = assignments[0] if len(assignments) == 1 else None
     for item in taken:
-        if layout is Layout.NBGRADER and len(item.parts) > 1:
-            assignment = item.parts[1]
-            if only and assignment != only:
-                continue
-        elif item.problem:
-            assignment = only or single
-        elif only:
-            assignment = only
-        else:
-            guess = guess_assignment(item.path, source_ids)
-            assignment = guess[0] if guess else single
+        assignment = _assignment_of(item, layout, assignments, source_ids, only)
+        if layout is Layout.NBGRADER and only and assignment != only:
+            continue  # another assignment's folder: not asked for
         if item.problem or item.who.layout is Layout.NBGRADER and len(item.parts) < 3:
             problem = item.problem or LINKED_FOLDER
             sub = make_submission(item.who, assignment, item.path, problem=problem)
@@ -284,6 +277,18 @@ def _assign(taken: list[Found], assignments, source_ids, only, layout: Layout, d
                      sub.origin)
         out.append((sub, item))
     return out
+
+
+def _assignment_of(item: Found, layout: Layout, assignments: list[str], source_ids, only) -> str | None:
+    """The tree's assignment folder, else `--assignment`, else the one whose graded cells the notebook carries (a
+    refused file is never opened: the only assignment there is, or None)."""
+    if layout is Layout.NBGRADER and len(item.parts) > 1:
+        return item.parts[1]
+    single = assignments[0] if len(assignments) == 1 else None
+    if only or item.problem:
+        return only or single
+    guess = guess_assignment(item.path, source_ids)
+    return guess[0] if guess else single
 
 
 def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], list[Left]]:

@@ -3,7 +3,8 @@ Blackboard exports), each recognised by its own fixed parts, anchored at the sta
 
 An LMS name is read from its start, by the parts the LMS writes, and never past them into the part the student
 chose (a Blackboard file named `x_alice_attempt_..._01_term.ipynb` by mallory stays mallory's):
-  * Canvas: `login[_LATE]_<userid>_<submissionid>_<file>`: the login has no `_`; the user id keys the roster;
+  * Canvas: `login[_LATE]_<userid>_<fileid>_<file>`: the login has no `_`; the user id keys the roster; the
+    file id (Canvas's number of the upload, growing with time) orders one student's files;
   * Moodle files: `Full Name_<id>_assignsubmission_<plugin>_<file>`, Moodle folders per student
     `Full Name_<id>_assignsubmission_<plugin>_/...` (anything below it is that student's): the id keys the roster;
   * Blackboard: `<assignment>_<user>_attempt_<YYYY-MM-DD-HH-MM-SS>[_<file>]`: the first `_attempt_<stamp>` after
@@ -54,7 +55,7 @@ class Identity:
     `nbgrader:amy`, `flat:amy`); `name` the person part of the name; `submitted_as` the name as submitted (with
     the LMS user id); `file` the part the student chose (matched to a notebook); `late` the LMS's own late marker;
     `attempt` Blackboard's attempt time (naive, the LMS's clock); `order` the LMS's own order of submissions
-    (Canvas's submission id)."""
+    (Canvas's file id)."""
 
     key: str
     name: str
