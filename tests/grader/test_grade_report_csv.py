@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,16 @@ def test_csv_has_submitted_at_and_late_by_and_feedback_says_late(tmp_path: Path)
     late_page = write_feedback(tmp_path, results[0]).read_text(encoding="utf-8")
     assert "<b>Late</b>" in late_page and "2 h 47 min after the due date" in late_page
     assert "Late" not in write_feedback(tmp_path, results[1]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\x9b2J\x9b1;1H", "\u202eexe.ipynb", "a\u2028b", "e\u0301", "\udcb1\udce8", "\ud800x", "x" * 500],
+)
+def test_shown_is_printable_valid_and_short(name: str) -> None:
+    """Is every rendering of a student-supplied name free of C1 controls (a one-byte CSI), bidi overrides, line
+    separators and surrogates, NFC, and at most 120 characters?"""
+    text = shown(name)
+    text.encode("utf-8")  # raises on a surrogate
+    assert not any(c in text for c in "\x9b\u202e\u2028") and len(text) <= 120
+    assert text == unicodedata.normalize("NFC", text)
