@@ -182,6 +182,9 @@ def _collected(submissions: Path, workspace: Path, assignment: str | None, setti
     may never read."""
     known = prepare_workspace(workspace)
     state = state_dir(workspace)
+    unknown = sorted(set(due) - set(known))
+    if unknown:
+        raise CourseError(f"--due names {', '.join(unknown)}: the workspace has {', '.join(known)}.")
     lateness.save_due(state, due)
     dues = lateness.due_dates(workspace, state)
     intake = collect(Path(submissions), known, all_source_ids(workspace), assignment, layout=layout, state=state,
