@@ -13,6 +13,11 @@ following a link: each folder is opened relative to its already-open parent, eac
 be a regular file of that student, so swapping a file for a link while collect runs does not help either.
 Refused submissions are logged as errors.
 
+Each collected file's modification time is set to the submission's last change as the kernel saw it: the latest
+status-change time (ctime) of the inbound folder and everything in it. A student can set a file's mtime but never
+move a ctime back (every write, chmod or utime sets it to now), so `bpcourse grade` reads lateness from a time the
+student cannot make earlier (grader/grading/lateness.py).
+
 Installed with the instructor's ~/.jupyter/nbgrader_config.py (see instructor_nbgrader_config.py).
 """
 
@@ -35,6 +40,24 @@ def _owner(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return f"uid {uid}"
+
+
+def last_change(folder: str) -> float:
+    """The latest ctime of `folder` and everything in it (links not followed): when the submission last changed."""
+    latest = os.lstat(folder).st_ctime
+    for where, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            latest = max(latest, os.lstat(os.path.join(where, name)).st_ctime)
+    return latest
+
+
+def stamp_times(folder: str, when: float) -> None:
+    """Set the modification time of every regular file collected into `folder` to `when`."""
+    for where, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(where, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                os.utime(path, (when, when), follow_symlinks=False)
 
 
 class OwnedSubmissionsCollect(ExchangeCollect):
@@ -83,6 +106,7 @@ class OwnedSubmissionsCollect(ExchangeCollect):
             self._copy_dir(fd, src, dest, owner_uid, budget)
         finally:
             os.close(fd)
+        stamp_times(dest, last_change(src))
 
     def _ignored(self, name: str) -> bool:
         return any(fnmatch.fnmatch(name, pattern) for pattern in self.coursedir.ignore)

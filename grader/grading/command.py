@@ -13,12 +13,14 @@ HELP = """Grade a class: every notebook under SUBMISSIONS, with nbgrader's autog
 notebooks, feedback) in a workspace outside the checkout, in parallel, each graded function re-checked in a
 separate limited process against the solution notebook's own functions. SUBMISSIONS is an nbgrader
 `<student>/<assignment>/*.ipynb` tree, a flat folder of notebooks or a .zip of them (an LMS export). In a flat
-folder or zip the student id is read from the file name by the Canvas, Moodle and Blackboard export schemes, else it
-is the name up to `__`, else up to the first `_` (`doejane_01_term.ipynb` -> `doejane`); two submitted names that
-clean to one id are kept apart and flagged. Writes class-grades.csv and feedback/<student>/<assignment>/*.html in the
-workspace and prints a summary. A run that was stopped keeps every grade already made when started again. Exit
-status: 0 all graded, 1 some need review, 2 an error stopped the run, 3 the grader failed on some notebooks (each
-flagged in the CSV, graded again by the next run), 130 interrupted (the CSV holds what was graded)."""
+folder or zip the layout is read by rule (--layout): Canvas, Moodle and Blackboard exports by their fixed parts, an
+nbgrader tree, else a flat folder, where the student id is the name up to `__`, else up to the first `_`
+(`doejane_01_term.ipynb` -> `doejane`); ids are kept in the workspace across runs, and two people whose names clean
+to one id are kept apart and flagged. Every file not graded is listed in intake-report.csv. Writes class-grades.csv
+and feedback/<student>/<assignment>/*.html in the workspace and prints a summary. A run that was stopped keeps
+every grade already made when started again. Exit status: 0 all graded, 1 some need review, 2 an error stopped
+the run, 3 the grader failed on some notebooks (each flagged in the CSV, graded again by the next run), 130
+interrupted (the CSV holds what was graded)."""
 
 
 def add_grade_parser(subparsers) -> argparse.ArgumentParser:
@@ -35,6 +37,21 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
         "temporary workspace and print the table; --assignment picks the assignment (default: the first; 'all')",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--layout",
+        choices=["auto", "nbgrader", "flat", "canvas", "moodle", "blackboard"],
+        default="auto",
+        help="how SUBMISSIONS is laid out (default: auto, the one rule that takes every notebook; an ambiguous "
+        "input is refused). Files the layout's rule does not take are listed in intake-report.csv, not graded",
+    )
+    p.add_argument(
+        "--due",
+        action="append",
+        default=[],
+        metavar="ASSIGNMENT=TIME",
+        help="the due date of an assignment, e.g. 01_term=2026-12-01T23:59+09:00 (kept in the workspace and its "
+        "gradebook; repeat for each assignment); late work is marked in the CSV, the feedback and the gradebook",
+    )
     p.add_argument(
         "--scheduler",
         metavar="tls://HOST:PORT",
@@ -96,6 +113,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         settings=settings,
         scheduler=args.scheduler,
         cluster_keys=args.cluster_keys,
+        layout=args.layout,
+        due=args.due,
     )
     return exit_status(summary)
 

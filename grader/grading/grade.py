@@ -29,17 +29,19 @@ from tqdm.auto import tqdm
 
 from grader.course.notebooks import Structure, measure_structure
 from grader.errors import CourseError
+from grader.grading import lateness
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool
-from grader.grading.intake import cleanup, collect, flag_oversized, save_roster
+from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
 from grader.grading.messages import printable, safe_identifier
+from grader.grading.names import shown
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
 from grader.grading.sources import catalogue_of, reference_namespace
-from grader.grading.submissions import Submission
+from grader.grading.submissions import Layout, Submission
 from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 
@@ -56,7 +58,7 @@ def _stage(sub: Submission, workspace: Path) -> Path:
     try:
         fd = open_regular(sub.path)
     except OSError as err:
-        raise CourseError(f"{sub.path}: changed while grading ({err.strerror}); grade again.") from None
+        raise CourseError(f"{shown(str(sub.path))}: changed while grading ({err.strerror}); grade again.") from None
     with os.fdopen(fd, "rb") as src:
         here = os.fstat(src.fileno())
         try:
@@ -137,7 +139,8 @@ class _Recorder:
     workspace: Path
     finished: set[int] = field(default_factory=set)  # id() of each job whose result came back
 
-    def record(self, result: JobResult, graded: GradedNotebook | None) -> None:
+    def record(self, result: JobResult, graded: GradedNotebook | None) -> bool:
+        """True when the result was recorded whole."""
         try:
             record(self.workspace, result, graded)
         except Exception as err:  # noqa: BLE001 - any failure to record costs this result alone
@@ -145,6 +148,17 @@ class _Recorder:
             log.debug("recording %s/%s failed", result.student, result.assignment, exc_info=True)
             result.review.append(f"its result could not be recorded ({why}): it is graded again on the next run")
             result.grader_error = f"not recorded ({why})"
+            return False
+        return True
+
+
+def _late_penalty(workspace: Path, result: JobResult) -> None:
+    """nbgrader's late penalty on a recorded late result; a failure flags that result alone."""
+    try:
+        lateness.apply_late_penalty(workspace, result.student, result.assignment, result.notebook)
+    except Exception as err:  # noqa: BLE001 - the grade stands unpenalised, flagged for a person
+        log.debug("late penalty for %s/%s failed", result.student, result.assignment, exc_info=True)
+        result.review.append(f"its late penalty could not be applied ({failure_words(err)})")
 
 
 def failure_words(err: BaseException) -> str:
@@ -238,16 +252,25 @@ def _plan(found: list[Submission], workspace: Path, settings: Settings, recorder
     return plan
 
 
-def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings):
-    """The submissions found (intake), and the folders the kernels may never read."""
+def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings, layout, due):
+    """The submissions found (intake, its roster and due dates kept in the workspace), and the folders the kernels
+    may never read."""
     known = prepare_workspace(workspace)
-    found = collect(Path(submissions), known, all_source_ids(workspace), assignment)
+    state = state_dir(workspace)
+    unknown = sorted(set(due) - set(known))
+    if unknown:
+        raise CourseError(f"--due names {', '.join(unknown)}: the workspace has {', '.join(known)}.")
+    lateness.save_due(state, due)
+    dues = lateness.due_dates(workspace, state)
+    intake = collect(Path(submissions), known, all_source_ids(workspace), assignment, layout=layout, state=state,
+                     dues=dues)
+    found = intake.found
     origins = {str(Path(submissions).resolve())} | {str(sub.path.resolve().parent) for sub in found}
     write_kernelspec(workspace)
     flag_oversized(found, settings.max_notebook_bytes)  # flagged, never run
     flag_structure(found, settings)  # flagged, never run
-    save_roster(state_dir(workspace), found)  # names as submitted and id flags, for the CSV
-    return found, tuple(kernel_deny_list(workspace, sorted(origins)))
+    lateness.record_times(workspace, found)  # nbgrader's submission timestamps, before any grade is recorded
+    return intake, tuple(kernel_deny_list(workspace, sorted(origins)))
 
 
 def structure_problem(shape: Structure, settings: Settings) -> str | None:
@@ -301,7 +324,8 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar):
             log.debug("the result of %s could not be read", job.path, exc_info=True)
             reason = f"its result could not be read ({why}): it is graded again on the next run"
             graded, result = None, _unrecorded(sub, recorder.workspace, reason, f"unreadable result ({why})")
-        recorder.record(result, graded)
+        if recorder.record(result, graded) and sub.late:
+            _late_penalty(recorder.workspace, result)
         results.append(result)
         recorder.finished.add(id(job))
         bar.update(1)
@@ -348,6 +372,8 @@ def run_grade(
     out=None,
     scheduler: str | None = None,
     cluster_keys: Path | str | None = None,
+    layout: Layout | str = Layout.AUTO,
+    due: list[str] | None = None,
 ) -> GradeSummary:
     """Grade every submission under `submissions` into `workspace`, print the summary and return it. With
     `scheduler` (a `tls://` address), the jobs go to that Dask cluster, reached with the keys in `cluster_keys`."""
@@ -357,9 +383,11 @@ def run_grade(
     workspace = Path(workspace).resolve()
     if not Path(submissions).exists():
         raise CourseError(f"{submissions}: no such file or folder; give the submissions folder or zip.")
-    found, deny = _collected(Path(submissions), workspace, assignment, settings)
+    dues = lateness.parse_due(due or [])
+    intake, deny = _collected(Path(submissions), workspace, assignment, settings, layout, dues)
+    report = write_intake_report(workspace, intake)
     recorder = _Recorder(workspace)
-    plan = _plan(found, workspace, settings, recorder)
+    plan = _plan(intake.found, workspace, settings, recorder)
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)
@@ -393,6 +421,7 @@ def run_grade(
     summary.failures = [f for f in failures if not f.endswith(f": {INTERRUPTED}")]
     summary.interrupted = sum(r.grader_error == INTERRUPTED for r in results)
     print_summary(summary, out or sys.stdout)
+    print_intake(intake, report, out or sys.stdout)
     _print_failures(summary, out or sys.stdout)
     if interrupted is not None:
         raise interrupted

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 from nbgrader.api import Gradebook
 
 from grader.course.nbgrader_config import COURSE_ID
-from grader.grading.intake import load_roster
+from grader.grading.lateness import late_by_text
+from grader.grading.names import shown
+from grader.grading.roster import Roster, load_roster
 from grader.grading.sources import read_source
 from grader.grading.workspace import state_dir
 
@@ -78,14 +80,14 @@ def write_feedback(workspace: Path, result) -> Path:
             f"<tr><td>{html.escape(_exercise_label(ex.grade_id))}</td><td>{html.escape(score)}</td>"
             f"<td>{html.escape(cause)}</td></tr>"
         )
-    notes = "".join(f"<li>{html.escape(safe_cause(r, hidden))}</li>" for r in result.review)
+    notes = "".join(f"<li>{html.escape(shown(safe_cause(r, hidden), None))}</li>" for r in result.review)
     review = f"<h2>Flagged for your instructor</h2><ul>{notes}</ul>" if notes else ""
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback: {html.escape(result.assignment)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{border-bottom:1px solid #ccc;
 padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>
-<h1>{html.escape(result.assignment)}: {html.escape(result.student)}</h1>
-<p>Autograded score: <b>{result.score:g} / {result.max_score:g}</b>
+<h1>{html.escape(result.assignment)}: {html.escape(shown(result.student))}</h1>
+{_submitted_line(workspace, result)}<p>Autograded score: <b>{result.score:g} / {result.max_score:g}</b>
 (written answers are graded by a person and added later).</p>
 <table><tr><th>exercise</th><th>points</th><th>what to fix</th></tr>
 {"".join(rows)}
@@ -97,6 +99,23 @@ padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:col
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out
+
+
+def _submitted_line(workspace: Path, result) -> str:
+    """The feedback's line on when the notebook was submitted, saying plainly when it was late ('' if unknown)."""
+    person = load_roster(state_dir(workspace)).by_id(result.student)
+    entry = person.submitted.get(result.assignment) if person else None
+    if not entry:
+        return ""
+    when = f"submitted {_when(entry.get('at'))}" if entry.get("at") else "submitted"
+    if entry.get("late"):
+        delay = late_by_text(True, entry.get("late_by"))
+        return f"<p><b>Late</b>: {html.escape(when)}, {html.escape(delay)} after the due date.</p>\n"
+    return f"<p>{html.escape(when.capitalize())}.</p>\n" if entry.get("at") else ""
+
+
+def _when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") + iso[19:] if iso and len(iso) >= 19 else (iso or "")
 
 
 def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
@@ -129,11 +148,13 @@ def csv_text(value: str) -> str:
 
 
 def write_csv(workspace: Path, results) -> Path:
-    """class-grades.csv: a row per student, a column per exercise (course-wide unique grade ids), total and status.
+    """class-grades.csv: a row per student, a column per exercise (course-wide unique grade ids), total, max,
+    submitted_at, late_by and status.
 
-    `submitted_as` is the student's name as submitted (before it was cleaned into the id), and intake's
-    needs-review reasons (an id collision, an odd name) join the status. Text cells are neutralised
-    (`csv_text`); scores, totals and maxima are numbers and are written as numbers."""
+    `submitted_as` is the student's name as submitted (cleaned for reading, names.shown), intake's needs-review
+    reasons (an id collision, an odd name) join the status; `submitted_at` and `late_by` come from the roster
+    (per assignment when the row has several). Text cells are neutralised (`csv_text`); scores, totals and maxima
+    are numbers and are written as numbers."""
 
     manual = _manual_scores(workspace)
     roster = load_roster(state_dir(workspace))
@@ -146,28 +167,45 @@ def write_csv(workspace: Path, results) -> Path:
     for r in results:
         by_student.setdefault(r.student, []).append(r)
     path = workspace / "class-grades.csv"  # nbgrader export writes grades.csv
-    with path.open("w", newline="", encoding="utf-8") as f:
+    header = ["student", "submitted_as", *columns, "total", "max", "submitted_at", "late_by", "status"]
+    with path.open("w", newline="", encoding="utf-8", errors="replace") as f:
         writer = csv.writer(f)
-        writer.writerow([csv_text(c) for c in ["student", "submitted_as", *columns, "total", "max", "status"]])
+        writer.writerow([csv_text(shown(c, None)) for c in header])
         for student in sorted(by_student):
             cells, total, maximum = _score_cells(student, by_student[student], manual)
-            entry = roster.get(student, {})
+            person = roster.by_id(student)
             status = status_of(by_student[student])
-            intake = [str(reason) for reason in entry.get("review", [])]
+            intake = [r for r in (person.review if person else []) if r not in status]
             if intake:
                 graded = [status.removeprefix(REVIEW)] if status.startswith(REVIEW) else []
                 status = REVIEW + "; ".join(intake + graded)
+            at, late = _lateness(roster, student, sorted({r.assignment for r in by_student[student]}))
             writer.writerow(
                 [
-                    csv_text(student),
-                    csv_text("; ".join(str(n) for n in entry.get("submitted_as", []))),
+                    csv_text(shown(student, None)),
+                    csv_text(shown("; ".join(person.names if person else []), None)),
                     *(cells.get(c, "") for c in columns),
                     f"{total:g}",
                     f"{maximum:g}",
-                    csv_text(status),
+                    csv_text(at),
+                    csv_text(late),
+                    csv_text(shown(status, None)),
                 ]
             )
     return path
+
+
+def _lateness(roster: Roster, student: str, assignments: list[str]) -> tuple[str, str]:
+    """The submitted_at and late_by cells of a row (each `assignment: value; ...` when the row has several)."""
+    person = roster.by_id(student)
+    entries = [(a, person.submitted.get(a)) for a in assignments] if person else []
+    entries = [(a, e) for a, e in entries if e]
+    if len(entries) == 1:
+        (_, e), = entries
+        return (e.get("at") or ""), late_by_text(bool(e.get("late")), e.get("late_by"))
+    at = "; ".join(f"{a}: {e.get('at') or '?'}" for a, e in entries)
+    late = "; ".join(f"{a}: {late_by_text(True, e.get('late_by'))}" for a, e in entries if e.get("late"))
+    return at, late
 
 
 def _score_cells(student: str, results, manual) -> tuple[dict[str, str], float, float]:
@@ -200,7 +238,7 @@ def print_summary(summary: GradeSummary, out) -> None:
     for r in results:
         by_student.setdefault(r.student, []).append(r)
     assignments = sorted({r.assignment for r in results})
-    width = max([len(s) for s in by_student] + [7])
+    width = max([len(shown(s)) for s in by_student] + [7])
     header = f"{'student':<{width}}  " + "  ".join(f"{a[:14]:>14}" for a in assignments) + "  status"
     print(header, file=out)
     print("-" * len(header), file=out)
@@ -210,8 +248,8 @@ def print_summary(summary: GradeSummary, out) -> None:
             mine = [r for r in by_student[student] if r.assignment == a]
             got, most = sum(r.score for r in mine), sum(r.max_score for r in mine)
             scores.append(f"{f'{got:g}/{most:g}' if mine else '-':>14}")
-        status = _short_status(by_student[student])
-        print(f"{student:<{width}}  " + "  ".join(scores) + f"  {status}", file=out)
+        status = shown(_short_status(by_student[student]), None)  # never an escape sequence on the terminal
+        print(f"{shown(student):<{width}}  " + "  ".join(scores) + f"  {status}", file=out)
     flagged = sum(1 for rs in by_student.values() if status_of(rs).startswith(REVIEW))
     not_checked = {}
     for r in results:
@@ -232,6 +270,6 @@ def print_summary(summary: GradeSummary, out) -> None:
     if not_checked:
         print("not re-checked outside the kernel (nbgrader's result alone counts):", file=out)
         for name, why in sorted(not_checked.items()):
-            print(f"  {name}: {why}", file=out)
+            print(f"  {shown(name)}: {shown(why, None)}", file=out)
     print(f"grades: {summary.csv}", file=out)
     print(f"feedback: {Path(summary.csv).parent / 'feedback'}/<student>/<assignment>/", file=out)
