@@ -40,9 +40,7 @@ def _grade(submissions: Path, workspace: Path, assignment: str, **kwargs) -> tup
 
 
 def main() -> int:
-    from distributed import LocalCluster
-
-    from grader.grading.cluster_keys import make_keys
+    from grader.grading.cluster_keys import local_cluster, make_keys
     from grader.grading.executors import connect
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -62,15 +60,7 @@ def main() -> int:
             local, seconds = _grade(submissions, tmp / f"local{workers}", args.assignment, jobs=workers)
             rows.append((f"local pool, {workers} worker(s)", seconds, local))
             started = time.monotonic()
-            with LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                protocol="tls://",
-                security=keys.node_security(),
-                dashboard_address=None,
-            ) as cluster, connect(cluster.scheduler_address, keys) as client:
+            with local_cluster(keys, workers) as cluster, connect(cluster.scheduler_address, keys) as client:
                 client.run(_warm_up)  # each worker prepares its workspace once
                 setup = time.monotonic() - started
                 remote, seconds = _grade(

@@ -77,6 +77,22 @@ class ClusterKeys:
         ]
 
 
+def local_cluster(keys: ClusterKeys, workers: int):
+    """A Dask LocalCluster on 127.0.0.1 secured with `keys`, one thread per worker process as deploy/README.md runs
+    them (tests and benchmarks use it; a real cluster is started with `dask scheduler/worker --tls-*`)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        protocol="tls://",
+        security=keys.node_security(),
+        dashboard_address=None,
+    )
+
+
 def make_keys(folder: Path, days: int = 180) -> ClusterKeys:
     """A new CA and the two certificates it signs, written to `folder` (created; never overwrites a key)."""
     from cryptography import x509

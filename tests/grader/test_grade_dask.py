@@ -19,7 +19,7 @@ import pytest
 
 from grader.errors import CourseError
 from grader.grading import demo_class
-from grader.grading.cluster_keys import load_keys, make_keys
+from grader.grading.cluster_keys import load_keys, local_cluster, make_keys
 from grader.grading.executors import CLIENT_DESERIALIZERS, connect, from_plain
 from grader.grading.grade import run_grade
 from grader.grading.records import GradingJob, Settings
@@ -35,16 +35,7 @@ JOB = GradingJob("alice", "01_term", "01_term", "unused", "fingerprint")
 def tls_cluster(tmp_path_factory: pytest.TempPathFactory):
     """(address, keys folder) of a two-worker LocalCluster that speaks only mutual TLS."""
     folder = tmp_path_factory.mktemp("cluster") / "keys"
-    keys = make_keys(folder)
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        protocol="tls://",
-        security=keys.node_security(),
-        dashboard_address=None,
-    ) as cluster:
+    with local_cluster(make_keys(folder), workers=2) as cluster:
         yield cluster.scheduler_address, folder
 
 
