@@ -66,12 +66,15 @@ def _agg_backend():
                 pass
 
 
-def execute_solution_notebook(path: Path, module_name: str, *, strict: bool = True) -> dict:
+def execute_solution_notebook(
+    path: Path, module_name: str, *, strict: bool = True, failures: list[str] | None = None
+) -> dict:
     """Execute a solution notebook's setup, locked and solution code cells in a fresh namespace; return it.
 
     Runs in the notebook's folder (04b reads its sibling 04a), with the Agg backend and printing swallowed.
-    With `strict`, a failing cell raises `CourseError`; without it (the grader's use) the cell is skipped,
-    so one cell needing a missing package does not take every other reference function with it.
+    With `strict`, a failing cell raises `CourseError`; without it (the grader's use) the cell is skipped and
+    named in `failures` ("cell 'grade_id': ModuleNotFoundError: ..."), so that the grader refuses to grade the
+    notebook in this environment rather than against a student.
     """
     namespace: dict = {"__name__": module_name}
     out = io.StringIO()
@@ -84,6 +87,8 @@ def execute_solution_notebook(path: Path, module_name: str, *, strict: bool = Tr
                     raise CourseError(
                         f"running cell {grade_id!r} of {path} failed: {type(err).__name__}: {err}"
                     ) from err
+                if failures is not None:
+                    failures.append(f"cell {grade_id!r}: {type(err).__name__}: {err}")
     return namespace
 
 

@@ -40,10 +40,11 @@ from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
-from grader.grading.sources import catalogue_of, reference_namespace
+from grader.grading.sources import catalogue_of, reference_namespace, solution_failures
 from grader.grading.submissions import Layout, Submission
 from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
+from grader.recheck.trusted_check import unfit_checks
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,39 @@ def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:
     """The result with intake's needs-review reasons first (an id collision, an odd submitted name)."""
     result.review[:0] = [r for r in sub.review if r not in result.review]
     return result
+
+
+def _environment_problems(todo: list[tuple[Submission, GradingJob]], workspace: Path) -> dict[tuple[str, str], str]:
+    """(assignment, notebook) -> why it cannot be graded with this environment: a cell of its solution fails here,
+    or a graded function cannot be re-checked (a framework not installed, a spec that does not fit), so the expected
+    values cannot all be computed. Checked in the parent, which computes every expected value, before any job runs."""
+    problems: dict[tuple[str, str], str] = {}
+    for key in sorted({(job.assignment, job.notebook) for _, job in todo}):
+        source = sources_of(workspace, key[0])[key[1]]
+        failures = solution_failures(source) + [f"{name}: {why}" for name, why in unfit_checks(source).items()]
+        if failures:
+            problems[key] = (
+                f"grader environment: {key[1]} cannot be graded here ({printable(failures[0], 200)}); install what "
+                "it needs on the grading machine (for 04f: pip install -c constraints.txt -e '.[frameworks]') and "
+                "grade again"
+            )
+    return problems
+
+
+def _hold_back(plan: _Plan, workspace: Path) -> None:
+    """Take out of the plan every job the environment cannot grade: each becomes its student's flagged row, not
+    journalled (graded by the next run), never a grade against the student."""
+    problems = _environment_problems(plan.todo, workspace)
+    if not problems:
+        return
+    kept = []
+    for sub, job in plan.todo:
+        why = problems.get((job.assignment, job.notebook))
+        if why is None:
+            kept.append((sub, job))
+        else:
+            plan.results.append(_unrecorded(sub, workspace, why, "grader environment"))
+    plan.todo = kept
 
 
 def _prepare_in_parent(todo: list[tuple[Submission, GradingJob]], workspace: Path) -> None:
@@ -388,6 +422,7 @@ def run_grade(
     report = write_intake_report(workspace, intake)
     recorder = _Recorder(workspace)
     plan = _plan(intake.found, workspace, settings, recorder)
+    _hold_back(plan, workspace)
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)

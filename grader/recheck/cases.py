@@ -303,6 +303,7 @@ def function_layernorm_cases(rng):
     for (n, d), eps in (((4, 6), 1e-5), ((5, 3), 0.3)):
         x = rng.normal(size=(n, d)) * 2.0 + rng.normal(size=(n, 1))
         out.append((x, rng.normal(size=d), rng.normal(size=d), rng.normal(size=(n, d)), eps))
+    return out
 
 
 # 04g_layers: every cache is built here from a forward pass (only plumbing, no answers), as the contract fixes it

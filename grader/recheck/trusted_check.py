@@ -165,6 +165,15 @@ def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Pla
     return main, with_context
 
 
+def unfit_checks(source: SourceInfo) -> dict[str, str]:
+    """The graded functions of `source` that the re-check cannot check here, with why (no spec, not defined by the
+    solution, a spec that does not fit it, a framework missing in this environment): {} for a notebook the grader can
+    grade as it should. The grader refuses to grade a notebook against its students otherwise."""
+    result = TrustedResult()
+    _plan(source, "__grader_environment__", result)
+    return result.not_checked
+
+
 def _error_type(event: dict) -> str | None:
     error = event.get("error")
     return safe_identifier(error.get("type"), "an exception") if isinstance(error, dict) else None
