@@ -191,7 +191,9 @@ def autograde(
         config = kernel_config(setup.settings, folders, [str(bp_helpers_dir())], setup.deny)
         os.environ["BPCOURSE_KERNEL_GUARD"] = json.dumps(config)  # jupyter_client hands os.environ to the launcher
         channel = GuardChannel(folders.private / "channel")
-        watchdog = Watchdog(setup.settings.cell_cpu_seconds, notebook_budget(setup.settings, reference_seconds))
+        watchdog = Watchdog(
+            setup.settings.cell_cpu_seconds, notebook_budget(setup.settings, reference_seconds), folders=folders
+        )
         executor = Execute(
             timeout=setup.settings.cell_timeout,
             kernel_name=KERNEL_NAME,

@@ -49,16 +49,13 @@ class JobFolders:
                 shutil.copyfile(cache, folders.home / "matplotlib" / cache.name)
         return folders
 
+    def usage(self) -> tuple[int, int]:
+        """(files, bytes) under the kernel's folders now."""
+        return folder_usage(self.kernel)
+
     def scratch_report(self) -> str | None:
         """What the notebook left in its folders, when it is past the limits (files and bytes)."""
-        files, size = 0, 0
-        for dirpath, _, names in os.walk(self.kernel):
-            for name in names:
-                files += 1
-                try:
-                    size += os.lstat(os.path.join(dirpath, name)).st_size
-                except OSError:
-                    pass
+        files, size = self.usage()
         if files > MAX_SCRATCH_FILES or size > MAX_SCRATCH_BYTES:
             return (
                 f"the notebook left {files} files ({size // 1024**2} MB) in its folder (limits: "
@@ -68,6 +65,19 @@ class JobFolders:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def folder_usage(root: Path) -> tuple[int, int]:
+    """(files, bytes) under `root`."""
+    files, size = 0, 0
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            files += 1
+            try:
+                size += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return files, size
 
 
 def copy_regular_files(source: Path, target: Path, *, skip_notebooks: bool) -> None:
@@ -171,12 +181,13 @@ class Watchdog:
     cell_cpu: float
     budget: Budget
     executor: object = None
+    folders: JobFolders | None = None  # watched while the kernel runs: stopped the moment it holds too much
     pid: int | None = None
     cell: int | None = None
     cell_cpu_start: float = 0.0
     started: float = field(default_factory=time.monotonic)
     interrupted: list[int] = field(default_factory=list)
-    over_budget: str | None = None  # "wall" or "cpu"
+    over_budget: str | None = None  # "wall", "cpu" or "disk"
     over_budget_at: int | None = None
     seen_cpu: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -208,6 +219,7 @@ class Watchdog:
             self.seen_cpu = max(self.seen_cpu, self.cpu())
             over = "wall" if time.monotonic() - self.started > self.budget.wall_seconds else None
             over = over or ("cpu" if self.seen_cpu > self.budget.cpu_seconds else None)
+            over = over or ("disk" if self._over_disk() else None)
             if over:
                 self.over_budget, self.over_budget_at = over, self.cell
                 self._signal(signal.SIGKILL)
@@ -216,6 +228,14 @@ class Watchdog:
             if cell is not None and cell not in self.interrupted and self.cpu() - self.cell_cpu_start > self.cell_cpu:
                 self.interrupted.append(cell)
                 self._signal(signal.SIGINT)
+
+    def _over_disk(self) -> bool:
+        """Does the job's folder hold more than the scratch limits? (The kernel shares the workspace's file
+        system: a notebook filling it would stop every classmate's grading, so it is stopped at once.)"""
+        if self.folders is None:
+            return False
+        files, size = self.folders.usage()
+        return files > MAX_SCRATCH_FILES or size > MAX_SCRATCH_BYTES
 
     def _signal(self, sig: int) -> None:
         try:
@@ -233,6 +253,11 @@ class Watchdog:
             return f"the notebook ran past its time budget of {self.budget.wall_seconds:g} s{at} (stopped)"
         if self.over_budget == "cpu":
             return f"the notebook used up its CPU budget of {self.budget.cpu_seconds} s{at} (stopped)"
+        if self.over_budget == "disk":
+            return (
+                f"the notebook wrote more than {MAX_SCRATCH_BYTES // 1024**2} MB or {MAX_SCRATCH_FILES} files into "
+                f"its folder{at} (stopped)"
+            )
         return None
 
     def cpu_reports(self) -> list[str]:

@@ -8,10 +8,12 @@ CONNECTION_FILE`), in two stages, both before any student code:
      reads) as descriptor 3, then exec this module again with a clean environment: only the variables below,
      none of the grader's (so /proc/self/environ holds nothing of the grader's either);
   2. confined: resource limits (address space, file size, no core dumps; the worker watches CPU seconds),
-     a seccomp filter (no new processes, even from C), and Landlock, which grants reads only of the Python
+     a seccomp filter (no new processes, even from C; no SysV IPC, io_uring, pidfd, bpf, ptrace, mounts...:
+     confinement.REFUSED_SYSCALLS), and Landlock, which grants reads only of the Python
      installation, the system libraries, a few files of /etc, this process's own /proc entry, the course's
      `bp_helpers` and the job's own folder, and writes only in the job's own folder. Then IPython starts, and an
      audit hook names what Python code tried and was refused: it writes one line per refusal to the channel.
+     Once IPython has bound its Jupyter channels, a second seccomp filter allows socket() only for AF_UNIX.
 
 Configuration: the JSON in the environment variable BPCOURSE_KERNEL_GUARD (set by the worker for each job):
   {"job": folder of this job's kernel (work/, home/ inside), "private": folder the kernel may not read (the
@@ -31,6 +33,7 @@ from grader.recheck.confinement import (
     CHANGE_EVENTS,
     PROCESS_PREFIXES,
     forbid_new_processes,
+    forbid_sockets,
     inside,
     install_audit_guard,
     limit_resources,
@@ -225,10 +228,12 @@ def main() -> None:
 
     tempfile.tempdir = os.environ["TMPDIR"]
     channel = os.fdopen(CHANNEL_FD, "w", buffering=1, encoding="utf-8")
-    channel.write(f"{ISOLATION_PREFIX}{_restrict(config, sys.argv[1:])}\n")
-    channel.flush()
+    isolation = _restrict(config, sys.argv[1:])
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
+    # the Jupyter channels are bound now: from here on no socket but a UNIX one (no network, even from C)
+    channel.write(f"{ISOLATION_PREFIX}{isolation}; sockets {forbid_sockets()}\n")
+    channel.flush()
     install_hook(config, channel)
     app.start()
 

@@ -180,11 +180,60 @@ def forbid_new_processes():
             f.add_rule(seccomp.ERRNO(errno.EPERM), name)
         f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
         f.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, clone_thread, 0))
+        for name in REFUSED_SYSCALLS:
+            try:
+                f.add_rule(seccomp.ERRNO(errno.EPERM), name)
+            except Exception:  # noqa: BLE001, S112 - a name this architecture lacks (`ipc` is x86_32's)
+                continue
         f.set_attr(seccomp.Attr.CTL_TSYNC, 1)
         f.load()
     except Exception as err:  # noqa: BLE001
         return f"off ({type(err).__name__}: {err})"
     return "on (seccomp)"
+
+
+# Kernel interfaces Python, numpy, matplotlib and ipykernel never need, each a way out of the job or into another:
+# SysV IPC objects outlive the process (a channel between students' kernels); io_uring does I/O the filter cannot
+# see; pidfds, ptrace and process_vm_* reach other processes; bpf, perf, userfaultfd, keys, namespaces and mounts
+# are the kernel's largest attack surface; personality could turn off address randomization.
+REFUSED_SYSCALLS = (
+    "ipc", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
+    "shmget", "shmat", "shmdt", "shmctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
+    "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+    "mount", "umount2", "pivot_root", "unshare", "setns", "chroot", "fsopen", "fsmount", "fsconfig", "fspick",
+    "move_mount", "open_tree", "mount_setattr",
+    "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "kcmp",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff",
+    "acct", "quotactl", "syslog", "personality", "name_to_handle_at", "open_by_handle_at", "lookup_dcookie",
+    "fanotify_init", "settimeofday", "clock_settime", "adjtimex", "clock_adjtime", "sethostname", "setdomainname",
+    "vhangup", "iopl", "ioperm", "memfd_secret",
+)  # fmt: skip
+AF_UNIX = 1
+
+
+def forbid_sockets() -> str:
+    """A second seccomp filter: socket() and socketpair() only for AF_UNIX, so no network of any kind (UDP, raw,
+    netlink, packet, vsock) can be opened, from Python or C. Applied once the process has opened what it needs
+    (the kernel's Jupyter channels are bound by then: the sockets already open keep working; accept() makes no
+    new socket). A UNIX socket reaches only paths Landlock grants or this process's own abstract ones (ABI 6)."""
+    import errno
+
+    try:
+        import pyseccomp as seccomp
+    except Exception as err:  # noqa: BLE001 - libseccomp missing or unloadable
+        return f"off ({type(err).__name__})"
+    try:
+        f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        for name in ("socket", "socketpair"):
+            f.add_rule(seccomp.ERRNO(errno.EACCES), name, seccomp.Arg(0, seccomp.NE, AF_UNIX))
+        f.set_attr(seccomp.Attr.CTL_TSYNC, 1)
+        f.load()
+    except Exception as err:  # noqa: BLE001
+        return f"off ({type(err).__name__}: {err})"
+    return "on (AF_UNIX only)"
 
 
 # Audit events that touch paths: listing or entering a folder (reads), changing the tree (writes).

@@ -32,6 +32,7 @@ from confinement import (  # noqa: E402
     PROCESS_PREFIXES,
     die_with_parent,
     forbid_new_processes,
+    forbid_sockets,
     inside,
     install_audit_guard,
     limit_resources,
@@ -190,6 +191,7 @@ def _confine(job, report):
     """seccomp, Landlock and the audit hook, in that order; reported as the last trusted event."""
     sandbox, read_roots = os.path.realpath(job["sandbox"]), [os.path.realpath(p) for p in job["read_roots"]]
     processes = forbid_new_processes()  # first: loading libseccomp runs ldconfig, which Landlock would refuse
+    processes += f"; sockets {forbid_sockets()}"  # no network of any kind, from Python or C
     landlock = restrict_with_landlock(read_roots, [sandbox, "/dev/null"])
     report({"event": "isolation", "status": landlock, "processes": processes})
     _install_guard(sandbox, read_roots, report)  # also on with Landlock: it names what was refused

@@ -10,13 +10,14 @@ import csv
 import io
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from adversarial.cases import CASES, OTHER_WORKSPACE
+from adversarial.cases import CASES, OTHER_WORKSPACE, UDP_PORT
 from conftest import ROOT
 
 from grader.grading import demo_class
@@ -59,14 +60,50 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         released = (workspace / "release" / assignment / path.name).read_text(encoding="utf-8")
         demo_class.write_notebook(released, submissions / "zz-release" / assignment / path.name)
     out = io.StringIO()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # where `leaks_over_udp` sends the hidden tests
+    listener.bind(("127.0.0.1", UDP_PORT))
+    ipc_before = sysv_ipc_objects()
     try:
         summary = run_grade(submissions, workspace, jobs=2, progress=False, settings=Settings(cell_timeout=30), out=out)
+        received = datagrams(listener)
     finally:
         shutil.rmtree(other_term.parents[2], ignore_errors=True)
+        listener.close()
     by_key = {(r.student, r.assignment, r.notebook): r for r in summary.results}
     with open(summary.csv, encoding="utf-8") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    return {"summary": summary, "by_key": by_key, "rows": rows, "info": info, "workspace": workspace, "out": out}
+    return {
+        "summary": summary,
+        "by_key": by_key,
+        "rows": rows,
+        "info": info,
+        "workspace": workspace,
+        "out": out,
+        "received": received,
+        "ipc": (ipc_before, sysv_ipc_objects()),
+    }
+
+
+def datagrams(listener: socket.socket, wait: float = 1.0) -> list[bytes]:
+    """Everything queued on `listener`, waiting at most `wait` seconds for each next datagram."""
+    listener.settimeout(wait)
+    received = []
+    try:
+        while len(received) < 1000:
+            received.append(listener.recv(65536))
+    except TimeoutError:
+        pass
+    return received
+
+
+def sysv_ipc_objects() -> dict[str, list[str]]:
+    """The machine's SysV message queues, semaphore sets and shared memory segments (what `ipcs` lists), one line
+    each without the header."""
+    found = {}
+    for kind in ("msg", "sem", "shm"):
+        path = Path("/proc/sysvipc") / kind
+        found[kind] = path.read_text().splitlines()[1:] if path.exists() else []
+    return found
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -79,6 +116,20 @@ def test_case_scores_and_flag(graded: dict, case) -> None:
         assert not status.startswith("needs review"), (case.question, status)
     else:
         assert status.startswith("needs review") and case.flag in status, (case.question, status)
+
+
+def test_nothing_leaves_over_the_network(graded: dict) -> None:
+    """Does the UDP listener `leaks_over_udp` sends to (a pre_run_cell hook: every hidden test cell; sendto and
+    sendmsg, in the kernel and the re-check) receive nothing at all?"""
+    assert graded["received"] == [], graded["received"][:3]
+
+
+def test_no_sysv_ipc_object_outlives_grading(graded: dict) -> None:
+    """Does `kernel_interfaces`'s msgget, shmget and semget leave the machine's SysV IPC objects (`ipcs`, read from
+    /proc/sysvipc) as they were before grading?"""
+    before, after = graded["ipc"]
+    assert Path("/proc/sysvipc/msg").exists(), "no /proc/sysvipc here: nothing to compare"
+    assert after == before
 
 
 NOTEBOOKS = [f"{p.parent.name}/{p.stem}" for p in sorted((ROOT / "solutions").glob("*/*.ipynb"))]

@@ -275,3 +275,32 @@ def test_a_result_holding_nan_is_not_taken_for_a_changed_one() -> None:
     lines, crash = run_job([], [("cell", code)], calls, Limits())
     changed = {(e["key"], e["case"]) for e in map(json.loads, lines) if e.get("event") == "changed"}
     assert crash is None and changed == {("shared", 0)}, lines
+
+
+def test_a_kernel_filling_its_folder_is_stopped_while_it_runs(tmp_path) -> None:
+    """Is a kernel whose folder grows past the scratch limit (files of 57 MB, each under the per-file limit, as a
+    disk-filling notebook writes them) killed while it runs, with the reason named, rather than only reported
+    after the job (when the workspace's disk may be full already)?"""
+    import signal
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from grader.grading.job_kernel import MAX_SCRATCH_BYTES, Budget, JobFolders, Watchdog
+
+    folders = JobFolders.create(tmp_path / "scratch", "filler")
+    kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    watchdog = Watchdog(600, Budget(cpu_seconds=600, wall_seconds=600), folders=folders)
+    watchdog.executor = SimpleNamespace(km=SimpleNamespace(provisioner=SimpleNamespace(pid=kernel.pid)))
+    try:
+        watchdog.attach()
+        chunk = b"\0" * (57 * 1024**2)
+        for i in range(MAX_SCRATCH_BYTES // len(chunk) + 1):
+            (folders.work / f"fill-{i}.bin").write_bytes(chunk)
+        assert kernel.wait(timeout=120) == -signal.SIGKILL
+        assert "wrote more than" in (watchdog.why_dead() or ""), watchdog.why_dead()
+    finally:
+        watchdog.stop()
+        kernel.kill()
+        kernel.wait()
+        folders.remove()

