@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_start_parser(sub)
     _add_check_parser(sub)
     _add_release_parser(sub)
+    _add_translations_parser(sub)
     add_grade_parser(sub)
     add_cluster_keys_parser(sub)
     add_explore_parser(sub)
@@ -197,6 +198,27 @@ def _add_release_parser(sub) -> None:
         "through nbgrader's generate_assignment: solutions and hidden tests removed, outputs stripped. "
         "Two runs give identical files.",
     )
+
+
+def _cmd_translations(args: argparse.Namespace) -> int:
+    from grader.course.paths import course_dir, repo_root
+    from grader.course.translation import I18N_DIRNAME, update_all
+
+    written = update_all(course_dir(), repo_root() / I18N_DIRNAME)
+    print(f"updated {len(written)} catalog(s) under {I18N_DIRNAME}/ from course/ (changed English: marked fuzzy)")
+    return 0
+
+
+def _add_translations_parser(sub) -> None:
+    p = _subcommand(
+        sub,
+        "translations",
+        _cmd_translations,
+        help="(translators) update the Korean catalogs i18n/ko/*/*.po from the English release",
+        description="Extract every markdown block of course/ (run `bpcourse release` first) into "
+        "i18n/ko/<assignment>/<notebook>.po, keeping existing translations and marking changed ones fuzzy.",
+    )
+    p.add_argument("action", choices=["update"], help="update: refresh the catalogs")
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
