@@ -97,6 +97,7 @@ def update_catalog(nb: nbformat.NotebookNode, rel: str, path: Path) -> Catalog:
     for block in blocks_of(nb):
         template.add(block.text, locations=[location(rel, block)])
     catalog = read_catalog(path) or Catalog(locale=LANG, project="backprop-course", domain=Path(rel).stem)
+    template.creation_date = catalog.creation_date  # no header churn: an unchanged notebook gives the same file
     catalog.update(template, no_fuzzy_matching=False)
     catalog.obsolete.clear()  # a changed sentence's old translation is in its fuzzy entry already
     path.parent.mkdir(parents=True, exist_ok=True)
