@@ -101,3 +101,22 @@ def test_released_korean_notebook_keeps_latex_and_code_spans(path: Path) -> None
     bad = [f"{rel} cell {b.cell_index}: {sorted(set(SPANS.findall(b.text)) ^ set(SPANS.findall(ko)))}"
            for b, ko in pairs if sorted(SPANS.findall(b.text)) != sorted(SPANS.findall(ko))]
     assert not bad, "\n".join(bad)
+
+
+def _started_catalogs() -> list[str]:
+    """Notebooks whose Korean catalog has at least one translation: once started, a catalog must stay current."""
+    found = []
+    for path in sorted((ROOT / I18N_DIRNAME / "ko").glob("*/*.po")):
+        catalog = read_catalog(path)
+        if any(m.id and m.string for m in catalog):
+            found.append(f"{path.parent.name}/{path.stem}.ipynb")
+    return found
+
+
+@pytest.mark.parametrize("rel", _started_catalogs())
+def test_translated_notebook_has_no_gap(rel: str) -> None:
+    """An English sentence changed (or added) without its Korean fails here, naming the notebook and the cell;
+    `bpcourse translations update` then marks it fuzzy for the translator."""
+    en = nbformat.read(COURSE / rel, as_version=4)
+    found = gaps(en, rel, read_catalog(catalog_path(ROOT / I18N_DIRNAME, rel)))
+    assert not found, "\n".join(f"{g.location} (cell {g.cell_index}): {g.reason}: {g.english!r}" for g in found)
