@@ -118,31 +118,4 @@ def release() -> list[Path]:
             shutil.rmtree(stale)
         for assignment_dir in sorted(p for p in built.iterdir() if p.is_dir()):
             shutil.copytree(assignment_dir, target / assignment_dir.name)
-    release_korean(target, target.parent / KOREAN_DIRNAME)
     return sorted(target.glob("*/*.ipynb"))
-
-
-KOREAN_DIRNAME = "course-ko"
-
-
-def release_korean(english: Path, out: Path) -> list[Path]:
-    """Regenerate `out` (course-ko/) from the English release: a notebook whose catalog (i18n/ko/) translates every
-    block is written with its prose in Korean; any other is left out, so no half-English notebook is released.
-    Code cells, nbgrader metadata and every other key stay as in `english` (only metadata.bpcourse.lang is added)."""
-    from grader.course.translation import I18N_DIRNAME, catalog_path, gaps, read_catalog, translate
-
-    if out.exists():
-        shutil.rmtree(out)
-    written = []
-    for path in sorted(english.glob("*/*.ipynb")):
-        rel = f"{path.parent.name}/{path.name}"
-        nb = nbformat.read(path, as_version=4)
-        catalog = read_catalog(catalog_path(english.parent / I18N_DIRNAME, rel))
-        if catalog is None or gaps(nb, rel, catalog):
-            continue
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(translate(nb, catalog), target)
-        target.chmod(0o644)
-        written.append(target)
-    return written

@@ -23,13 +23,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, SOLUTION_NOTEBOOKS, notebook_id
+from conftest import SOLUTION_NOTEBOOKS, notebook_id
 
 from bp_helpers import glossary
 
-# The Korean edition (course-ko/, issue 25) is checked for avoided renderings too; the two "English (한국어)" rules
-# read English prose with Korean glosses, and a parenthesis in Korean prose is ordinary Korean.
-CHECKED = SOLUTION_NOTEBOOKS + sorted((ROOT / "course-ko").glob("*/*.ipynb"))
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # a parenthesis that follows a non-Korean character (an English word, `code`, *emphasis*): "term (용어)"
 AFTER_ENGLISH = re.compile(r"(?<![\uac00-\ud7a3\s])\s*\(([^()]*)\)")
@@ -129,7 +126,7 @@ def mismatch_problems(path: Path) -> list[str]:
             for index, source in _cells(path) for english, korean_part, term in mismatched_pairs(source)]
 
 
-@pytest.mark.parametrize("path", CHECKED, ids=lambda p: f"{p.parts[-3]}/{notebook_id(p)}")
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=notebook_id)
 def test_notebook_uses_no_avoided_rendering(path: Path) -> None:
     """Does the notebook avoid every Korean rendering that the glossary replaces with its own term?"""
     problems = avoided_problems(path)
