@@ -17,9 +17,9 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from grader.course.release import release
 
     written = release()
-    print(f"released {len(written)} notebook(s) into course/:")
+    print(f"released {len(written)} notebook(s):")
     for path in written:
-        print(f"  {path.parent.name}/{path.name}")
+        print(f"  {path.parent.parent.name}/{path.parent.name}/{path.name}")
     return 0
 
 
