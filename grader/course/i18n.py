@@ -69,7 +69,9 @@ def spans(text: str) -> Counter:
 
 
 def is_unit(block: str) -> bool:
-    """A block is translated when it has a word outside its LaTeX and code spans."""
+    """A block is translated when it has a word outside its LaTeX and code spans; a fenced code block is code."""
+    if block.lstrip().startswith("```"):
+        return False
     return bool(_WORD.search(_SPAN.sub(" ", block)))
 
 
@@ -80,21 +82,16 @@ def split_blocks(source: str) -> list[str]:
     """
     pieces: list[str] = []
     current: list[str] = []
+    in_gap = False  # whether `current` is a run of blank lines (between blocks) rather than a block
     fenced = False
     for line in source.splitlines(keepends=True):
-        text = "".join(current)
-        open_math = text.count("$$") % 2 == 1
-        blank = not line.strip()
-        if blank and not fenced and not open_math:
-            if current and current[-1].strip():
-                pieces.append("".join(current))
-                current = []
-            current.append(line)
-            continue
-        if current and not current[-1].strip():
+        protected = fenced or (not in_gap and "".join(current).count("$$") % 2 == 1)
+        gap_line = not line.strip() and not protected
+        if current and gap_line != in_gap:
             pieces.append("".join(current))
             current = []
-        if line.lstrip().startswith("```"):
+        in_gap = gap_line
+        if not gap_line and line.lstrip().startswith("```"):
             fenced = not fenced
         current.append(line)
     if current:
