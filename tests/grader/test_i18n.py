@@ -7,6 +7,7 @@ All fast: they read course/, course-ko/ and the catalogs, and translate in memor
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import nbformat
@@ -137,3 +138,22 @@ def test_display_math_and_code_are_not_units() -> None:
     assert not i18n.is_unit("```python\n```")
     assert i18n.is_unit("Take a chain of $K$ steps")
     assert i18n.split_blocks("a\n\n$$x\n\ny$$\n\nb") == ["a\n", "\n", "$$x\n\ny$$\n", "\n", "b"]
+
+
+def test_start_in_korean_gives_the_korean_notebooks(tmp_path, capsys, monkeypatch) -> None:
+    """`bpcourse start --lang ko` delivers course-ko/'s notebooks, English ones for the rest (said so), and sets
+    BPCOURSE_LANG for the student's kernels; `--fresh` renews a notebook in Korean too."""
+    from grader.cli import main
+
+    monkeypatch.setenv("BPCOURSE_LANG", "en")  # restored (unset) after the test: start sets it for the Lab
+    dest = tmp_path / "course"
+    assert main(["start", "--lang", "ko", "--no-lab", str(dest)]) == 0
+    korean = nbformat.read(dest / _rel("01_term"), as_version=4)
+    assert i18n.notebook_lang(korean) == "ko" and korean == _korean("01_term")
+    english = next(stem for stem in sorted(RELEASE) if stem not in DECLARED)
+    assert (dest / _rel(english)).read_bytes() == RELEASE[english].read_bytes()
+    assert "in English until translated (ko): " in capsys.readouterr().out
+    assert os.environ["BPCOURSE_LANG"] == "ko"
+    (dest / _rel("01_term")).write_text("", encoding="utf-8")
+    assert main(["start", "--lang", "ko", "--no-lab", "--fresh", "01_term", str(dest)]) == 0
+    assert nbformat.read(dest / _rel("01_term"), as_version=4) == _korean("01_term")
