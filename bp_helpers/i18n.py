@@ -51,6 +51,26 @@ def label(text: str | None) -> str | None:
     return _translations("plots", course_lang()).gettext(text)
 
 
+_hooked: list[bool] = []
+
+
+def translate_plot_text() -> None:
+    """In a translated course, draw every matplotlib text whose whole string the `plots` catalog translates in
+    the course's language: titles, axis labels and legends set by the notebooks' shared (English) code cells as
+    well as by bp_helpers.plotting. Installed once, by importing bp_helpers.plotting; nothing changes in English."""
+    if course_lang() == "en" or _hooked:
+        return
+    from matplotlib.text import Text
+
+    original = Text.set_text
+
+    def set_text(self, s):
+        return original(self, label(s) if isinstance(s, str) else s)
+
+    Text.set_text = set_text
+    _hooked.append(True)
+
+
 # --- for the course's maintainers: extract and compile (Babel, a dependency of the course) ----------------------
 
 

@@ -17,6 +17,7 @@ is complete may be listed (the release refuses to write one with an English unit
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 import sys
@@ -28,7 +29,7 @@ import nbformat
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from grader.course.cells import nbgrader_meta
+from grader.course.cells import nbgrader_meta, parse
 from grader.errors import CourseError
 
 ENGLISH = "en"
@@ -175,6 +176,44 @@ def notebook_lang(nb: nbformat.NotebookNode) -> str:
     return (nb.metadata.get(LANG_KEY) or {}).get("lang", ENGLISH)
 
 
+# --- plot labels: English in the shared code cells, translated when drawn (bp_helpers.i18n, domain "plots") ----
+
+PLOT_KEYWORDS = {"title", "xlabel", "ylabel", "label"}
+PLOT_CALLS = {"set_title", "set_xlabel", "set_ylabel", "title", "xlabel", "ylabel", "suptitle"}
+HELPER_PLOT_LABELS = ("value (forward)", "gradient (backward)", "loss (손실)", "step", "start")  # bp_helpers.plotting's
+DICT_OF_CURVES = {"plot_functions", "plot_loss_curves"}  # their first argument's keys are legend entries
+
+
+def _call_name(node: ast.Call) -> str:
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+
+
+def _strings(node: ast.AST | None) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [s for item in node.elts for s in _strings(item)]
+    return []
+
+
+def plot_strings(nb: nbformat.NotebookNode) -> list[TextUnit]:
+    """The titles, axis labels and legend entries that `nb`'s code cells give matplotlib or bp_helpers.plotting
+    (string literals only; math-only ones, "$x$", are left alone)."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        tree = parse(cell.source) if cell.cell_type == "code" else None
+        for node in ast.walk(tree) if tree is not None else ():
+            if not isinstance(node, ast.Call):
+                continue
+            texts = [s for kw in node.keywords if kw.arg in PLOT_KEYWORDS | {"labels"} for s in _strings(kw.value)]
+            if _call_name(node) in PLOT_CALLS and node.args:
+                texts += _strings(node.args[0])
+            if _call_name(node) in DICT_OF_CURVES and node.args and isinstance(node.args[0], ast.Dict):
+                texts += [s for key in node.args[0].keys for s in _strings(key)]
+            found += [TextUnit(index, t) for t in texts if is_unit(t)]
+    return found
+
+
 # --- files -------------------------------------------------------------------------------------------------------
 
 
@@ -237,6 +276,32 @@ def extract(root: Path, release_root: Path, lang: str, stems: list[str] | None =
     return written
 
 
+def plots_catalog_path(root: Path, lang: str) -> Path:
+    return root / "bp_helpers" / "locale" / lang / "LC_MESSAGES" / "plots.po"
+
+
+def extract_plots(root: Path, release_root: Path, lang: str, stems: list[str]) -> Path:
+    """Add the plot labels of the notebooks `stems` to the `plots` catalog of `lang` (others' entries kept)."""
+    po = plots_catalog_path(root, lang)
+    cat = read_catalog(po, lang)
+    if not po.is_file():
+        cat = Catalog(locale=lang, domain="plots", project="backprop-course", fuzzy=False)
+    for text in HELPER_PLOT_LABELS:
+        if cat.get(text) is None:
+            cat.add(text, locations=[("bp_helpers/plotting.py", 1)])
+    for path in sorted(release_root.glob("*/*.ipynb")):
+        if path.stem not in stems:
+            continue
+        rel = f"{path.parent.name}/{path.name}"
+        for unit in plot_strings(nbformat.read(path, as_version=4)):
+            if cat.get(unit.text) is None:
+                cat.add(unit.text, locations=[(rel, unit.cell + 1)], auto_comments=[f"cell {unit.cell}"])
+    po.parent.mkdir(parents=True, exist_ok=True)
+    with po.open("wb") as fh:
+        write_po(fh, cat, width=0)
+    return po
+
+
 def translate_release(root: Path, release_root: Path, lang: str, out_root: Path) -> list[Path]:
     """Write the `lang` edition of every declared notebook of `release_root` into `out_root/<assignment>/`."""
     written = []
@@ -266,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     lang = args[1] if len(args) > 1 else "ko"
     for po in extract(repo_root(), course_dir(), lang, args[2:]):
         print(po.relative_to(repo_root()))
+    stems = args[2:] or [p.stem for p in course_dir().glob("*/*.ipynb")]
+    print(extract_plots(repo_root(), course_dir(), lang, stems).relative_to(repo_root()))
     return 0
 
 

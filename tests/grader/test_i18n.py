@@ -157,3 +157,34 @@ def test_start_in_korean_gives_the_korean_notebooks(tmp_path, capsys, monkeypatc
     (dest / _rel("01_term")).write_text("", encoding="utf-8")
     assert main(["start", "--lang", "ko", "--no-lab", "--fresh", "01_term", str(dest)]) == 0
     assert nbformat.read(dest / _rel("01_term"), as_version=4) == _korean("01_term")
+
+
+@pytest.mark.parametrize("stem", DECLARED)
+def test_every_plot_label_has_its_translation(stem: str) -> None:
+    """Each title, axis label and legend entry the notebook's code gives a plot is in the `plots` catalog, translated
+    (`python -m grader.course.i18n extract ko STEM`, then `python -m bp_helpers.i18n compile`)."""
+    catalog = i18n.read_catalog(i18n.plots_catalog_path(ROOT, LANG), LANG)
+    gaps = [f"{_rel(stem)} cell {u.cell}: {u.text!r}" for u in i18n.plot_strings(_english(stem))
+            if i18n.usable(catalog, u.text) is None]
+    assert not gaps, "plot labels without Korean:\n" + "\n".join(gaps)
+
+
+def test_plots_are_labelled_in_korean_in_the_korean_course() -> None:
+    """With BPCOURSE_LANG=ko, 01_term's own plot call draws a Korean title and legend (a kernel of its own: the
+    translation hook is process-wide); in English the same call is untouched."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from bp_helpers.plotting import plot_functions; "
+        "ax = plot_functions({'dy/dx (your chain_backward)': np.cos}, x_range=(-1.5, 1.0), "
+        "title='the chain and its derivative (합성 함수와 도함수; derivative scaled by 1/10)'); "
+        "print(ax.get_title()); print(ax.get_legend().get_texts()[0].get_text()); print(ax.get_xlabel())"
+    )
+    korean = ["합성 함수와 도함수 (도함수는 1/10로 축소)", "dy/dx (여러분의 chain_backward)", "x"]
+    for lang, expected in [("ko", korean),
+                           ("en", ["the chain and its derivative (합성 함수와 도함수; derivative scaled by 1/10)",
+                                   "dy/dx (your chain_backward)", "x"])]:
+        env = {**os.environ, "BPCOURSE_LANG": lang, "MPLBACKEND": "Agg"}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.splitlines() == expected, (lang, done.stdout, done.stderr)
