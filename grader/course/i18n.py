@@ -39,7 +39,7 @@ RELEASED_LIST = "notebooks.txt"
 LANG_KEY = "bpcourse"  # notebook metadata: {"bpcourse": {"lang": "ko"}}
 
 # LaTeX and code inside prose: display math first, so that `$$` is never read as two empty `$`.
-_SPAN = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$|`[^`\n]+`|\\\(.+?\\\)", re.S)  # inline math may wrap a line
+_SPAN = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$|`[^`]+`|\\\(.+?\\\)", re.S)  # inline math and code may wrap a line
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
