@@ -20,8 +20,9 @@ export PATH := $(BIN):$(abspath $(HUB_NODE))/node_modules/.bin:$(PATH)
 .PHONY: start test release lint clean
 
 ## start: install (first time), copy the student notebooks into ./my-backprop-course, open JupyterLab
+## (`make start COURSE_LANG=ko`: the Korean edition; not LANG=, which is the locale's own variable)
 start: $(VENV)/.installed-core
-	$(BIN)/bpcourse start $(DIR)
+	$(BIN)/bpcourse start $(DIR) $(if $(COURSE_LANG),--lang $(COURSE_LANG))
 
 ## test: install with the test, frameworks and cluster extras, and the hub test's environment (first time), then run every test
 test: $(VENV)/.installed-test $(HUB_VENV)/.installed $(HUB_NODE)/.installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,9 +18,9 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from grader.course.release import release
 
     written = release()
-    print(f"released {len(written)} notebook(s) into course/:")
+    print(f"released {len(written)} notebook(s):")
     for path in written:
-        print(f"  {path.parent.name}/{path.name}")
+        print(f"  {path.parent.parent.name}/{path.parent.name}/{path.name}")
     return 0
 
 
@@ -37,20 +38,30 @@ def _student_dir(args: argparse.Namespace) -> Path:
 
 
 def _cmd_start(args: argparse.Namespace) -> int:
-    from grader.course.paths import course_dir
+    from grader.course.paths import course_dir, edition_dir
     from grader.student.lab import open_lab
     from grader.student.start import copy_course, fresh_copy
 
+    edition = edition_dir(args.lang) if args.lang != "en" else None
+    # The student's kernels read it: the helpers' hints, widgets and plot labels in the course's language.
+    os.environ["BPCOURSE_LANG"] = args.lang
     dest = _student_dir(args)
     if dest.exists() and not dest.is_dir():
         raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
     if args.fresh:
-        fresh = fresh_copy(course_dir(), dest, args.fresh)
+        fresh = fresh_copy(course_dir(), dest, args.fresh, edition)
         print(f"fresh copy: {fresh.notebook}")
         if fresh.kept_as:
             print(f"  your old file is kept beside it as {fresh.kept_as.name}")
-    report = copy_course(course_dir(), dest)
+    report = copy_course(course_dir(), dest, edition)
     print(f"your course folder: {dest}")
+    if edition is not None:
+        from grader.course.i18n import released
+
+        translated = released(course_dir().parent, args.lang)
+        english = sorted(p.stem for p in course_dir().glob("*/*.ipynb") if p.stem not in translated)
+        if english:
+            print(f"  in English until translated ({args.lang}): {', '.join(english)}")
     for line in report.lines():
         print(f"  {line}")
     if args.no_lab:
@@ -172,6 +183,13 @@ def _add_start_parser(sub) -> None:
     p.add_argument("--fresh", metavar="NOTEBOOK", help=f"{fresh} file is kept beside it, never deleted")
     p.add_argument("--no-lab", action="store_true", help="copy the notebooks only; do not open JupyterLab")
     p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+    p.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default=os.environ.get("BPCOURSE_LANG", "en") if os.environ.get("BPCOURSE_LANG") in ("en", "ko") else "en",
+        help="the course's language: ko gives the Korean edition (course-ko/) of every notebook translated so far, "
+        "English for the others (default: $BPCOURSE_LANG, else en)",
+    )
 
 
 def _add_check_parser(sub) -> None:
