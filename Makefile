@@ -19,7 +19,8 @@ export PATH := $(BIN):$(abspath $(HUB_NODE))/node_modules/.bin:$(PATH)
 
 .PHONY: start test release lint clean
 
-## start: (COURSE_LANG=ko for the Korean notebooks) install (first time), copy the student notebooks into ./my-backprop-course, open JupyterLab
+## start: install (first time), copy the student notebooks into ./my-backprop-course, open JupyterLab
+## (`make start COURSE_LANG=ko`: the Korean edition; not LANG=, which is the locale's own variable)
 start: $(VENV)/.installed-core
 	$(BIN)/bpcourse start $(DIR) $(if $(COURSE_LANG),--lang $(COURSE_LANG))
 

@@ -10,8 +10,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from bp_helpers.fonts import use_korean_font
+from bp_helpers.i18n import translate_plot_text
 
 use_korean_font()  # Korean labels (한국어) render in every plot, not as boxes
+translate_plot_text()  # titles and labels in the course's language (BPCOURSE_LANG), from bp_helpers/locale
 
 
 def _axes(ax):

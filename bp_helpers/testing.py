@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from bp_helpers.i18n import _
+
 
 def _show_warning_on_stdout(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"{category.__name__}: {message}", file=sys.stdout)
@@ -40,11 +42,12 @@ def relative_error(actual: Any, expected: Any) -> float:
 def assert_array(actual: Any, what: str) -> np.ndarray:
     """Check that `actual` is a numpy array (not None, a list or a tuple); return it."""
     if actual is None:
-        raise AssertionError(f"{what} is None: did the function forget to `return` its result?")
+        raise AssertionError(_("{what} is None: did the function forget to `return` its result?", what=what))
     if isinstance(actual, tuple):
-        raise AssertionError(f"{what} is a tuple of {len(actual)} items where one array was expected.")
+        raise AssertionError(_("{what} is a tuple of {count} items where one array was expected.", what=what,
+                               count=len(actual)))
     if not isinstance(actual, np.ndarray | np.floating | float | int):
-        raise AssertionError(f"{what} is a {type(actual).__name__}, expected a numpy array.")
+        raise AssertionError(_("{what} is a {kind}, expected a numpy array.", what=what, kind=type(actual).__name__))
     return np.asarray(actual)
 
 
@@ -53,17 +56,18 @@ def assert_shape(actual: Any, shape: tuple[int, ...], what: str, hint: str = "")
     got = np.shape(actual)
     if got != tuple(shape):
         extra = f" {hint}" if hint else ""
-        raise AssertionError(f"{what} has shape {got}, expected {tuple(shape)}.{extra}")
+        raise AssertionError(_("{what} has shape {got}, expected {shape}.", what=what, got=got, shape=tuple(shape))
+                             + extra)
 
 
 def assert_float64(actual: Any, what: str) -> None:
     """Check that a result kept float64 precision (a float32 cast loses about 9 digits)."""
     dtype = np.asarray(actual).dtype
     if dtype != np.float64:
-        raise AssertionError(
-            f"{what} has dtype {dtype}, expected float64: do not cast to float32 or int; "
-            "gradient checks need float64's 16 digits."
-        )
+        raise AssertionError(_(
+            "{what} has dtype {dtype}, expected float64: do not cast to float32 or int; "
+            "gradient checks need float64's 16 digits.", what=what, dtype=dtype
+        ))
 
 
 def assert_close(
@@ -88,17 +92,18 @@ def assert_close(
     expected = np.asarray(expected)
     assert_shape(actual, expected.shape, what)
     if not np.all(np.isfinite(actual)) and np.all(np.isfinite(expected)):
-        raise AssertionError(
-            f"{what} contains nan or inf where the answer is finite: look for overflow in exp "
-            "or log(0); a numerically stable formula avoids both."
-        )
+        raise AssertionError(_(
+            "{what} contains nan or inf where the answer is finite: look for overflow in exp "
+            "or log(0); a numerically stable formula avoids both.", what=what
+        ))
     err = relative_error(actual, expected)
     if err <= tol:
         return
     for buggy, cause in diagnoses:
         if np.shape(buggy) == actual.shape and relative_error(actual, buggy) <= max(tol, 1e-6):
-            raise AssertionError(f"{what} is wrong: {cause}")
-    raise AssertionError(f"{what} is wrong: relative error {err:.1e} against the expected value (at most {tol:.0e}).")
+            raise AssertionError(_("{what} is wrong: {cause}", what=what, cause=cause))
+    raise AssertionError(_("{what} is wrong: relative error {err:.1e} against the expected value (at most {tol:.0e}).",
+                           what=what, err=err, tol=tol))
 
 
 def assert_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str = "") -> None:
@@ -113,10 +118,11 @@ def assert_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str
     """
     if not np.array_equal(before, after, equal_nan=True):
         if name:
-            fix = f"e.g. `{name} = {name}.copy()` before changing it"
+            fix = _("e.g. `{name} = {name}.copy()` before changing it", name=name)
         else:
-            fix = "call .copy() on it before changing it"
-        raise AssertionError(f"{what} was modified in place: work on a copy ({fix}) so callers keep their data.")
+            fix = _("call .copy() on it before changing it")
+        raise AssertionError(_("{what} was modified in place: work on a copy ({fix}) so callers keep their data.",
+                               what=what, fix=fix))
 
 
 def raised_in(error: BaseException, function_name: str) -> bool:

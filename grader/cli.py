@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,9 +18,9 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from grader.course.release import release
 
     written = release()
-    print(f"released {len(written)} notebook(s) into course/:")
+    print(f"released {len(written)} notebook(s):")
     for path in written:
-        print(f"  {path.parent.name}/{path.name}")
+        print(f"  {path.parent.parent.name}/{path.parent.name}/{path.name}")
     return 0
 
 
@@ -37,39 +38,36 @@ def _student_dir(args: argparse.Namespace) -> Path:
 
 
 def _cmd_start(args: argparse.Namespace) -> int:
-    from grader.course.paths import course_dir
+    from grader.course.paths import course_dir, edition_dir
     from grader.student.lab import open_lab
     from grader.student.start import copy_course, fresh_copy
 
-    release_root = _korean_dir() if args.lang == "ko" else course_dir()
+    edition = edition_dir(args.lang) if args.lang != "en" else None
+    # The student's kernels read it: the helpers' hints, widgets and plot labels in the course's language.
+    os.environ["BPCOURSE_LANG"] = args.lang
     dest = _student_dir(args)
     if dest.exists() and not dest.is_dir():
         raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
     if args.fresh:
-        fresh = fresh_copy(release_root, dest, args.fresh)
+        fresh = fresh_copy(course_dir(), dest, args.fresh, edition)
         print(f"fresh copy: {fresh.notebook}")
         if fresh.kept_as:
             print(f"  your old file is kept beside it as {fresh.kept_as.name}")
-    report = copy_course(release_root, dest)
+    report = copy_course(course_dir(), dest, edition)
     print(f"your course folder: {dest}")
+    if edition is not None:
+        from grader.course.i18n import released
+
+        translated = released(course_dir().parent, args.lang)
+        english = sorted(p.stem for p in course_dir().glob("*/*.ipynb") if p.stem not in translated)
+        if english:
+            print(f"  in English until translated ({args.lang}): {', '.join(english)}")
     for line in report.lines():
         print(f"  {line}")
     if args.no_lab:
         return 0
     print("opening JupyterLab (stop it with Ctrl+C) ...")
     return open_lab(dest, no_browser=args.no_browser)
-
-
-def _korean_dir() -> Path:
-    """course-ko/ beside course/, refused when no notebook is translated yet."""
-    from grader.course.paths import repo_root
-    from grader.course.release import KOREAN_DIRNAME
-
-    folder = repo_root() / KOREAN_DIRNAME
-    name = KOREAN_DIRNAME
-    if not any(folder.glob("*/*.ipynb")):
-        raise CourseError(f"no Korean notebook released yet ({name}/ is empty): use the English course for now.")
-    return folder
 
 
 def not_a_notebook(path: Path) -> str | None:
@@ -150,7 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_start_parser(sub)
     _add_check_parser(sub)
     _add_release_parser(sub)
-    _add_translations_parser(sub)
     add_grade_parser(sub)
     add_cluster_keys_parser(sub)
     add_explore_parser(sub)
@@ -185,8 +182,14 @@ def _add_start_parser(sub) -> None:
     fresh = "replace NOTEBOOK (its path, or a name such as 01_term.ipynb) with a fresh copy of the course's; the old"
     p.add_argument("--fresh", metavar="NOTEBOOK", help=f"{fresh} file is kept beside it, never deleted")
     p.add_argument("--no-lab", action="store_true", help="copy the notebooks only; do not open JupyterLab")
-    p.add_argument("--lang", choices=["en", "ko"], default="en", help="ko: the Korean notebooks of course-ko/")
     p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+    p.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default=os.environ.get("BPCOURSE_LANG", "en") if os.environ.get("BPCOURSE_LANG") in ("en", "ko") else "en",
+        help="the course's language: ko gives the Korean edition (course-ko/) of every notebook translated so far, "
+        "English for the others (default: $BPCOURSE_LANG, else en)",
+    )
 
 
 def _add_check_parser(sub) -> None:
@@ -212,27 +215,6 @@ def _add_release_parser(sub) -> None:
         "through nbgrader's generate_assignment: solutions and hidden tests removed, outputs stripped. "
         "Two runs give identical files.",
     )
-
-
-def _cmd_translations(args: argparse.Namespace) -> int:
-    from grader.course.paths import course_dir, repo_root
-    from grader.course.translation import I18N_DIRNAME, update_all
-
-    written = update_all(course_dir(), repo_root() / I18N_DIRNAME)
-    print(f"updated {len(written)} catalog(s) under {I18N_DIRNAME}/ from course/ (changed English: marked fuzzy)")
-    return 0
-
-
-def _add_translations_parser(sub) -> None:
-    p = _subcommand(
-        sub,
-        "translations",
-        _cmd_translations,
-        help="(translators) update the Korean catalogs i18n/ko/*/*.po from the English release",
-        description="Extract every markdown block of course/ (run `bpcourse release` first) into "
-        "i18n/ko/<assignment>/<notebook>.po, keeping existing translations and marking changed ones fuzzy.",
-    )
-    p.add_argument("action", choices=["update"], help="update: refresh the catalogs")
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

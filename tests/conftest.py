@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_NOTEBOOKS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 RELEASE_NOTEBOOKS = sorted((ROOT / "course").glob("*/*.ipynb"))
+KOREAN_NOTEBOOKS = sorted((ROOT / "course-ko").glob("*/*.ipynb"))  # the Korean edition (grader/course/i18n.py)
 
 
 def notebook_id(path: Path) -> str:

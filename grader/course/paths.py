@@ -40,6 +40,11 @@ def course_dir() -> Path:
     return repo_root() / COURSE_DIRNAME
 
 
+def edition_dir(lang: str) -> Path:
+    """The student release in `lang`: `course/` for English, `course-<lang>/` for a translation (grader.course.i18n)."""
+    return course_dir() if lang == "en" else repo_root() / f"{COURSE_DIRNAME}-{lang}"
+
+
 def assignments(folder: Path) -> list[str]:
     """Assignment ids (`01_term`, ...) in a source or release folder, in course order."""
     if not folder.is_dir():

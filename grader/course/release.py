@@ -17,9 +17,10 @@ import nbformat
 from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 
+from grader.course.i18n import LANGUAGES, translate_release
 from grader.course.model_answers import use_in
 from grader.course.nbgrader_config import course_config
-from grader.course.paths import SOLUTIONS_DIRNAME, assignments, course_dir, repo_root, solutions_dir
+from grader.course.paths import SOLUTIONS_DIRNAME, assignments, course_dir, edition_dir, repo_root, solutions_dir
 from grader.errors import CourseError
 
 
@@ -103,46 +104,45 @@ def generate_release(out_dir: Path) -> list[Path]:
     return written
 
 
-def release() -> list[Path]:
-    """Regenerate `course/` in place: build in a temporary folder, then swap each assignment in.
+def generate_translations(built: Path) -> dict[str, Path]:
+    """Beside the English release `built`, write each translated edition (its declared notebooks) into
+    `built.parent/<lang>`; return the folders by language."""
+    root = repo_root()
+    editions = {}
+    for lang in LANGUAGES[1:]:
+        out = built.parent / lang
+        out.mkdir()
+        for path in translate_release(root, built, lang, out):
+            canonicalize(path)
+            path.chmod(0o644)
+        editions[lang] = out
+    return editions
 
-    Building aside first means a failed release leaves the committed `course/` untouched.
+
+def _swap_in(built: Path, target: Path) -> None:
+    """Replace every assignment folder of `target` with those of `built`."""
+    target.mkdir(exist_ok=True)
+    for stale in [p for p in target.iterdir() if p.is_dir()]:
+        shutil.rmtree(stale)
+    for assignment_dir in sorted(p for p in built.iterdir() if p.is_dir()):
+        shutil.copytree(assignment_dir, target / assignment_dir.name)
+
+
+def release() -> list[Path]:
+    """Regenerate `course/` and each translated edition (`course-ko/`) in place: build everything in a temporary
+    folder, then swap each assignment in.
+
+    Building aside first means a failed release (an untranslated unit, say) leaves the committed folders untouched.
     """
     if not assignments(solutions_dir()):
         raise CourseError(f"no assignments under {solutions_dir()}: nothing to release.")
-    target = course_dir()
     with tempfile.TemporaryDirectory(prefix="bpcourse-release-") as tmp:
         built = Path(tmp) / "course"
         generate_release(built)
-        for stale in [p for p in target.iterdir() if p.is_dir()]:
-            shutil.rmtree(stale)
-        for assignment_dir in sorted(p for p in built.iterdir() if p.is_dir()):
-            shutil.copytree(assignment_dir, target / assignment_dir.name)
-    release_korean(target, target.parent / KOREAN_DIRNAME)
-    return sorted(target.glob("*/*.ipynb"))
-
-
-KOREAN_DIRNAME = "course-ko"
-
-
-def release_korean(english: Path, out: Path) -> list[Path]:
-    """Regenerate `out` (course-ko/) from the English release: a notebook whose catalog (i18n/ko/) translates every
-    block is written with its prose in Korean; any other is left out, so no half-English notebook is released.
-    Code cells, nbgrader metadata and every other key stay as in `english` (only metadata.bpcourse.lang is added)."""
-    from grader.course.translation import I18N_DIRNAME, catalog_path, gaps, read_catalog, translate
-
-    if out.exists():
-        shutil.rmtree(out)
-    written = []
-    for path in sorted(english.glob("*/*.ipynb")):
-        rel = f"{path.parent.name}/{path.name}"
-        nb = nbformat.read(path, as_version=4)
-        catalog = read_catalog(catalog_path(english.parent / I18N_DIRNAME, rel))
-        if catalog is None or gaps(nb, rel, catalog):
-            continue
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(translate(nb, catalog), target)
-        target.chmod(0o644)
-        written.append(target)
-    return written
+        editions = generate_translations(built)
+        _swap_in(built, course_dir())
+        for lang, folder in editions.items():
+            _swap_in(folder, edition_dir(lang))
+    return sorted(course_dir().glob("*/*.ipynb")) + [
+        p for lang in LANGUAGES[1:] for p in sorted(edition_dir(lang).glob("*/*.ipynb"))
+    ]

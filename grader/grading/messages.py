@@ -118,9 +118,19 @@ def _nodes(source: str):
     return ast.walk(tree) if tree is not None else iter(())
 
 
+_FIELD = re.compile(r"\{\w*(?:[:!][^{}]*)?\}")  # a str.format field: "{what}", "{err:.1e}"
+
+
+def template_pieces(text: str) -> set[str]:
+    """The constant pieces of a message template ("{what} is wrong: {cause}" -> " is wrong: "), long enough."""
+    return {p for p in _FIELD.split(text) if len(p.strip()) >= MIN_FRAGMENT}
+
+
 def string_fragments(source: str) -> set[str]:
-    """The constant pieces of every string literal and f-string in Python `source`."""
+    """The constant pieces of every string literal and f-string in Python `source` (a literal that is a gettext
+    template, `_("{what} is wrong: {cause}", ...)`, gives its pieces between the fields too)."""
     pieces = {n.value for n in _nodes(source) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    pieces |= {part for p in pieces if "{" in p for part in template_pieces(p)}
     return {p for p in pieces if len(p.strip()) >= MIN_FRAGMENT}
 
 
@@ -151,6 +161,7 @@ class Catalogue:
         for source in [*sources, *_shared_sources()]:
             fragments |= string_fragments(source)
             names |= code_names(source)
+        fragments |= _translated_fragments()  # the same sentences in every language the helpers speak
         # a fragment may stand with its surrounding white space trimmed (f-strings split at their fields)
         fragments |= {f.strip() for f in fragments if len(f.strip()) >= MIN_FRAGMENT}
         fragments |= set(LIBRARY_FRAGMENTS)
@@ -191,7 +202,7 @@ class Catalogue:
         for fragment in self.fragments:
             if rest.startswith(fragment):
                 yield "fragment", fragment
-        boundary = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+        boundary = i == 0 or not _continues_word(text, i - 1)
         if not boundary:
             return
         number = _NUMBER.match(text, i)
@@ -208,7 +219,8 @@ class Catalogue:
 
 
 def _continues_word(text: str, end: int) -> bool:
-    return end < len(text) and (text[end].isalnum() or text[end] == "_")
+    """Whether an ASCII word goes on at `end` (Hangul does not continue it: a Korean particle follows a name)."""
+    return end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_")
 
 
 def _format_number(text: str) -> str:
@@ -231,6 +243,21 @@ def _shared_sources() -> tuple[str, ...]:
     files = [package / "bp_helpers" / "testing.py", package / "bp_helpers" / "gradcheck.py"]
     files += [package / "grader" / "recheck" / "probes.py"]
     return tuple(p.read_text(encoding="utf-8") for p in files if p.exists())
+
+
+@cache
+def _translated_fragments() -> frozenset[str]:
+    """The pieces of every translation in the helpers' message catalogs (bp_helpers/locale/*/bp_helpers.po): a
+    Korean hint is the course's own words exactly as its English original is."""
+    from babel.messages.pofile import read_po
+
+    package = Path(__file__).resolve().parents[2]
+    pieces: set[str] = set()
+    for po in sorted((package / "bp_helpers" / "locale").glob("*/LC_MESSAGES/bp_helpers.po")):
+        with po.open("rb") as fh:
+            pieces |= {part for m in read_po(fh) if m.id and m.string and not m.fuzzy
+                       for part in template_pieces(m.string)}
+    return frozenset(pieces | {p.strip() for p in pieces if len(p.strip()) >= MIN_FRAGMENT})
 
 
 def safe_identifier(text: object, fallback: str = "an object") -> str:

@@ -50,21 +50,30 @@ def update_name(rel: Path, release_file: Path) -> Path:
     return rel.with_name(f"{rel.stem}.course-update-{_digest(release_file)[:8]}{rel.suffix}")
 
 
-def copy_course(release_root: Path, dest: Path) -> CopyReport:
+def edition_file(release_root: Path, rel: Path, edition: Path | None) -> Path:
+    """The file a student gets for `rel`: the translated edition's (`course-ko/`) when it has one, else English."""
+    if edition is not None and (edition / rel).is_file():
+        return edition / rel
+    return release_root / rel
+
+
+def copy_course(release_root: Path, dest: Path, edition: Path | None = None) -> CopyReport:
     """Copy every file of the release into `dest`, never overwriting a file that exists there.
 
     Args:
         release_root: the generated student release (`course/`), one folder per assignment.
         dest: the student's working folder; created if missing.
+        edition: a translated release (`course-ko/`) whose notebooks replace their English ones (None: English).
     """
     if dest.exists() and not dest.is_dir():
         raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
     report = CopyReport()
     delivered_root = dest / DELIVERED_DIRNAME
-    for src in sorted(p for p in release_root.rglob("*") if p.is_file()):
-        rel = src.relative_to(release_root)
+    for english in sorted(p for p in release_root.rglob("*") if p.is_file()):
+        rel = english.relative_to(release_root)
         if any(part.startswith(".") for part in rel.parts):
             continue
+        src = edition_file(release_root, rel, edition)
         target, delivered = dest / rel, delivered_root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
@@ -121,7 +130,7 @@ def _kept_name(path: Path) -> Path:
     raise CourseError(f"too many earlier copies beside {path}: move some away and try again.")
 
 
-def fresh_copy(release_root: Path, dest: Path, notebook: str) -> FreshCopy:
+def fresh_copy(release_root: Path, dest: Path, notebook: str, edition: Path | None = None) -> FreshCopy:
     """Replace one notebook with a fresh copy of the course's, keeping the old file beside it (never deleted).
 
     Args:
@@ -133,8 +142,9 @@ def fresh_copy(release_root: Path, dest: Path, notebook: str) -> FreshCopy:
     given = Path(notebook)
     if given.is_dir():
         raise CourseError(f"{given} is a folder: give the path of one .ipynb notebook inside it.")
-    src = _release_notebook(release_root, given.name if given.is_file() else notebook)
-    rel = src.relative_to(release_root)
+    english = _release_notebook(release_root, given.name if given.is_file() else notebook)
+    rel = english.relative_to(release_root)
+    src = edition_file(release_root, rel, edition)
     target = given if given.is_file() else dest / rel
     kept = None
     if target.exists():

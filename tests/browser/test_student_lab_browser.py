@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from test_widgets_browser import _free_port, _stop, save_screenshot, wait_for_lab
 
-from grader.course.paths import course_dir
+from grader.course.paths import course_dir, edition_dir
 from grader.student.lab import lab_command, lab_environment
 from grader.student.start import copy_course
 
@@ -28,6 +28,7 @@ def student_lab(tmp_path_factory):
     """`bpcourse start`'s JupyterLab on a copy of the course; yields (base URL, token, server log path)."""
     root = tmp_path_factory.mktemp("student")
     copy_course(course_dir(), root)
+    copy_course(course_dir(), root / "ko", edition_dir("ko"))  # the Korean edition, as `bpcourse start --lang ko`
     port, token = _free_port(), secrets.token_hex(16)
     command = lab_command(root, no_browser=True) + [
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
@@ -110,6 +111,29 @@ def test_a_korean_heading_renders_as_letters_not_boxes(browser, student_lab) -> 
         assert sum(v > 0 for v in map(int, pixels.split(","))) > 40, "a Hangul syllable drew no ink"
     assert len(set(syllables)) == len(syllables), "different syllables drew the same shape (boxes)"
     heading.screenshot(path=str(save_screenshot(page, "student-lab-korean.png").with_name("korean-heading.png")))
+    page.close()
+
+
+def test_the_korean_edition_opens_in_korean(browser, student_lab) -> None:
+    """Does the Korean edition's 01_term (course-ko/) open with its prose in Korean, drawn as Hangul letters?"""
+    base, token, _ = student_lab
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/lab/workspaces/ko/tree/ko/01_term/01_term.ipynb?reset&token={token}")
+    heading = page.locator(".jp-NotebookPanel:visible .jp-RenderedMarkdown h1").first
+    heading.wait_for(state="visible", timeout=90_000)
+    assert heading.inner_text().startswith("1단계 · 일반 명사"), heading.inner_text()
+    paragraph = page.locator(".jp-NotebookPanel:visible .jp-RenderedMarkdown p").first
+    assert "신경망을 만나기 전에" in paragraph.inner_text(), paragraph.inner_text()
+    page.evaluate("document.fonts.ready")
+    selector = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown p"
+    chars = ["\u0378", "\u0379", "신", "경", "망", "역", "전", "파"]
+    missing, also_missing, *syllables = page.evaluate(GLYPHS_JS, [selector, chars])
+    assert missing == also_missing, "two missing glyphs should draw alike: this check could not tell tofu apart"
+    for pixels in syllables:
+        assert pixels != missing, "a Hangul syllable drew as the missing-glyph box: no Korean font in the browser"
+        assert sum(v > 0 for v in map(int, pixels.split(","))) > 40, "a Hangul syllable drew no ink"
+    assert len(set(syllables)) == len(syllables), "different syllables drew the same shape (boxes)"
+    save_screenshot(page, "student-lab-korean-edition.png")
     page.close()
 
 

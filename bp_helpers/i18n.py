@@ -1,0 +1,146 @@
+"""The helpers' words in the student's language: gettext catalogs, read with Python's own gettext.
+
+The course's language is `BPCOURSE_LANG` (`bpcourse start --lang ko` sets it for JupyterLab and so for every
+kernel; `en` when unset or unknown). Two gettext domains, each `bp_helpers/locale/<lang>/LC_MESSAGES/<domain>.po`
+compiled to `.mo` by Babel (`python -m bp_helpers.i18n compile`; a test checks each `.mo` is fresh):
+
+- `bp_helpers`: the helpers' own sentences (the hints of `bp_helpers.testing`), templates with `{named}` fields,
+  marked `_("...")` in the code (`python -m bp_helpers.i18n extract` collects them);
+- `plots`: the titles, legends and axis labels that notebooks pass to `bp_helpers.plotting` (they stay English in
+  the notebooks' code cells, which both editions share, and are looked up here when a plot is drawn).
+
+A message without a translation falls back to English (a helper never fails for want of one); the notebooks'
+parity tests (tests/grader/test_i18n.py) are what keep the Korean edition free of English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+LANG_VARIABLE = "BPCOURSE_LANG"
+LANGUAGES = ("en", "ko")
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAINS = ("bp_helpers", "plots")
+
+
+def course_lang() -> str:
+    """The student's language: `BPCOURSE_LANG` when it names one of LANGUAGES, else English."""
+    lang = os.environ.get(LANG_VARIABLE, "en").strip().lower()
+    return lang if lang in LANGUAGES else "en"
+
+
+@cache
+def _translations(domain: str, lang: str) -> gettext.NullTranslations:
+    return gettext.translation(domain, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def _(message: str, **fields: object) -> str:
+    """`message` (a template with `{named}` fields) in the course's language, its fields filled in."""
+    text = _translations("bp_helpers", course_lang()).gettext(message)
+    return text.format(**fields) if fields else text
+
+
+def label(text: str | None) -> str | None:
+    """A plot's title, legend entry or axis label in the course's language (as given when it has no translation)."""
+    if not text:
+        return text
+    return _translations("plots", course_lang()).gettext(text)
+
+
+_hooked: list[bool] = []
+
+
+def translate_plot_text() -> None:
+    """In a translated course, draw every matplotlib text whose whole string the `plots` catalog translates in
+    the course's language: titles, axis labels and legends set by the notebooks' shared (English) code cells as
+    well as by bp_helpers.plotting. Installed once, by importing bp_helpers.plotting; nothing changes in English."""
+    if course_lang() == "en" or _hooked:
+        return
+    from matplotlib.text import Text
+
+    original = Text.set_text
+
+    def set_text(self, s):
+        return original(self, label(s) if isinstance(s, str) else s)
+
+    Text.set_text = set_text
+    _hooked.append(True)
+
+
+# --- for the course's maintainers: extract and compile (Babel, a dependency of the course) ----------------------
+
+
+def po_path(domain: str, lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def compiled(po: Path) -> bytes:
+    """The `.mo` bytes of a `.po` catalog (fuzzy entries left out, as msgfmt does)."""
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def compile_all() -> list[Path]:
+    """Write the `.mo` beside every `.po` of bp_helpers/locale; return them."""
+    written = []
+    for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        mo.write_bytes(compiled(po))
+        written.append(mo)
+    return written
+
+
+def extract_messages(lang: str) -> Path:
+    """Update the `bp_helpers` catalog of `lang` with every `_("...")` of the package (new ones empty, changed
+    ones fuzzy)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po, write_po
+
+    template = Catalog(project="backprop-course", domain="bp_helpers", fuzzy=False)
+    root = LOCALE_DIR.parent
+    for filename, lineno, message, comments, _context in extract_from_dir(
+        root, method_map=[("**.py", "python")], keywords={"_": None}
+    ):
+        template.add(message, locations=[(f"bp_helpers/{filename}", lineno)], auto_comments=comments)
+    po = po_path("bp_helpers", lang)
+    if po.is_file():
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        catalog.update(template, update_creation_date=False)
+    else:
+        catalog = Catalog(locale=lang, project="backprop-course", domain="bp_helpers", fuzzy=False)
+        catalog.update(template)
+    po.parent.mkdir(parents=True, exist_ok=True)
+    with po.open("wb") as fh:
+        write_po(fh, catalog, width=0)
+    return po
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["extract"]:
+        print(extract_messages(args[1] if len(args) > 1 else "ko"))
+    elif args[:1] == ["compile"]:
+        for mo in compile_all():
+            print(mo)
+    else:
+        print("usage: python -m bp_helpers.i18n extract [LANG] | compile")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Does one `bpcourse grade` give a Korean notebook (course-ko/) exactly the grade of its English twin? (Issue 25.)
+
+One shared class of the demo students, each handing in 01_term twice: in English (`alice`) and in Korean
+(`alice-ko`, the same recipe applied to the Korean release notebook). It is graded once, in one workspace.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from grader.course.i18n import notebook_lang
+from grader.grading import demo_class
+from grader.grading.grade import run_grade
+from grader.grading.records import Settings
+from grader.grading.workspace import prepare_workspace
+
+pytestmark = pytest.mark.slow
+
+STUDENTS = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave", "erin")}
+
+
+def test_korean_and_english_notebooks_grade_the_same(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    prepare_workspace(workspace)
+    submissions = tmp_path / "class"
+    demo_class.build_class(submissions, workspace / "release", STUDENTS, ["01_term"])
+    korean = {f"{name}-ko": recipe for name, recipe in STUDENTS.items()}
+    demo_class.build_class(submissions, ROOT / "course-ko", korean, ["01_term"])
+    handed_in = nbformat.read(submissions / "alice-ko" / "01_term" / "01_term.ipynb", as_version=4)
+    assert notebook_lang(handed_in) == "ko" and "연쇄 법칙" in "".join(c.source for c in handed_in.cells)
+
+    summary = run_grade(submissions, workspace, "01_term", jobs=2, progress=False,
+                        settings=Settings(cell_timeout=60), out=io.StringIO())
+    with open(summary.csv, encoding="utf-8") as f:
+        # the status names the graded tests that need review; its values come from random re-check inputs
+        rows = {row["student"]: (row["total"], row["max"], row["status"].split(":")[0],
+                                 sorted(set(re.findall(r"term_\w+_test", row["status"]))))
+                for row in csv.DictReader(f)}
+    assert len(rows) == 2 * len(STUDENTS), rows
+    for name in STUDENTS:
+        assert rows[f"{name}-ko"] == rows[name], (name, rows[name], rows[f"{name}-ko"])
+    # the class is not all one grade: the comparison means something
+    assert len({rows[name][0] for name in STUDENTS}) >= 3, rows
