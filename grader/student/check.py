@@ -8,6 +8,7 @@ Nothing is written into the student's folder.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -53,8 +54,13 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
     path = Path(path)
     source = find_source(read_notebook(path), path)
     workspace = check_workspace()
-    prepare_workspace(workspace)
-    write_kernelspec(workspace)
+    workspace.parent.mkdir(parents=True, exist_ok=True)
+    # Two checks at once (two notebooks, two terminals) must not prepare the cached workspace together: one would
+    # read the other's half-written release. The lock is the user's own, beside the workspace.
+    with open(workspace.parent / f"{workspace.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        prepare_workspace(workspace)
+        write_kernelspec(workspace)
     staged = workspace / "submitted" / student / source.assignment
     shutil.rmtree(staged, ignore_errors=True)
     copy_regular_files(path.resolve().parent, staged, skip_notebooks=False)
