@@ -28,6 +28,7 @@ from nbgrader.preprocessors import (
 
 import bp_helpers
 from grader.course.cells import is_test_cell
+from grader.grading import scratch_fs
 from grader.grading.job_kernel import (
     GradingKernelManager,
     GuardChannel,
@@ -141,7 +142,7 @@ def _guard_report(channel: GuardChannel, folders: JobFolders, run: KernelRun, st
     scratch = folders.scratch_report()
     run.problems += [scratch] if scratch else []
     isolation = [line.removeprefix(ISOLATION_PREFIX) for line in lines if line.startswith(ISOLATION_PREFIX)]
-    run.isolation = isolation[0] if isolation else ""
+    run.isolation = f"{isolation[0]}; {scratch_fs.isolation_note()}" if isolation else ""
     refused = [describe_refusal(line) for line in lines if line and not line.startswith(ISOLATION_PREFIX)]
     run.violations = list(dict.fromkeys(refused))
     for line in lines:

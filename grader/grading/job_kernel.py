@@ -22,9 +22,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.grading import scratch_fs
+from grader.grading.scratch_fs import folder_usage
+
 MAX_CHANNEL_BYTES = 1024 * 1024
 MAX_SCRATCH_FILES = 2_000
 MAX_SCRATCH_BYTES = 256 * 1024**2
+SCRATCH_HEADROOM_BYTES = 64 * 1024**2  # a job's own tmpfs holds MAX_SCRATCH_BYTES plus this: the watchdog acts first
 # While the kernel runs it is stopped at the byte limit, but only at ten times the file limit: a few thousand files
 # left behind are flagged after the job (and cost no points), tens of thousands would exhaust the disk's inodes.
 MAX_RUNNING_FILES = 10 * MAX_SCRATCH_FILES
@@ -43,6 +47,9 @@ class JobFolders:
         scratch.mkdir(parents=True, exist_ok=True)
         prefix = re.sub(r"[^A-Za-z0-9_.-]", "-", student)[:40] or "job"
         root = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=scratch))
+        # A tmpfs of its own where the job's process may mount one (grader/grading/scratch_fs.py): a hard cap, off
+        # the workspace's disk. The headroom is for the student's files and the assignment's data copied in.
+        scratch_fs.mount_capped(root, MAX_SCRATCH_BYTES + SCRATCH_HEADROOM_BYTES, MAX_RUNNING_FILES + 1_000)
         kernel = root / "kernel"
         folders = JobFolders(root, kernel, kernel / "work", kernel / "home", root / "private")
         for folder in (folders.work, folders.home / "matplotlib", folders.private):
@@ -67,20 +74,8 @@ class JobFolders:
         return None
 
     def remove(self) -> None:
+        scratch_fs.unmount(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def folder_usage(root: Path) -> tuple[int, int]:
-    """(files, bytes) under `root`."""
-    files, size = 0, 0
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            files += 1
-            try:
-                size += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
-    return files, size
 
 
 def copy_regular_files(source: Path, target: Path, *, skip_notebooks: bool) -> None:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from grader.grading import scratch_fs
+
 
 @dataclass
 class _Running:
@@ -30,6 +32,7 @@ class _Running:
 
 def _child(work: Callable[[Any], Any], job: Any, conn, other_end) -> None:
     os.setpgid(0, 0)  # one group: the parent can stop this job with all it started
+    scratch_fs.enter_private_mounts()  # where allowed, the job's folders get a capped tmpfs of their own
     _die_with_parent()  # a stopped `bpcourse grade` leaves no job running (nor blocked on a pipe nobody reads)
     other_end.close()  # the parent's end: were it open here too, a send to a dead parent would block forever
     try:

@@ -1,7 +1,8 @@
 """The re-check's report protocol, read strictly by the parent.
 
 The child (grader/recheck/runner.py) reports trusted events before student code runs ("setup", "context",
-"isolation"), then "begin"; after it, one "cell" per cell, exactly one "call" per planned call, "changed",
+"isolation"), then "begin"; after it, one "cell" per cell, for each planned call a "want" (numbered in order: the
+parent sends a call only when asked) and exactly one "call", "changed",
 "violation", and one "done". Student code can write to the same pipe: anything but exactly one well-formed answer per
 planned call breaks the protocol, which fails the notebook's re-checked exercises and flags it for a person.
 """
@@ -33,6 +34,7 @@ class Report:
     refusals: list[str] = field(default_factory=list)
     done: bool = False
     broken: str | None = None
+    wants: int = 0  # the "want" lines so far: the next must carry this index
 
     def breaks(self, why: str) -> None:
         self.broken = self.broken or why
@@ -64,6 +66,10 @@ def read_report(lines: list[str], planned: set[tuple[str, int]]) -> Report:
             report.done = True
         elif kind == "cell" and isinstance(event.get("id"), str):
             report.cells.append(event)
+        elif kind == "want":
+            if event.get("index") != report.wants or report.wants > len(planned):
+                report.breaks("a call asked for out of order")
+            report.wants += 1
         elif kind == "violation":
             report.refusals.append(describe_refusal(str(event.get("what"))))
         elif kind in ("call", "changed") and (event.get("key"), event.get("case")) in planned:

@@ -7,7 +7,7 @@ seccomp, the audit hook), from its own folder, before any student code runs.
 
 Order inside the child (student code runs only after every limit and guard is in place):
   1. resource limits (CPU seconds, address space, file size, no core dumps);
-  2. read the job from stdin (JSON), set `sys.path`, import numpy;
+  2. read the job from stdin (one JSON line, without the calls), set `sys.path`, import numpy;
   3. stdout/stderr to a log file in the sandbox (results go to the pipe FD only); execute the setup cells (trusted,
      from the source notebook), the trusted context (solution functions a probe needs, in a namespace of their
      own) and the probes' text (grader/recheck/probes.py);
@@ -16,7 +16,10 @@ Order inside the child (student code runs only after every limit and guard is in
      folders than the sandbox and the Python installation, no writes outside the sandbox, no processes, no
      sockets, no ctypes; it also names what it refused), then execute the student's solution cells, each under a
      soft time limit;
-  5. call each requested function (or its probe, or read the value) on the grader's inputs; one JSON line each.
+     the trusted texts (setup, context, probes) are dropped first: only the functions made from them stay;
+  5. for each planned call: ask the parent for it ("want"), receive it on stdin, call the function (or its probe,
+     or read the value) on the grader's inputs; one JSON line each. A later call's inputs are not in this process
+     while an earlier call runs.
 """
 
 from __future__ import annotations
@@ -242,13 +245,48 @@ def _report_changed(kept, report):
             report(ChangedEvent(event="changed", key=call["key"], case=call["case"]))
 
 
+def _read_line(stream) -> dict:
+    """One JSON line the parent wrote on stdin (the job, then one planned call at a time)."""
+    line = stream.readline()
+    if not line:
+        raise SystemExit("the grader closed the job pipe")
+    return json.loads(line)
+
+
+def _forget_trusted_sources(job) -> None:
+    """Drop the trusted texts (setup cells, the solution's context code, the probes) before student code runs: the
+    functions compiled from them stay, the texts do not (issue 21: nothing trusted the student can read in the heap).
+    """
+    for key in ("setup", "context_sources", "probes_source"):
+        job.pop(key, None)
+    import gc
+
+    gc.collect()
+
+
+def _planned_calls(requests, report, functions):
+    """The planned calls, each received from the parent only when this process asks for it ("want"): a student
+    function never finds a later call's inputs in this heap. Yields (call, decoded args) until the parent says
+    there are no more."""
+    index = 0
+    while True:
+        report({"event": "want", "index": index})
+        call = _read_line(requests)
+        if call.get("end"):
+            return
+        args = decode(call.pop("args"), functions)
+        yield call, args
+        index += 1
+
+
 def main(fd):
     """The child's report, one JSON line per event, in two phases. Before student code runs, trusted events:
     "setup" (a setup cell failed), "context" (a probe's solution functions are missing), "isolation"; then
     "begin". After it, answers the parent checks strictly (grader/recheck/trusted_check.py): one "cell" per
-    cell, exactly one "call" per planned call, "changed", "violation", and one "done". Student code can write to
-    this pipe too: whatever it adds breaks that count and flags the notebook, and it cannot make a wrong answer
-    right, since calls report raw values and the parent compares them with values it computed itself."""
+    cell; for each planned call a "want" (the parent then sends that call, and only then) and exactly one "call";
+    "changed", "violation", and one "done". Student code can write to this pipe too: whatever it adds breaks that
+    count and flags the notebook, and it cannot make a wrong answer right, since calls report raw values and the
+    parent compares them with values it computed itself."""
     out = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
 
     def report(obj):
@@ -256,25 +294,27 @@ def main(fd):
         out.flush()
 
     die_with_parent()
-    job = json.loads(sys.stdin.read())
+    requests = os.fdopen(os.dup(0), "rb")  # the job, then one call at a time: only what this process asked for
+    job = _read_line(requests)
     limit_resources(**job["limits"])
     sys.path[:] = job["sys_path"]
     os.chdir(job["sandbox"])
     _numpy()  # imported before the guard, from the Python installation
     functions = {}
     exec(compile(TEST_FUNCTIONS_SOURCE, "<grader test functions>", "exec"), functions)
-    decoded = [decode(c["args"], functions) for c in job["calls"]]
     cells = [(cell["id"], cell["source"]) for cell in job["cells"]]  # magics already dropped (course/cells.py)
     sys.meta_path.insert(0, _StubFinder(job.get("stub_modules", [])))
     os.dup2(2, 1)  # what anything prints goes to the parent's log (--debug), never into the report
     sys.stdin = open(os.devnull)  # noqa: SIM115
     namespace, context, probes = _trusted_setup(job, report)
+    _forget_trusted_sources(job)
     _confine(job, report)
     report({"event": "begin"})
     _run_cells(cells, namespace, job["cell_seconds"], report)
     kept = []  # (call, value, encoded result): a result a later call changes shares a buffer between calls
-    for call, args in zip(job["calls"], decoded, strict=True):
+    for call, args in _planned_calls(requests, report, functions):
         answer, value = _call(call, args, namespace, context, probes, job["call_seconds"])
+        del args
         report(answer)
         if answer["result"] is not None:
             kept.append((call, value, answer["result"]))

@@ -24,10 +24,12 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.course.cells import without_magics
 from grader.course.paths import repo_root
+from grader.grading import scratch_fs
 from grader.recheck import probes as trusted_probes
 from grader.recheck.limits import Limits
 
@@ -37,6 +39,16 @@ LOG_TAIL_BYTES = 8192  # of the child's stdout/stderr, shown with `bpcourse grad
 OUTPUT_GRACE_SECONDS = 2.0  # after the report closed, for the rest of the child's output
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
+SANDBOX_BYTES, SANDBOX_FILES = 64 * 1024**2, 4_000  # the child's whole writable space
+CAP_CHECK_SECONDS = 0.5  # without a tmpfs of its own (not root), how often the child's folder is measured
+
+
+def _over_cap(sandbox: Path) -> bool:
+    """Whether the child's folder passed its cap: on its own tmpfs the kernel enforces it (never true here)."""
+    if scratch_fs.is_capped(sandbox):
+        return False
+    files, size = scratch_fs.folder_usage(sandbox)
+    return files > SANDBOX_FILES or size > SANDBOX_BYTES
 # Replaced by stand-ins inside the sandbox: plotting and widgets cost seconds of import time and the re-check only
 # calls functions. The deep-learning frameworks too, unless a spec needs them (`frameworks=True`, 04f).
 STUB_MODULES = ["matplotlib", "ipywidgets", "IPython.display", "bp_helpers.plotting", "bp_helpers.widgets"]
@@ -133,33 +145,91 @@ def _describe_exit(code: int | None, limits: Limits) -> str:
     return f"exited early (status {code}): the code ends the process itself"
 
 
-def _drain(report_fd: int, output_fd: int, deadline: float) -> tuple[bytearray, bytearray, bool]:
-    """Read the child's report until it closes, keeping the tail of its other output meanwhile (for `--debug`;
-    drained so that printing never blocks the child), and that output's last bytes for a moment after (the child
-    exits right after its report). Returns (report, output tail, whether the deadline passed first)."""
+class _CallFeed:
+    """Sends the child one planned call each time it asks ("want" with the next index), and an end line after the
+    last: the child never holds a later call's inputs while an earlier call runs (issue 21). A "want" out of order
+    (student code writing to the report) is not answered; the protocol check flags it (grader/recheck/protocol.py).
+    """
+
+    def __init__(self, calls: list[dict]):
+        self.lines = [json.dumps(call).encode() + b"\n" for call in calls] + [b'{"end": true}\n']
+        self.next = 0
+        self.pending = bytearray()
+        self.partial = bytearray()  # the report's last incomplete line
+
+    def read(self, chunk: bytes) -> None:
+        """Look for complete "want" lines in a chunk of the report; queue the call asked for."""
+        self.partial.extend(chunk)
+        *complete, rest = bytes(self.partial).split(b"\n")
+        self.partial = bytearray(rest)
+        for line in complete:
+            if b'"want"' not in line or self.next >= len(self.lines):
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("event") == "want" and event.get("index") == self.next:
+                self.pending.extend(self.lines[self.next])
+                self.next += 1
+
+
+def _drain(
+    report_fd: int, output_fd: int, feed_fd: int, feed: _CallFeed, deadline: float, over_cap: Callable[[], bool]
+) -> tuple[bytearray, bytearray, bool, bool]:
+    """Read the child's report until it closes, answering its "want" lines with the next planned call on
+    `feed_fd`, keeping the tail of its other output meanwhile (for `--debug`; drained so that printing never
+    blocks the child), and that output's last bytes for a moment after (the child exits right after its report).
+    `over_cap()` is asked twice a second: True stops reading (the caller kills the child).
+    Returns (report, output tail, whether the deadline passed first, whether the child's folder passed its cap)."""
     report, output = bytearray(), bytearray()
     report_open = True
+    os.set_blocking(feed_fd, False)  # a child that asks and never reads must not block the grader
     with selectors.DefaultSelector() as sel:
         sel.register(report_fd, selectors.EVENT_READ)
         sel.register(output_fd, selectors.EVENT_READ)
-        while sel.get_map() and (left := deadline - time.monotonic()) > 0:
-            for key, _ in sel.select(timeout=left):
+        writing, checked = False, time.monotonic()
+        while (left := deadline - time.monotonic()) > 0 and (report_open or output_fd in sel.get_map()):
+            if time.monotonic() - checked >= CAP_CHECK_SECONDS:
+                checked = time.monotonic()
+                if over_cap():
+                    return report, output, report_open, True
+            if feed.pending and not writing and report_open:
+                sel.register(feed_fd, selectors.EVENT_WRITE)
+                writing = True
+            for key, _ in sel.select(timeout=min(left, CAP_CHECK_SECONDS)):
+                if key.fd == feed_fd:
+                    try:
+                        sent = os.write(feed_fd, feed.pending[: 1 << 16])
+                    except BrokenPipeError:  # the child is gone: nothing more to send
+                        sent = len(feed.pending)
+                    except BlockingIOError:
+                        sent = 0
+                    del feed.pending[:sent]
+                    if not feed.pending:
+                        sel.unregister(feed_fd)
+                        writing = False
+                    continue
                 chunk = os.read(key.fd, 1 << 16)
                 if not chunk:
                     sel.unregister(key.fd)
                     if key.fd == report_fd:
                         report_open = False
+                        if writing:
+                            sel.unregister(feed_fd)
+                            writing = False
                         deadline = min(deadline, time.monotonic() + OUTPUT_GRACE_SECONDS)
                 elif key.fd == output_fd:
                     output = (output + chunk)[-LOG_TAIL_BYTES:]
                 elif len(report) < MAX_REPORT_BYTES:
                     report.extend(chunk)
-    return report, output, report_open
+                    feed.read(chunk)
+    return report, output, report_open, False
 
 
-def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str | None]:
-    """Run the sandbox child on `job`; return the lines it reported (raw: grader/recheck/trusted_check.py reads them
-    strictly) and, if it did not finish, why."""
+def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tuple[list[str], str | None]:
+    """Run the sandbox child on `job`, sending it `calls` one at a time as it asks; return the lines it reported
+    (raw: grader/recheck/trusted_check.py reads them strictly) and, if it did not finish, why."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", str(RUNNER), str(write_fd)],
@@ -172,18 +242,26 @@ def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str 
         start_new_session=True,
     )
     os.close(write_fd)
+    feed = _CallFeed(calls)
+    feed.pending.extend(json.dumps(job).encode() + b"\n")
+    deadline = time.monotonic() + limits.wall_seconds
     try:
-        proc.stdin.write(json.dumps(job).encode())
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    data, output, timed_out = _drain(read_fd, proc.stdout.fileno(), time.monotonic() + limits.wall_seconds)
-    os.close(read_fd)
-    proc.stdout.close()
+        data, output, timed_out, overflowed = _drain(
+            read_fd, proc.stdout.fileno(), proc.stdin.fileno(), feed, deadline, lambda: _over_cap(sandbox)
+        )
+    finally:
+        os.close(read_fd)
+        proc.stdout.close()
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
     try:
         code = proc.wait(timeout=0 if timed_out else 5)
     except subprocess.TimeoutExpired:
         code = None
+    if overflowed:
+        timed_out = True  # killed below, like a child past its deadline
     if code is None or timed_out:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -193,6 +271,9 @@ def run_child(job: dict, sandbox: Path, limits: Limits) -> tuple[list[str], str 
     lines = bytes(data).decode("utf-8", "replace").splitlines()
     log.debug("re-check child's output (its last %d bytes): %r", LOG_TAIL_BYTES, bytes(output))
     finished = code == 0 and not timed_out
+    if overflowed:
+        cap = f"{SANDBOX_BYTES // 1024**2} MB or {SANDBOX_FILES} files"
+        return lines, f"wrote more than {cap} into its folder (stopped)"
     return lines, None if finished else _describe_exit(None if timed_out else code, limits)
 
 
@@ -214,6 +295,8 @@ def run_job(
     the child reported (raw lines) and, when it did not finish, why.
     """
     sandbox = Path(tempfile.mkdtemp(prefix="bpcourse-sandbox-"))
+    # inside a grading job's private mount namespace, a capped tmpfs of its own (grader/grading/scratch_fs.py)
+    scratch_fs.mount_capped(sandbox, SANDBOX_BYTES, SANDBOX_FILES)
     try:
         job = {
             "limits": {  # confinement.limit_resources's arguments
@@ -230,10 +313,10 @@ def run_job(
             "probes_source": Path(trusted_probes.__file__).read_text(encoding="utf-8"),
             "stub_modules": STUB_MODULES if frameworks else STUB_MODULES + FRAMEWORK_MODULES,
             "cells": [{"id": cid, "source": without_magics(code)} for cid, code in cells],
-            "calls": calls,
             "cell_seconds": limits.cell_seconds,
             "call_seconds": limits.call_seconds,
         }
-        return run_child(job, sandbox, limits)
+        return run_child(job, calls, sandbox, limits)
     finally:
+        scratch_fs.unmount(sandbox)
         shutil.rmtree(sandbox, ignore_errors=True)

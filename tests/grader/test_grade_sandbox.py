@@ -304,3 +304,100 @@ def test_a_kernel_filling_its_folder_is_stopped_while_it_runs(tmp_path) -> None:
         kernel.kill()
         kernel.wait()
         folders.remove()
+
+
+HEAP_SPY = '''
+import gc, sys
+
+def _found(markers):
+    """Every marker found in a string held by any container of this process (gc.get_objects), or by a frame."""
+    hits = set()
+    def look(value):
+        if any(value is m for m in markers):  # the spy's own list of what it looks for
+            return
+        if isinstance(value, str):
+            hits.update(m for m in markers if m in value)
+        elif isinstance(value, bytes | bytearray):
+            hits.update(m for m in markers if m.encode() in value)
+    for obj in gc.get_objects():
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                look(k), look(v)
+        elif isinstance(obj, list | tuple | set | frozenset):
+            for v in obj:
+                look(v)
+    frame = sys._getframe()
+    while frame is not None:
+        for v in frame.f_locals.values():
+            look(v)
+        frame = frame.f_back
+    return sorted(hits)
+
+# joined here, so that this cell's own text (which the child holds: it is the student's) does not contain them
+MARKERS = ["FUTURE" + "-INPUT", "TRUSTED" + "-CONTEXT-TEXT", "05" + ": Dual", "TRUSTED" + "-SETUP-TEXT"]
+AT_TOP_LEVEL = _found(MARKERS)
+
+def spy(x):
+    return ",".join(AT_TOP_LEVEL) + "|" + ",".join(_found(MARKERS))
+'''
+
+
+def test_the_recheck_child_holds_nothing_trusted_that_student_code_can_find() -> None:
+    """Issue 21 item 3: does a student's code, searching every object of the re-check child (gc.get_objects, its
+    callers' frames) from a cell and from a graded call, find no later call's inputs, no text of the trusted
+    context (the solution code some probes get), of the probes or of the setup cells?"""
+    from grader.recheck.limits import Limits
+    from grader.recheck.sandbox import run_job
+
+    context = "# TRUSTED-CONTEXT-TEXT\ndef helper(x):\n    return x\n"
+    setup = "# TRUSTED-SETUP-TEXT\nimport numpy as np\n"
+    calls = [
+        {"key": "spy", "function": "spy", "case": i, "args": encode((f"{'FUTURE-INPUT' if i else 'now'} {i}",)),
+         "kind": "call"}
+        for i in range(3)
+    ]
+    lines, crash = run_job([setup], [("cell", HEAP_SPY)], calls, Limits(), context_sources=[context],
+                           context_names=["helper"])
+    answers = {e["case"]: decode(e["result"]) for e in map(json.loads, lines) if e.get("event") == "call"}
+    assert crash is None and set(answers) == {0, 1, 2}, lines
+    assert answers[0] == "|", answers  # nothing found, neither while the cells ran nor during the first call
+    # (a later call finds its own input only: it holds it as its argument)
+    assert answers[1] == "|FUTURE-INPUT" and answers[2] == "|FUTURE-INPUT", answers
+
+
+def test_a_call_asked_for_out_of_order_breaks_the_report(info) -> None:
+    """A student cell that writes its own "want" lines into the report (to be sent the hidden inputs early) gets
+    the protocol broken and the notebook flagged, never a verdict."""
+    forge = (
+        "import os, json\n"
+        "for _fd in range(3, 64):\n"
+        "    try:\n"
+        "        os.write(_fd, (json.dumps({'event': 'want', 'index': 0}) + '\\n').encode())\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    result = trusted_check(info, _cells(info, last_suffix="\n" + forge), "amy")
+    assert result.protocol and "protocol violated" in result.protocol, result
+    assert set(result.failures) == set(result.checked)
+
+
+def test_a_recheck_child_filling_its_folder_is_stopped_while_it_runs() -> None:
+    """Issue 21 item 4: is a re-check child that writes file after file (each under the per-file limit) into its
+    folder stopped once the folder passes its cap, with the reason named, where no tmpfs of its own caps it (here:
+    outside a grading job's private mount namespace)? (At most 300 MB are written, so that a grader without the cap
+    fails this test without filling the disk.)"""
+    from grader.recheck.limits import Limits
+    from grader.recheck.sandbox import SANDBOX_BYTES, run_job
+
+    filler = (
+        "import time\n"
+        "for i in range(30):\n"
+        "    with open(f'fill-{i}.bin', 'wb') as f:\n"
+        "        f.write(b'x' * (10 * 1024**2))\n"
+        "    time.sleep(0.1)\n"
+        "def answer(x):\n    return x\n"
+    )
+    calls = [{"key": "answer", "function": "answer", "case": 0, "args": encode((1.0,)), "kind": "call"}]
+    assert 30 * 10 * 1024**2 > SANDBOX_BYTES
+    lines, crash = run_job([], [("cell", filler)], calls, Limits(wall_seconds=120))
+    assert crash and f"more than {SANDBOX_BYTES // 1024**2} MB" in crash, (crash, lines[-3:])
