@@ -27,4 +27,7 @@ c.ExchangeFactory.collect = OwnedSubmissionsCollect
 # run on the instructor's origin (grader/grading/sanitize.py; the same two settings a bpcourse workspace's
 # nbgrader_config.py holds, which this server does not read: it runs in the home folder, not the course root).
 c.HTMLExporter.sanitize_html = True
-c.HTMLExporter.preprocessors = ["grader.grading.sanitize.InertNotebook"]
+c.HTMLExporter.preprocessors = [
+    "grader.grading.sanitize.InertNotebook",
+    "grader.grading.hidden_tests.WithoutHiddenTests",  # no hidden test on a feedback page (issue 29)
+]

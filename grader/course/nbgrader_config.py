@@ -13,6 +13,7 @@ from grader.course.paths import COURSE_DIRNAME, SOLUTIONS_DIRNAME
 
 COURSE_ID = "backprop-course"
 INERT_PREPROCESSOR = "grader.grading.sanitize.InertNotebook"  # by name: nbconvert imports it where it renders
+HIDDEN_TESTS_PREPROCESSOR = "grader.grading.hidden_tests.WithoutHiddenTests"  # feedback pages show no hidden test
 
 
 def ensure_alembic_on_path() -> None:
@@ -54,7 +55,7 @@ def course_config(
     # generate_feedback) runs no script of theirs. nbconvert's own sanitizing cleans outputs and raw cells; the
     # formgrade template renders markdown without it, so the course's preprocessor makes the notebook inert first.
     config.HTMLExporter.sanitize_html = True
-    config.HTMLExporter.preprocessors = [INERT_PREPROCESSOR]
+    config.HTMLExporter.preprocessors = [INERT_PREPROCESSOR, HIDDEN_TESTS_PREPROCESSOR]
     return config
 
 

@@ -27,6 +27,7 @@ from grader.course.cells import is_test_cell
 from grader.course.notebooks import grade_ids, read_notebook
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
+from grader.grading.hidden_tests import strip_hidden_tests
 from grader.grading.records import GradedNotebook, GradingJob, JobResult
 from grader.grading.sanitize import sanitize_notebook
 from grader.grading.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
@@ -251,4 +252,6 @@ def _graded(result: JobResult, executed: NotebookNode | None) -> GradedNotebook:
     # Inert rendering (issue 21): formgrader and generate_feedback render the stored notebook on the instructor's
     # origin; nothing of the student's may run there.
     sanitize_notebook(executed)
+    # No hidden test in it (issue 29): `nbgrader generate_feedback` renders it as the page a student is sent.
+    strip_hidden_tests(executed)
     return GradedNotebook(result, valid(nbformat.writes(executed)), scored_text)
