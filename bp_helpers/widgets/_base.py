@@ -219,7 +219,8 @@ def _raised_in(err: BaseException) -> str | None:
     tb = err.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    return tb.tb_frame.f_code.co_name if tb is not None else None
+    code = tb.tb_frame.f_code if tb is not None else None
+    return getattr(code, "co_qualname", code.co_name) if code is not None else None  # "Value.__mul__" (3.11+)
 
 
 def error_html(err: BaseException) -> str:

@@ -11,13 +11,14 @@ Nothing here implements a graded function: the forward and backward passes are t
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Circle
 
-from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, missing_functions, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, error_html, missing_functions, slider
 
 X = np.array([[0.5, -1.0]])
 TARGET = np.array([[1.5]])
@@ -340,18 +341,25 @@ class ValueGraphView(View):
         return Frame(self.fig, numbers, self)
 
 
-def value_graph_explorer(root, topological_order: Callable) -> Explorer:
+def value_graph_explorer(root, topological_order: Callable) -> Explorer | widgets.HTML:
     """Draw YOUR scalar engine's graph of `root` with values and gradients; step through its backward pass.
 
     Args:
-        root: the output Value of an expression (at most 40 nodes); nodes need .data, .grad, ._prev, ._backward
-            and optionally ._op and .label (the name drawn).
+        root: the output Value of an expression (at most 40 nodes), or a function of no arguments that builds and
+            returns it (so that a `Value` not written yet is named here rather than raising in the cell); nodes
+            need .data, .grad, ._prev, ._backward and optionally ._op and .label (the name drawn).
         topological_order: your function (04e): root -> list of nodes, inputs first, root last.
     Returns:
         an ipywidgets container. Its step buttons re-run your backward pass up to the chosen node, so the graph's
-        .grad values are left as the last step shown.
+        .grad values are left as the last step shown. While `Value` or `topological_order` is not written yet, a
+        one-line note naming what to write first.
     """
-    view = ValueGraphView(root, topological_order)
+    try:
+        if isinstance(root, types.FunctionType):
+            root = root()
+        view = ValueGraphView(root, topological_order)
+    except Exception as err:  # noqa: BLE001 - the student's engine, unfinished: named, never a traceback
+        return widgets.HTML(error_html(err))
     n = len(view.order)
     stage = slider(widgets.IntSlider, "nodes processed", min=0, max=n, value=0, width="300px")
     back = widgets.Button(description="◀ step back", layout=widgets.Layout(width="110px"))
