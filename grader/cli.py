@@ -128,8 +128,10 @@ class _CellBar:
 
     def close(self) -> None:
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join()  # a tick after the line below would leave the terminal mid-line (issue 26)
         if not self.disabled:
-            print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

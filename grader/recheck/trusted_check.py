@@ -203,6 +203,8 @@ def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str 
             return f"{call}: {said}" if said else f"{call} breaks its documented contract"
         if raised == "FloatingPointError":
             return f"{call} hit a floating-point error (overflow, 0/0 or log(0)): a numerically unstable formula"
+        if raised == "NotImplementedError":
+            return f"{call} raised NotImplementedError: it, or a function it calls, is not implemented yet"
         return f"{call} raised {raised}"
     changed = [i for i in event.get("mutated") or [] if i not in want.mutated]
     if changed:

@@ -401,3 +401,16 @@ def test_a_recheck_child_filling_its_folder_is_stopped_while_it_runs() -> None:
     assert 30 * 10 * 1024**2 > SANDBOX_BYTES
     lines, crash = run_job([], [("cell", filler)], calls, Limits(wall_seconds=120))
     assert crash and f"more than {SANDBOX_BYTES // 1024**2} MB" in crash, (crash, lines[-3:])
+
+
+def test_an_unwritten_function_is_named_not_implemented_yet(info) -> None:
+    """Issue 26: is a function still raising NotImplementedError (the released cells, untouched) said to be not
+    implemented yet, rather than only "raised NotImplementedError"?"""
+    release = nbformat.read(ROOT / "course" / "01_term" / "01_term.ipynb", as_version=4)
+    cells = [
+        (c.metadata["nbgrader"]["grade_id"], c.source)
+        for c in release.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    result = trusted_check(info, cells, "amy")
+    assert result.failures and all("not implemented yet" in why for why in result.failures.values()), result.failures
