@@ -601,6 +601,25 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             ENGINE_MLP.replace("{activation_line}", "h = h.tanh() if layer < n_layers else h"),
             "against mlp_backward|loss",
         ),
+        "grads_pile_up_across_calls": (
+            "_KEPT = {}\n"
+            "def engine_mlp_gradients(x, y, params, activation='tanh'):\n"
+            "    tensors = {}\n"
+            "    for name, value in params.items():  # Tensors kept between calls, their .grad never cleared\n"
+            "        kept = _KEPT.setdefault((name, value.shape), Tensor(value))\n"
+            "        kept.data = np.array(value, dtype=np.float64)\n"
+            "        tensors[name] = kept\n"
+            "    n_layers = len(params) // 2\n"
+            "    h = Tensor(x)\n"
+            "    for layer in range(1, n_layers + 1):\n"
+            "        h = h @ tensors[f'W{layer}'] + tensors[f'b{layer}']\n"
+            "        if layer < n_layers:\n"
+            "            h = h.relu() if activation == 'relu' else h.tanh()\n"
+            "    loss = h.softmax_cross_entropy(y)\n"
+            "    loss.backward()\n"
+            "    return float(loss.data), {name: np.array(t.grad) for name, t in tensors.items()}\n",
+            "call it twice: the gradients doubled",
+        ),
         "grads_of_copies": (
             ENGINE_MLP.replace("{activation_line}", "h = (h.relu() if activation == 'relu' else h.tanh()) "
                                "if layer < n_layers else h")
