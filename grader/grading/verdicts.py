@@ -63,11 +63,13 @@ def _error_cause(output: dict, cell, catalogue: Catalogue, counts: dict[int, int
 def failure_cause(cell, catalogue: Catalogue, counts: dict[int, int]) -> str:
     """Why a test cell failed in nbgrader's kernel, in words the grader vouches for (grader/grading/messages.py);
     any other exception by its type and the student's line."""
-    for output in cell.get("outputs", []):
+    outputs = cell.get("outputs", [])
+    # The error first: a warning printed to stderr before it (torch's, say) must not hide the named cause (issue 26).
+    for output in outputs:
         if output.get("output_type") == "error":
             return _error_cause(output, cell, catalogue, counts)
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            return "the test wrote to stderr"
+    if any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outputs):
+        return "the test wrote to stderr"
     return ""
 
 
