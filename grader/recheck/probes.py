@@ -108,6 +108,8 @@ def _dual_table(Dual, operations) -> dict:
 
 def dual_arithmetic(Dual, u, du, v, dv, W, dW):
     """Every arithmetic rule of the Dual class on seeded arrays (u, v > 0.5) and one (2, 3) matrix."""
+    import numpy as np
+
     U, V, M = Dual(u, du), Dual(v, dv), Dual(W, dW)
     return _dual_table(
         Dual,
@@ -131,6 +133,15 @@ def dual_arithmetic(Dual, u, du, v, dv, W, dW):
             ("U ** -1", lambda: U**-1),
             ("2 M * M - 1", lambda: M * M * 2.0 - 1.0),
             ("(U V + 1) / (U - V / 4)", lambda: (U * V + 1.0) / (U - V * 0.25)),
+            # the given array helpers too (a student may edit them): reductions' values and derivatives, matrix
+            # products with a plain 2-D array on either side, indexing and reshaping (issue 26)
+            ("M.sum()", lambda: M.sum()),
+            ("M.mean()", lambda: M.mean()),
+            ("U.sum()", lambda: U.sum()),
+            ("M @ A", lambda: M @ np.outer(np.arange(1.0, 4.0), [0.5, -1.0])),
+            ("A @ M", lambda: np.outer([1.0, -2.0, 0.5, 3.0], [2.0, 1.0]) @ M),
+            ("M @ M.reshape(3, 2)", lambda: M @ M.reshape(3, 2)),
+            ("M[1]", lambda: M[1]),
         ],
     )
 
@@ -368,6 +379,8 @@ def value_backward(Value, x0: float, y0: float, chain_length: int):
         "used twice": run(lambda x, y: x * y + x.exp(), x0, y0),
         "used three times": run(lambda x, y: x * y + (x * 3.0).tanh() + x.sigmoid(), x0, y0),
         "minus and divide": run(lambda x, y: (x - y) / (x + 2.0) + 1.0 / y - 2.0 * x, x0, y0),
+        # every reflected operator and the negation, with a plain number on the left (issue 26)
+        "reflected": run(lambda x, y: 2.0 - x + (1.5 + y) * -x + 3.0 / y + 0.5 * (2.0 - y), x0, y0),
     }
     for first in (True, False):
         x = Value(x0)
@@ -412,6 +425,7 @@ def tensor_ops(Tensor, seed: int):
         "col * Z": (lambda p, q: p * q, (col, Z)),
         "Z * b": (lambda p, q: p * q, (Z, b)),
         "Z * 3": (lambda p: p * 3.0, (Z,)),
+        "3 * Z": (lambda p: 3.0 * p, (Z,)),  # reflected: a plain number on the left (issue 26)
         "sum()": (lambda p: p.sum(), (Z,)),
         "sum(axis=0)": (lambda p: p.sum(axis=0), (Z,)),
         "sum(axis=1)": (lambda p: p.sum(axis=1), (Z,)),
@@ -425,7 +439,36 @@ def tensor_ops(Tensor, seed: int):
     for name, (op, arrays) in cases.items():
         before = [rng.normal(size=np.shape(a)) for a in arrays]
         table[name] = _one_node(Tensor, op, arrays, lambda shape: rng.normal(size=shape), before)  # noqa: B023
+    table["reflected and subtraction"] = _through_graph(
+        Tensor, lambda p, q: (2.0 - p) * q + (1.0 + p) - q + (-p), (Z, rng.normal(size=(n, m))), rng.normal(size=(n, m))
+    )
     return table
+
+
+def _through_graph(cls, build, values, upstream):
+    """A graph of several nodes (the given composite operators: reflected ones, subtraction, negation), its gradient
+    passed back in the grader's own reverse topological order, so only the nodes' local rules are judged (the
+    student's topological_order is judged on its own). Returns [out.data, each leaf's grad]."""
+    import numpy as np
+
+    leaves = [cls(v) for v in values]
+    out = build(*leaves)
+    order, seen = [], set()
+    stack = [(out, False)]
+    while stack:  # iterative depth-first post-order over _prev
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in getattr(node, "_prev", ()))
+    for node in order:
+        node.grad = np.zeros_like(np.asarray(node.data, dtype=np.float64))
+    out.grad = np.array(upstream, dtype=np.float64)
+    for node in reversed(order):
+        node._backward()
+    return [np.asarray(out.data, dtype=np.float64)] + [np.asarray(leaf.grad, dtype=np.float64) for leaf in leaves]
 
 
 def tensor_softmax_ce(Tensor, logits, y, before, upstream: float):

@@ -214,6 +214,17 @@ DUAL_ARITH_BUGGY = {
         "__rsub__ computes u - 3",
     ),
     "power_rule_forgets_chain_rule": (dual_source(POW_DER="p * self.val ** (p - 1)"), "forgets the chain rule"),
+    # the given helpers, edited (issue 26): a reduction's value part, a product with a plain array on the left
+    "sum_returns_mean": (
+        dual_source().replace("return Dual(self.val.sum(), self.der.sum())",
+                              "return Dual(self.val.mean(), self.der.mean())"),
+        "sum returns the mean",
+    ),
+    "rmatmul_drops_derivative": (
+        dual_source().replace("        return Dual.lift(o) @ self\n",
+                              "        return Dual(o @ self.val, np.zeros((len(o), self.val.shape[1])))\n"),
+        "drops the derivative: \\(A X\\)' = A X'",
+    ),
 }
 
 DUAL_FUNCS_BUGGY = {
