@@ -41,6 +41,7 @@ from grader.grading.job_kernel import (
 from grader.grading.kernel_guard import ISOLATION_PREFIX
 from grader.grading.messages import describe_refusal, printable
 from grader.grading.records import GradingJob, Settings
+from grader.grading.verdicts import cell_label
 from grader.grading.worker import WorkerContext
 from grader.grading.workspace import KERNEL_NAME, state_dir
 
@@ -121,7 +122,7 @@ def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: Kern
             run, _ = executor.preprocess(run, resources)
         except DeadKernelError:
             outcome.ended_at = watchdog.cell + 1 if watchdog.cell is not None else None
-            where = f"cell {outcome.ended_at}" if outcome.ended_at else "the notebook"
+            where = cell_label(run.cells, watchdog.cell) if watchdog.cell is not None else "the notebook"
             why = f"the kernel died while running {where} (it ended itself or ran out of memory)"
             outcome.problems.append(watchdog.why_dead() or why)
             _cut_short(run, watchdog.cell)
@@ -164,7 +165,8 @@ def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings) -> None:
         out_of_memory += [number] if "MemoryError" in names else []
         timed_out += [number] if names & {"CellTimeoutError", "KeyboardInterrupt"} else []
         if is_test_cell(cell) and cell.get("execution_count") is None and not cell.outputs:
-            stopped = f"cell {run.ended_at} ended the kernel" if run.ended_at else "an earlier cell stopped the kernel"
+            stopped = (f"{cell_label(nb.cells, run.ended_at - 1)} ended the kernel" if run.ended_at
+                       else "an earlier cell stopped the kernel")
             why = f"the test did not run: {stopped}"
             cell.outputs.append({"output_type": "error", "ename": "NotRun", "evalue": why, "traceback": []})
         elif is_test_cell(cell) and not errors:
@@ -172,10 +174,11 @@ def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings) -> None:
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     output["name"] = "stdout"
     if out_of_memory:
-        run.problems.append(f"cell {', '.join(map(str, out_of_memory))} ran out of memory (MemoryError)")
+        cells = "; ".join(cell_label(nb.cells, n - 1) for n in out_of_memory)
+        run.problems.append(f"{cells}: ran out of memory (MemoryError)")
     if timed_out and not any("CPU" in p for p in run.problems):
-        cells = ", ".join(map(str, timed_out))
-        run.problems.append(f"cell {cells} ran past the {settings.cell_timeout} s limit (an infinite loop?)")
+        cells = "; ".join(cell_label(nb.cells, n - 1) for n in timed_out)
+        run.problems.append(f"{cells}: ran past the {settings.cell_timeout} s limit (an infinite loop?)")
 
 
 def autograde(
@@ -207,6 +210,7 @@ def autograde(
             on_notebook_complete=channel.notebook_finished,
         )
         watchdog.executor = executor
+        watchdog.label = lambda index: cell_label(nb.cells, index)  # nb's cells: the same list nbclient runs
         run = KernelRun(None)
         executed = _execute(nb, resources, executor, watchdog, run)
         watchdog.stop()

@@ -19,6 +19,7 @@ import stat
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,8 @@ class Watchdog:
     over_budget: str | None = None  # "wall", "cpu" or "disk"
     over_budget_at: int | None = None
     seen_cpu: float = 0.0
+    # a cell's name for the reports, from its 0-based index: autograde names it by heading and first line
+    label: Callable[[int], str] = field(default=lambda index: f"cell {index + 1}")
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -246,7 +249,7 @@ class Watchdog:
 
     def why_dead(self) -> str | None:
         """Why the kernel stopped, when it was the budget."""
-        at = f" at cell {self.over_budget_at + 1}" if self.over_budget_at is not None else ""
+        at = f" at {self.label(self.over_budget_at)}" if self.over_budget_at is not None else ""
         if self.over_budget == "wall":
             return f"the notebook ran past its time budget of {self.budget.wall_seconds:g} s{at} (stopped)"
         if self.over_budget == "cpu":
@@ -260,7 +263,7 @@ class Watchdog:
 
     def cpu_reports(self) -> list[str]:
         return [
-            f"cell {i + 1} ran past its CPU-time limit of {self.cell_cpu:g} s (an infinite loop?)"
+            f"{self.label(i)} ran past its CPU-time limit of {self.cell_cpu:g} s (an infinite loop?)"
             for i in self.interrupted
         ]
 

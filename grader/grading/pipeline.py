@@ -172,16 +172,14 @@ def recheck(g: Grading) -> Grading:
     return g
 
 
-def _executed_cells(executed: NotebookNode | None) -> tuple[dict[str, NotebookNode], dict[int, int]]:
-    """The first test cell of each grade id, and each execution count's cell index."""
+def _executed_cells(executed: NotebookNode | None) -> tuple[dict[str, NotebookNode], dict[int, verdicts.CellPlace]]:
+    """The first test cell of each grade id, and each execution count's place (heading, source)."""
+    cells = executed.cells if executed is not None else []
     tests: dict[str, NotebookNode] = {}
-    counts: dict[int, int] = {}
-    for i, cell in enumerate(executed.cells if executed is not None else []):
-        if cell.cell_type == "code" and isinstance(cell.get("execution_count"), int):
-            counts[cell.execution_count] = i
+    for cell in cells:
         if is_test_cell(cell):
             tests.setdefault(cell.metadata["nbgrader"]["grade_id"], cell)
-    return tests, counts
+    return tests, verdicts.cell_places(cells)
 
 
 def merge(g: Grading) -> Grading:
@@ -193,11 +191,11 @@ def merge(g: Grading) -> Grading:
     for name in missing:
         if function_cell.get(name) not in broken:  # a cell that does not parse is named in its exercise
             g.result.review.append(changes.missing_function_reason(name, g.student_cells))
-    tests, counts = _executed_cells(executed)
+    tests, places = _executed_cells(executed)
     catalogue = catalogue_of(g.source)
     for ex in g.source.exercises:
         cell = tests.get(ex.grade_id)
-        exercise = verdicts.verdict(ex, cell, g.trusted, catalogue, counts, g.result.review)
+        exercise = verdicts.verdict(ex, cell, g.trusted, catalogue, places, g.result.review)
         unparsed = [broken[function_cell[f]] for f in ex.functions if function_cell.get(f) in broken]
         if unparsed and (exercise.points or 0.0) < exercise.max_points:
             exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"

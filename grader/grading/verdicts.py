@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 import nbformat
 from nbformat import NotebookNode
@@ -23,7 +24,10 @@ CAUSE_KEY = "bpcourse_cause"  # a failed test cell's cause, kept in its metadata
 _CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _TIMEOUTS = ("CellTimeoutError", "KeyboardInterrupt")
-_RAISED = re.compile(r"(?P<type>\w+) raised(?P<where> \(cell \d+, line \d+\))?(?: while the test ran)?")
+_RAISED = re.compile(
+    r"(?P<type>\w+) raised(?P<where> \(line \d+ of your cell .*\))?(?: while the test ran)?"
+    r"(?P<detail>: \w+ is not defined)?"
+)
 
 
 def _frames(output: dict) -> list[tuple[str, str]]:
@@ -31,22 +35,82 @@ def _frames(output: dict) -> list[tuple[str, str]]:
     return _CELL_FRAME.findall(_ANSI.sub("", "\n".join(map(str, output.get("traceback") or []))))
 
 
-def _student_location(output: dict, test_count: int | None, counts: dict[int, int]) -> str:
-    """Where in the student's cells an exception was raised, as " (cell N, line M)": the deepest traceback frame in
-    a cell other than the test cell. Only the two numbers are taken from the traceback."""
-    for count, line in reversed(_frames(output)):
-        if int(count) != test_count and int(count) in counts:
-            return f" (cell {counts[int(count)] + 1}, line {int(line)})"
+@dataclass(frozen=True)
+class CellPlace:
+    """Where a code cell of the executed notebook is, in words a student finds in JupyterLab (no cell index)."""
+
+    heading: str  # the nearest markdown heading above it ("Exercise 5"), or its own first line
+    lines: tuple[str, ...]  # its source, to quote the student's own line
+
+    def describe(self, line: int) -> str:
+        """' (line 3 of your cell under "Exercise 5": h = h @ W)': the student's own line, made printable."""
+        code = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        quoted = f": {printable(code, 80)}" if code else ""
+        return f' (line {line} of your cell under "{printable(self.heading, 60)}"{quoted})'
+
+
+def _heading_above(cells: list, index: int) -> str:
+    for cell in reversed(cells[:index]):
+        titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
+        if cell.cell_type == "markdown" and titles:
+            return titles[-1]
     return ""
 
 
-def _error_cause(output: dict, cell, catalogue: Catalogue, counts: dict[int, int]) -> str:
+def cell_label(cells: list, index: int) -> str:
+    """A cell named as a student finds it, from its 0-based index: 'the cell under "Exercise 2" that starts
+    "while True:"' (never a number to count)."""
+    if not 0 <= index < len(cells):
+        return "a cell"
+    first = next((ln.strip() for ln in cells[index].source.splitlines() if ln.strip()), "")
+    heading = _heading_above(cells, index)
+    under = f' under "{printable(heading, 60)}"' if heading else ""
+    return f'the cell{under} that starts "{printable(first, 60)}"'
+
+
+def cell_places(cells: list) -> dict[int, CellPlace]:
+    """Each executed code cell's place, by its execution count."""
+    places, heading = {}, ""
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
+            heading = titles[-1] if titles else heading
+        elif cell.cell_type == "code" and isinstance(cell.get("execution_count"), int):
+            lines = tuple(cell.source.splitlines())
+            first = next((ln.strip() for ln in lines if ln.strip()), "")
+            places[cell.execution_count] = CellPlace(heading or first, lines)
+    return places
+
+
+def _student_frame(output: dict, test_count: int | None, places: dict[int, CellPlace]) -> tuple[CellPlace, int] | None:
+    """The deepest traceback frame in a cell other than the test cell: (its place, line). Only the two numbers are
+    taken from the traceback; the words come from the notebook."""
+    for count, line in reversed(_frames(output)):
+        if int(count) != test_count and int(count) in places:
+            return places[int(count)], int(line)
+    return None
+
+
+def _undefined_name(output: dict, frame: tuple[CellPlace, int] | None) -> str:
+    """': x is not defined' for a NameError whose name is on the student's own line (a name only a hidden test
+    uses is never said)."""
+    named = re.fullmatch(r"name '(\w+)' is not defined", str(output.get("evalue", "")).strip())
+    if not named or frame is None:
+        return ""
+    place, line = frame
+    code = place.lines[line - 1] if 0 < line <= len(place.lines) else ""
+    return f": {named[1]} is not defined" if re.search(rf"\b{re.escape(named[1])}\b", code) else ""
+
+
+def _error_cause(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> str:
     ename = safe_identifier(output.get("ename"), "an exception")
     evalue = str(output.get("evalue", "")).strip()
     if ename == "NotImplementedError" and not evalue:
         return "not implemented yet (the cell still raises NotImplementedError)"
-    if ename in _TIMEOUTS:
-        return "the test did not finish within the time limit (an infinite loop?)"
+    if ename in _TIMEOUTS:  # interrupted: the traceback's deepest student frame is where the loop was
+        frame = _student_frame(output, cell.get("execution_count"), places)
+        running = f": your code was still running{frame[0].describe(frame[1])}" if frame else " (an infinite loop?)"
+        return f"the test did not finish within the time limit{running}"
     if ename == "NotRun":
         return evalue  # the grader's own words (grader/grading/autograde.py)
     if ename == "AssertionError":
@@ -56,33 +120,37 @@ def _error_cause(output: dict, cell, catalogue: Catalogue, counts: dict[int, int
         if evalue:
             log.debug("a failed check's message is not in the catalogue: %r", printable(evalue))
         return "AssertionError: a check failed (its message is not one of the course's, so it is not shown)"
-    where = _student_location(output, cell.get("execution_count"), counts)
-    return f"{ename} raised{where or ' while the test ran'}"
+    frame = _student_frame(output, cell.get("execution_count"), places)
+    where = frame[0].describe(frame[1]) if frame else " while the test ran"
+    return f"{ename} raised{where}{_undefined_name(output, frame)}"
 
 
-def failure_cause(cell, catalogue: Catalogue, counts: dict[int, int]) -> str:
+def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> str:
     """Why a test cell failed in nbgrader's kernel, in words the grader vouches for (grader/grading/messages.py);
     any other exception by its type and the student's line."""
     outputs = cell.get("outputs", [])
     # The error first: a warning printed to stderr before it (torch's, say) must not hide the named cause (issue 26).
     for output in outputs:
         if output.get("output_type") == "error":
-            return _error_cause(output, cell, catalogue, counts)
+            return _error_cause(output, cell, catalogue, places)
     if any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outputs):
         return "the test wrote to stderr"
     return ""
 
 
 def syntax_errors(executed: NotebookNode) -> dict[str, str]:
-    """Per solution-cell grade id: "SyntaxError in cell N, line M" when the student's cell does not parse."""
+    """Per solution-cell grade id: 'SyntaxError (line 3 of your cell under "Exercise 2": ...)' when the student's cell
+    does not parse."""
     found = {}
-    for i, cell in enumerate(executed.cells):
+    places = cell_places(executed.cells)
+    for cell in executed.cells:
         gid = nbgrader_meta(cell).get("grade_id")
         for output in cell.get("outputs", []) if cell.cell_type == "code" and gid else []:
             if output.get("output_type") == "error" and output.get("ename") in ("SyntaxError", "IndentationError"):
                 frames = _frames(output)
-                line = f", line {int(frames[-1][1])}" if frames else ""
-                found[gid] = f"{output['ename']} in cell {i + 1}{line}"
+                place = places.get(cell.get("execution_count"))
+                where = place.describe(int(frames[-1][1])) if frames and place else ""
+                found[gid] = f"{output['ename']}{where}"
     return found
 
 
@@ -97,13 +165,13 @@ def written_answers(nb: NotebookNode) -> dict[str, bool]:
 
 
 def verdict(
-    ex: Exercise, cell, trusted: TrustedResult, catalogue: Catalogue, counts: dict[int, int], review: list[str]
+    ex: Exercise, cell, trusted: TrustedResult, catalogue: Catalogue, places: dict[int, CellPlace], review: list[str]
 ) -> ExerciseResult:
     """One exercise's points: the kernel's result counts only where the trusted re-check agrees, since the kernel
     ran student code and can be made to pass anything. An exercise the re-check could not judge keeps the kernel's
     points and is flagged for a person."""
     nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
-    cause = failure_cause(cell, catalogue, counts) if cell is not None else "the test cell did not run"
+    cause = failure_cause(cell, catalogue, places) if cell is not None else "the test cell did not run"
     keys = check_keys(ex)
     failures = [trusted.failures[k] for k in keys if k in trusted.failures]
     unchecked = [k for k in keys if k in trusted.not_checked or k not in trusted.checked]
@@ -124,10 +192,10 @@ def verdict(
 def _with_call(cause: str, failure: str) -> str:
     """An exception the kernel's test met, told with the re-check's call when it raised the same type there: the
     function and its inputs' shapes (the grader's inputs), and the student's cell and line, e.g.
-    "relu_forward(array(4, 3)) raised KeyError (cell 5, line 3)"."""
+    'relu_forward(array(4, 3)) raised KeyError (line 3 of your cell under "Exercise 2": return cache[k])'."""
     raised = _RAISED.fullmatch(cause)
     if raised and failure.endswith(f" raised {raised['type']}"):
-        return failure + (raised["where"] or "")
+        return failure + (raised["where"] or "") + (raised["detail"] or "")
     return cause
 
 

@@ -33,7 +33,8 @@ def test_syntax_error_is_named_with_its_cell_and_line(tmp_path: Path) -> None:
     """Does a stray `)` fail its exercise as a SyntaxError in that cell and line, not as a NameError?"""
     report = run_check(_solution_with(tmp_path, lambda src: src.replace("return", "return )", 1)))
     first = report.result.exercises[0]
-    assert first.points == 0 and first.cause.startswith("SyntaxError in cell ") and ", line " in first.cause
+    assert first.points == 0 and first.cause.startswith("SyntaxError (line ") and "return )" in first.cause, first.cause
+    assert "of your cell under" in first.cause
     assert "NameError" not in first.cause
     assert all(e.points == e.max_points for e in report.result.exercises[1:] if e.kind == "auto")
 
@@ -52,12 +53,15 @@ def _by_id(report) -> dict:
 
 def test_exception_names_function_inputs_and_the_students_line(tmp_path: Path) -> None:
     """Does an exception raised inside a student's function, met in a hidden test, name the function with its
-    inputs' shapes and the student's cell and line, and nothing of the exception's own text?"""
-    raising = lambda src: src.replace("    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    {}['oops']\n", 1)  # noqa: E731
+    inputs' shapes, the exercise's heading and the student's own line (issue 26: no cell index a student would have
+    to count), and nothing of the exception's own text (the key 'oops' is computed: it is not on the line)?"""
+    raising = lambda src: src.replace("    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    {}['o' + 'ops']\n", 1)  # noqa: E731
     report = run_check(_solution_with(tmp_path, raising, "term_chain_forward"))
     cause = _by_id(report)["term_chain_forward_test"].cause
     call = r"chain_forward\((array\(\d+,?\)|-?[\d.e-]+)\)"
-    assert re.fullmatch(call + r" raised KeyError \(cell 10, line 11\)", cause), cause
+    where = r' \(line 11 of your cell under "[^"]+": \{\}\[\'o\' \+ \'ops\'\]\)'
+    assert re.fullmatch(call + r" raised KeyError" + where, cause), cause
+    assert "cell 10" not in cause
     assert "oops" not in cause
     assert _by_id(report)["term_propagate_back_test"].points == 2
 
@@ -69,8 +73,9 @@ def test_crash_in_a_later_cell_keeps_the_earlier_exercises(tmp_path: Path) -> No
     exercises = _by_id(report)
     assert exercises["term_propagate_back_test"].points == 2 and exercises["term_chain_forward_test"].points == 2
     assert exercises["term_chain_backward_test"].points == 0 and exercises["term_neuron_gradients_test"].points == 0
-    assert "cell 13 ended the kernel" in exercises["term_chain_backward_test"].cause
-    assert any("died while running cell 13" in r for r in report.result.review), report.result.review
+    cause = exercises["term_chain_backward_test"].cause  # named by heading and first line, not by a number
+    assert 'that starts "def chain_backward' in cause and cause.endswith("ended the kernel"), cause
+    assert any('died while running the cell under "' in r for r in report.result.review), report.result.review
 
 
 def test_debug_shows_the_recheck_childs_output(tmp_path: Path) -> None:
@@ -84,3 +89,28 @@ def test_debug_shows_the_recheck_childs_output(tmp_path: Path) -> None:
     assert marker not in debug.stdout and "autograded: 9/9" in debug.stdout, debug.stdout
     plain = subprocess.run(bpcourse, capture_output=True, text=True, timeout=600)
     assert marker not in plain.stderr + plain.stdout and "re-check child's output" not in plain.stderr
+
+
+def test_a_name_error_says_which_name_from_the_students_line(tmp_path: Path) -> None:
+    """Issue 26: does a NameError in the student's function say which name is not defined (read from the student's
+    own line), with the exercise's heading instead of a cell index?"""
+    def misspelt(src: str) -> str:
+        return src.replace("    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    scale = sclae_factor\n", 1)
+
+    report = run_check(_solution_with(tmp_path, misspelt, "term_chain_forward"))
+    cause = _by_id(report)["term_chain_forward_test"].cause
+    assert "raised NameError" in cause and cause.endswith(": sclae_factor is not defined"), cause
+    assert 'of your cell under "' in cause and "scale = sclae_factor" in cause, cause
+
+
+def test_an_infinite_loop_is_named_at_the_students_line(tmp_path: Path) -> None:
+    """Issue 26 item 8: does a loop that never ends, inside the student's function, fail that exercise with the
+    student's own line (the loop), not a test cell's number?"""
+    def looping(src: str) -> str:
+        return src.replace("    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    while True:\n        pass\n", 1)
+
+    report = run_check(_solution_with(tmp_path, looping, "term_chain_forward"))
+    cause = _by_id(report)["term_chain_forward_test"].cause
+    assert "did not finish" in cause and "your code was still running" in cause, cause
+    assert "pass" in cause or "while True" in cause, cause
+    assert _by_id(report)["term_propagate_back_test"].points == 2

@@ -52,9 +52,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.mark.parametrize(
     ("student", "phrase"),
     [
-        ("sleeper", "ran past its time budget of 12 s at cell"),
+        ("sleeper", "ran past its time budget of 12 s at the cell under"),
         ("spinner", "ran past its CPU-time limit of 2 s"),
-        ("burner", "used up its CPU budget of 8 s at cell"),
+        ("burner", "used up its CPU budget of 8 s at the cell under"),
     ],
 )
 def test_limit_stops_and_names_the_cell(results: dict, student: str, phrase: str) -> None:
