@@ -131,8 +131,13 @@ def _norm_relative_error(a: np.ndarray, e: np.ndarray) -> float:
 
 
 def signature(name: str, args: tuple, spec: Spec | None = None) -> str:
+    """How a planned call is shown: `relu_forward(array(4, 3))`, the inputs by shape; a class or function checked
+    through a probe by the probe's name (`Tensor's check "tensor ops"`), never the seed or numbers it was given,
+    which read like a repr of the student's objects (issue 26)."""
     if spec is not None and spec.kind == "value":
         return name
+    if spec is not None and spec.probe:
+        return f'{name}\'s check "{spec.probe.replace("_", " ")}"'
 
     def short(v):
         if isinstance(v, np.ndarray):

@@ -30,3 +30,16 @@ def test_stderr_alone_is_still_named() -> None:
     cell = nbformat.v4.new_code_cell("check()")
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
     assert failure_cause(cell, catalogue_of(source), {}) == "the test wrote to stderr"
+
+
+def test_a_probed_call_is_shown_by_its_check_not_by_its_seed() -> None:
+    """Issue 26 item 2: a class checked through a probe was shown as "Tensor(197818196)", which reads like a repr of
+    the student's object; is it shown by the check's name, and a plain call still by its inputs' shapes?"""
+    import numpy as np
+
+    from grader.recheck.compare import signature
+    from grader.recheck.specs import SPECS
+
+    shown = signature("Tensor", (197818196,), SPECS["Tensor:eng_tensor_ops_test"])
+    assert shown == 'Tensor\'s check "tensor ops"', shown
+    assert signature("relu_forward", (np.zeros((4, 3)),), SPECS["relu_forward"]) == "relu_forward(array(4, 3))"
