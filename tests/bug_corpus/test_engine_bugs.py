@@ -676,6 +676,17 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             _layernorm(axis="0", inv_std="1.0 / np.sqrt(x.var(axis=0, keepdims=True) + LayerNorm.eps)"),
             "normalises each column|normalise over axis=1"),
         "dgamma_of_x": (_layernorm(dgamma="grad * x"), "not of dout \\* x"),
+        # issue 26: named, not a bare relative error
+        "gamma_missing_in_dx": (
+            _layernorm(dx="inv_std / d * (d * grad - grad.sum(axis=1, keepdims=True) "
+                          "- x_hat * (grad * x_hat).sum(axis=1, keepdims=True))"),
+            "gamma is missing",
+        ),
+        "factor_d_too_many": (
+            _layernorm(dx="inv_std * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True) "
+                          "- x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))"),
+            "a factor D too many",
+        ),
     },
 }
 
