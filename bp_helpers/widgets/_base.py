@@ -220,7 +220,10 @@ def _raised_in(err: BaseException) -> str | None:
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
     code = tb.tb_frame.f_code if tb is not None else None
-    return getattr(code, "co_qualname", code.co_name) if code is not None else None  # "Value.__mul__" (3.11+)
+    if code is None:
+        return None
+    # "Value.__mul__" (3.11+); a function defined inside another is named by its own name
+    return getattr(code, "co_qualname", code.co_name).rsplit(".<locals>.", 1)[-1]
 
 
 def error_html(err: BaseException) -> str:
