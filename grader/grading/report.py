@@ -33,16 +33,24 @@ MAX_CAUSE_CHARS = 400
 log = logging.getLogger(__name__)
 
 
-def status_of(results) -> str:
-    """`ok`, `awaiting manual grading`, or `needs review: <reasons>` for one student's results."""
+UNANSWERED = "not answered yet"  # verdicts.manual_exercises' cause for a written answer left as the placeholder
+
+
+def status_of(results, hand_scored: set[tuple[str, str]] = frozenset()) -> str:
+    """`ok`, `awaiting manual grading`, or `needs review: <reasons>` for one student's results. A written answer
+    awaits a person only while the gradebook has no hand score for it (`hand_scored`: (assignment, grade id)) and it
+    was answered: an unanswered one has nothing to grade (issue 29)."""
     reasons = []
     for r in results:
         reasons.extend(f"{r.assignment}: {reason}" for reason in r.review)
     if reasons:
         return REVIEW + "; ".join(reasons)
-    if any(e.kind == "manual" and e.points is None for r in results for e in r.exercises):
-        return STATUS_MANUAL
-    return STATUS_OK
+    waiting = [
+        e for r in results for e in r.exercises
+        if e.kind == "manual" and e.points is None and (r.assignment, e.grade_id) not in hand_scored
+        and not (e.cause or "").startswith(UNANSWERED)
+    ]
+    return STATUS_MANUAL if waiting else STATUS_OK
 
 
 def _hidden_lines(workspace: Path, assignment: str) -> set[str]:
@@ -119,7 +127,8 @@ def _when(iso: str | None) -> str:
 
 
 def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
-    """Written answers a person has graded in formgrader: (student, assignment, grade id) -> score."""
+    """Every score a person gave in formgrader, from the gradebook (the one source of truth for them): written answers
+    and overrides of code cells alike. (student, assignment, grade id) -> score."""
 
 
     scores = {}
@@ -129,10 +138,10 @@ def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
                 for submission in gb.assignment_submissions(assignment.name):
                     for nb in submission.notebooks:
                         for grade in nb.grades:
-                            if grade.manual_score is not None and grade.cell.cell_type == "markdown":
+                            if grade.manual_score is not None:
                                 scores[(submission.student_id, assignment.name, grade.name)] = grade.manual_score
     except Exception as err:  # the CSV is still written; the summary says what it lacks
-        log.warning("written answers' scores could not be read from the gradebook (%s: %s)", type(err).__name__, err)
+        log.warning("hand-given scores could not be read from the gradebook (%s: %s)", type(err).__name__, err)
         return {}
     return scores
 
@@ -174,7 +183,8 @@ def write_csv(workspace: Path, results) -> Path:
         for student in sorted(by_student):
             cells, total, maximum = _score_cells(student, by_student[student], manual)
             person = roster.by_id(student)
-            status = status_of(by_student[student])
+            hand = {(a, gid) for (who, a, gid) in manual if who == student}
+            status = status_of(by_student[student], hand)
             intake = [r for r in (person.review if person else []) if r not in status]
             if intake:
                 graded = [status.removeprefix(REVIEW)] if status.startswith(REVIEW) else []
@@ -215,8 +225,11 @@ def _score_cells(student: str, results, manual) -> tuple[dict[str, str], float, 
     for r in results:
         for ex in r.exercises:
             score = ex.points
-            if ex.kind == "manual" and score is None:
-                score = manual.get((student, r.assignment, ex.grade_id))
+            hand = manual.get((student, r.assignment, ex.grade_id))
+            if hand is not None:  # formgrader's score wins, for a written answer or an override of a code cell
+                score = hand
+            elif ex.kind == "manual" and score is None and (ex.cause or "").startswith(UNANSWERED):
+                score = 0.0  # nothing to grade
             cells[ex.grade_id] = "" if score is None else f"{score:g}"
             total += score or 0.0
             maximum += ex.max_points

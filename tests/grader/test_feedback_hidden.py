@@ -10,6 +10,7 @@ lines on a page rendered without the course's settings (the control: the search 
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
@@ -31,6 +32,7 @@ from grader.grading.workspace import prepare_workspace
 ASSIGNMENT = NOTEBOOK = "01_term"
 SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 WRITTEN_ANSWER = "term_neuron_derivation"
+OVERRIDDEN = "term_chain_forward_test"  # a code test cell the wrong notebook fails
 COMMENT = "Your chain rule is right; say why the sigmoid's derivative appears."
 
 
@@ -86,8 +88,8 @@ def test_no_nbgrader_command_publishes_a_hidden_test(tmp_path: Path) -> None:
     submitted = tmp_path / "submitted"
     demo_class.write_notebook(demo_class.wrong(release, source), submitted / "hand" / ASSIGNMENT / SOURCE.name)
     demo_class.write_notebook(SOURCE.read_text(encoding="utf-8"), submitted / "raw" / ASSIGNMENT / SOURCE.name)
-    run_grade(submitted, workspace, ASSIGNMENT, jobs=2, progress=False, settings=Settings(cell_timeout=30),
-              out=io.StringIO())
+    summary = run_grade(submitted, workspace, ASSIGNMENT, jobs=2, progress=False,
+                        settings=Settings(cell_timeout=30), out=io.StringIO())
 
     raw = nbformat.read(SOURCE, as_version=4)  # as plain `nbgrader autograde` stores it
     hidden = hidden_lines(raw)
@@ -101,7 +103,15 @@ def test_no_nbgrader_command_publishes_a_hidden_test(tmp_path: Path) -> None:
     with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gb:
         gb.find_grade(WRITTEN_ANSWER, NOTEBOOK, ASSIGNMENT, "hand").manual_score = 2
         gb.find_comment(WRITTEN_ANSWER, NOTEBOOK, ASSIGNMENT, "hand").manual_comment = COMMENT
+        gb.find_grade(OVERRIDDEN, NOTEBOOK, ASSIGNMENT, "hand").manual_score = 1.5  # formgrader's override
         gb.db.commit()
+
+    # issue 29 item 3: the CSV reads every hand score from the gradebook, the override of a code cell included
+    from grader.grading.report import write_csv
+
+    with write_csv(workspace, summary.results).open(encoding="utf-8", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["student"] == "hand")
+    assert (row[WRITTEN_ANSWER], row[OVERRIDDEN], row["status"]) == ("2", "1.5", "ok"), row
 
     exchange = tmp_path / "exchange"
     exchange.mkdir(mode=0o777)
@@ -110,7 +120,7 @@ def test_no_nbgrader_command_publishes_a_hidden_test(tmp_path: Path) -> None:
         ["release_feedback", ASSIGNMENT, f"--Exchange.root={exchange}", f"--CourseDirectory.course_id={COURSE_ID}"],
     ]
     for command in commands:
-        if command[0] == "release_feedback":  # the stamps nbgrader's collect keeps (deploy/jupyterhub/stamp_feedback.py)
+        if command[0] == "release_feedback":  # the stamps collect keeps (deploy/jupyterhub/stamp_feedback.py)
             for student in ("hand", "raw"):
                 folder = workspace / "feedback" / student / ASSIGNMENT
                 (folder / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")

@@ -173,3 +173,28 @@ def test_shown_is_printable_valid_and_short(name: str) -> None:
     text.encode("utf-8")  # raises on a surrogate
     assert not any(c in text for c in "\x9b\u202e\u2028") and len(text) <= 120
     assert text == unicodedata.normalize("NFC", text)
+
+
+def test_the_csv_takes_every_hand_score_from_the_gradebook(tmp_path: Path, monkeypatch) -> None:
+    """Issue 29 item 3: does a formgrader override of a code cell's score reach the CSV (it did not: only written
+    answers were read), a hand-scored written answer end "awaiting manual grading", and an unanswered written answer
+    (nothing to grade) count 0 instead of awaiting a person forever?"""
+    from grader.grading import report
+
+    graded = JobResult("amy", "01_term", "01_term", "fp", [
+        ExerciseResult("a_test", 2.0, 0.0, "auto"),
+        ExerciseResult("essay", 3.0, None, "manual", cause="awaiting manual grading"),
+    ])
+    empty = JobResult("bob", "01_term", "01_term", "fp", [
+        ExerciseResult("a_test", 2.0, 0.0, "auto"),
+        ExerciseResult("essay", 3.0, None, "manual", cause="not answered yet (the cell still says YOUR ANSWER HERE)"),
+    ])
+    monkeypatch.setattr(report, "_manual_scores", lambda workspace: {
+        ("amy", "01_term", "a_test"): 1.5,  # an override of the autograded 0
+        ("amy", "01_term", "essay"): 2.5,
+    })
+    write_csv(tmp_path, [graded, empty])
+    rows = {row["student"]: row for row in _rows(tmp_path)}
+    assert (rows["amy"]["a_test"], rows["amy"]["essay"], rows["amy"]["total"]) == ("1.5", "2.5", "4")
+    assert rows["amy"]["status"] == "ok"
+    assert (rows["bob"]["essay"], rows["bob"]["total"], rows["bob"]["status"]) == ("0", "0", "ok")
