@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from pathlib import Path
 
 import pytest
 from harness import ROOT, entries
@@ -22,20 +23,16 @@ from grader.grading.sources import SourceInfo, read_source
 from grader.recheck.specs import check_keys
 from grader.recheck.trusted_check import trusted_check
 
-CORPUS = {  # corpus module -> its notebook under solutions/
-    "test_term_bugs": "01_term/01_term.ipynb",
-    "test_feedforward_bugs": "02_definition/02a_feedforward.ipynb",
-    "test_loss_bugs": "02_definition/02b_loss.ipynb",
-    "test_purpose_bugs": "03_purpose/03_purpose.ipynb",
-    "test_backprop_bugs": "04_usage/04a_backprop.ipynb",
-    "test_training_bugs": "04_usage/04b_training.ipynb",
-    "test_gradient_flow_bugs": "04_usage/04c_gradient_flow.ipynb",
-    "test_jacobians_bugs": "04_usage/04d_jacobians.ipynb",
-    "test_engine_bugs": "04_usage/04e_engine.ipynb",
-    "test_frameworks_bugs": "04_usage/04f_frameworks.ipynb",
-    "test_layers_bugs": "04_usage/04g_layers.ipynb",
-    "test_comparison_bugs": "05_comparison/05_comparison.ipynb",
-}
+
+def _corpus() -> dict[str, str]:
+    """Each corpus module (tests/bug_corpus/test_*_bugs.py, found by walking the folder) -> its NOTEBOOK."""
+    return {
+        path.stem: importlib.import_module(path.stem).NOTEBOOK
+        for path in sorted(Path(__file__).parent.glob("test_*_bugs.py"))
+    }
+
+
+CORPUS = _corpus()  # derived, never listed by hand (issue 24): a new corpus file is in it by being there
 
 @cache
 def _module(name: str):
