@@ -109,7 +109,10 @@ def test_an_infinite_loop_is_named_at_the_students_line(tmp_path: Path) -> None:
     def looping(src: str) -> str:
         return src.replace("    ### BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n    while True:\n        pass\n", 1)
 
-    report = run_check(_solution_with(tmp_path, looping, "term_chain_forward"))
+    from grader.grading.records import Settings
+
+    # 3 CPU seconds a cell (not 10): three cells call the loop, and the test should not spend 30 s on them
+    report = run_check(_solution_with(tmp_path, looping, "term_chain_forward"), Settings(cell_cpu_seconds=3.0))
     cause = _by_id(report)["term_chain_forward_test"].cause
     assert "did not finish" in cause and "your code was still running" in cause, cause
     assert "pass" in cause or "while True" in cause, cause
