@@ -40,7 +40,8 @@ OUTPUT_GRACE_SECONDS = 2.0  # after the report closed, for the rest of the child
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 SANDBOX_BYTES, SANDBOX_FILES = 64 * 1024**2, 4_000  # the child's whole writable space
-CAP_CHECK_SECONDS = 0.5  # without a tmpfs of its own (not root), how often the child's folder is measured
+CAP_CHECK_SECONDS = 0.5
+WANT_LINE_BYTES = 4096  # without a tmpfs of its own (not root), how often the child's folder is measured
 
 
 def _over_cap(sandbox: Path) -> bool:
@@ -158,10 +159,14 @@ class _CallFeed:
         self.partial = bytearray()  # the report's last incomplete line
 
     def read(self, chunk: bytes) -> None:
-        """Look for complete "want" lines in a chunk of the report; queue the call asked for."""
-        self.partial.extend(chunk)
-        *complete, rest = bytes(self.partial).split(b"\n")
-        self.partial = bytearray(rest)
+        """Look for complete "want" lines in a chunk of the report; queue the call asked for. Only a line's first
+        WANT_LINE_BYTES are kept (a "want" is short): student output without newlines costs no quadratic copying."""
+        head, newline, tail = chunk.rpartition(b"\n")
+        if not newline:
+            self.partial.extend(tail[: max(0, WANT_LINE_BYTES - len(self.partial))])
+            return
+        complete = (bytes(self.partial) + head).split(b"\n")
+        self.partial = bytearray(tail[:WANT_LINE_BYTES])
         for line in complete:
             if b'"want"' not in line or self.next >= len(self.lines):
                 continue

@@ -414,3 +414,21 @@ def test_an_unwritten_function_is_named_not_implemented_yet(info) -> None:
     ]
     result = trusted_check(info, cells, "amy")
     assert result.failures and all("not implemented yet" in why for why in result.failures.values()), result.failures
+
+
+def test_the_call_feed_answers_wants_split_across_chunks_and_only_in_order() -> None:
+    """The parent's side of the "want" protocol: a want split across reads is answered once; a want for a later
+    index, or one buried after a long line without newline, is not."""
+    from grader.recheck.sandbox import WANT_LINE_BYTES, _CallFeed
+
+    feed = _CallFeed([{"key": "f", "case": 0, "args": [1]}, {"key": "f", "case": 1, "args": [2]}])
+    feed.read(b'{"event": "want", "ind')
+    assert not feed.pending
+    feed.read(b'ex": 0}\n{"event": "want", "index": 2}\n')
+    assert json.loads(bytes(feed.pending)) == {"key": "f", "case": 0, "args": [1]} and feed.next == 1
+    feed.pending.clear()
+    feed.read(b"x" * (3 * WANT_LINE_BYTES))
+    feed.read(b'{"event": "want", "index": 1}\n')  # on the same line as the junk: not a want
+    assert not feed.pending
+    feed.read(b'{"event": "want", "index": 1}\n')
+    assert json.loads(bytes(feed.pending))["case"] == 1
