@@ -18,7 +18,12 @@ import pytest
 from conftest import RELEASE_NOTEBOOKS, SOLUTION_NOTEBOOKS, notebook_id
 from nbconvert import HTMLExporter
 
-from grader.course.nbgrader_config import INERT_PREPROCESSOR, config_file_text, course_config
+from grader.course.nbgrader_config import (
+    HIDDEN_TESTS_PREPROCESSOR,
+    INERT_PREPROCESSOR,
+    config_file_text,
+    course_config,
+)
 from grader.grading.sanitize import inert_markdown, safe_name, sanitize_notebook
 
 PNG = base64.b64encode(  # a 1x1 pixel
@@ -223,7 +228,8 @@ def test_workspace_config_sanitizes_what_nbconvert_renders() -> None:
     config = course_config(Path("/tmp/ws"))
     text = config_file_text(config)
     assert "c.HTMLExporter.sanitize_html = True" in text
-    assert f"c.HTMLExporter.preprocessors = [{INERT_PREPROCESSOR!r}]" in text
+    # the inert preprocessor first, then the one that keeps hidden tests off feedback pages (issue 29)
+    assert f"c.HTMLExporter.preprocessors = [{INERT_PREPROCESSOR!r}, {HIDDEN_TESTS_PREPROCESSOR!r}]" in text
     nb = markdown_notebook(*(PAYLOADS[k] for k in ("img-onerror", "svg-onload", "javascript-markdown-link")))
     assert live_markup(render(nb))
     assert live_markup(render(nb, config=config)) == []
