@@ -83,8 +83,14 @@ def state_dir(workspace: Path) -> Path:
 
 
 def _tree_digest(folder: Path) -> str:
+    """The digest of what prepare_workspace copies of `folder`: hidden files and folders (a `.hypothesis/` cache the
+    04e notebook leaves, `.ipynb_checkpoints/`) and `__pycache__` are neither copied nor read (an unreadable cache
+    stopped the instructor's grading)."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if not path.is_file() or "__pycache__" in parts or any(part.startswith(".") for part in parts):
+            continue
         h.update(str(path.relative_to(folder)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
