@@ -25,6 +25,8 @@ def test_release_is_fresh(fresh_release: Path) -> None:
     """Does regenerating course/ reproduce the committed files byte for byte (run `bpcourse release`)?"""
     generated = {p.relative_to(fresh_release) for p in fresh_release.rglob("*") if p.is_file()}
     committed = {p.relative_to(ROOT / "course") for p in (ROOT / "course").rglob("*") if p.is_file()}
+    # caches a run of the notebooks leaves (04e's .hypothesis/, .ipynb_checkpoints/) are not the release's: untracked
+    committed = {p for p in committed if not any(part.startswith(".") for part in p.parts)}
     assert generated == committed, "course/ has other files than the release: run `bpcourse release`"
     stale = [
         str(p) for p in sorted(generated) if (fresh_release / p).read_bytes() != (ROOT / "course" / p).read_bytes()
