@@ -51,6 +51,8 @@ def course_config(
     config.CourseDirectory.source_directory = source_dir
     config.CourseDirectory.release_directory = str(release_dir)
     config.CourseDirectory.db_url = f"sqlite:///{db_path or (Path(root) / 'gradebook.db')}"
+    # nbgrader's defaults, and every hidden file or folder (04e's .hypothesis/ cache): never copied into a release
+    config.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
     # Inert rendering (issue 21): every page nbconvert makes of a student's notebook (formgrader's submission page,
     # generate_feedback) runs no script of theirs. nbconvert's own sanitizing cleans outputs and raw cells; the
     # formgrade template renders markdown without it, so the course's preprocessor makes the notebook inert first.
