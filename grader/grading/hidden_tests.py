@@ -15,15 +15,12 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
-from nbgrader.utils import is_grade, is_solution
+
+from grader.course.cells import is_test_cell
 
 HIDDEN_NOTE = "# (the hidden tests of this cell are not shown)"
 FAILED_NOTE = "a hidden test failed"
 GRADERS_OUTPUT = "TestFailed"  # the error output the grader writes itself (verdicts.strip_student_outputs): its cause
-
-
-def _is_test_cell(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 def _without_hidden_region(cell: NotebookNode, index: int) -> bool:
@@ -57,7 +54,7 @@ def strip_hidden_tests(nb: NotebookNode) -> int:
     those cells' outputs neutral. Returns how many cells had one."""
     stripped = 0
     for index, cell in enumerate(nb.cells):
-        if _is_test_cell(cell) and _without_hidden_region(cell, index):
+        if is_test_cell(cell) and _without_hidden_region(cell, index):
             _neutral_outputs(cell)
             stripped += 1
     return stripped

@@ -49,12 +49,14 @@ class CellPlace:
         return f' (line {line} of your cell under "{printable(self.heading, 60)}"{quoted})'
 
 
+def _last_heading(cell) -> str:
+    """A markdown cell's last heading ("Exercise 2 · ..."), or ""."""
+    titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
+    return titles[-1] if cell.cell_type == "markdown" and titles else ""
+
+
 def _heading_above(cells: list, index: int) -> str:
-    for cell in reversed(cells[:index]):
-        titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
-        if cell.cell_type == "markdown" and titles:
-            return titles[-1]
-    return ""
+    return next((h for cell in reversed(cells[:index]) if (h := _last_heading(cell))), "")
 
 
 def cell_label(cells: list, index: int) -> str:
@@ -73,8 +75,7 @@ def cell_places(cells: list) -> dict[int, CellPlace]:
     places, heading = {}, ""
     for cell in cells:
         if cell.cell_type == "markdown":
-            titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
-            heading = titles[-1] if titles else heading
+            heading = _last_heading(cell) or heading
         elif cell.cell_type == "code" and isinstance(cell.get("execution_count"), int):
             lines = tuple(cell.source.splitlines())
             first = next((ln.strip() for ln in lines if ln.strip()), "")
