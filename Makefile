@@ -33,7 +33,7 @@ release: $(VENV)/.installed-core
 	$(BIN)/bpcourse release
 
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check bp_helpers grader tests benchmarks deploy solutions course
+	$(BIN)/python -m ruff check bp_helpers grader tests benchmarks deploy solutions course contracts
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.errors import CourseError
 
 SOLUTIONS_DIRNAME = "solutions"
+CONTRACTS_DIRNAME = "contracts"  # contracts/<assignment>/<notebook>.py: each notebook's re-check contract
 COURSE_DIRNAME = "course"
 
 
@@ -33,6 +34,12 @@ def solutions_dir() -> Path:
     """`solutions/`: instructor notebooks with solutions and hidden tests (nbgrader's source). Not checked here:
     each caller says what it misses when it is not there (an installed course has no solutions)."""
     return _checkout() / SOLUTIONS_DIRNAME
+
+
+def contracts_dir() -> Path:
+    """`contracts/`: each solution notebook's re-check contract, beside `solutions/` and outside it so that the
+    release (course/) never carries it."""
+    return _checkout() / CONTRACTS_DIRNAME
 
 
 def course_dir() -> Path:

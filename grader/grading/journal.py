@@ -26,6 +26,7 @@ from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed
 from grader.grading.worker import sources_of
 from grader.grading.workspace import db_url, state_dir
+from grader.recheck.specs import contract_path
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def job_fingerprint(sub: Submission, workspace: Path, settings: Settings) -> str
     h.update(sub.path.read_bytes() if sub.path.is_file() else b"<missing>")
     source = workspace / "source" / str(sub.assignment) / f"{sub.notebook}.ipynb"
     h.update(source.read_bytes() if source.exists() else b"")
+    contract = contract_path(str(sub.assignment), sub.notebook)  # this notebook's own contract, no other's
+    h.update(contract.read_bytes() if contract.is_file() else b"<no contract>")
     return h.hexdigest()
 
 

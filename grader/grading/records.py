@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from functools import cache
 from pathlib import Path
 
 from grader.recheck.limits import Limits
@@ -19,8 +20,11 @@ from grader.recheck.limits import Limits
 GRADER_VERSION = "grade-3"
 
 
+@cache
 def grader_code_digest() -> str:
-    """A digest of the grader's code (grader/**/*.py): grades made by other code are not reused on a resumed run."""
+    """A digest of the grader's code (grader/**/*.py): grades made by other code are not reused on a resumed run.
+    Computed once per process (the code does not change under a running grader); course content (solutions/,
+    contracts/) is not in it: each job's fingerprint covers its own notebook's source and contract."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*.py")):

@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 from traitlets.config import Config
 
 from grader.course.nbgrader_config import COURSE_ID, config_file_text, course_config, ensure_alembic_on_path
-from grader.course.paths import assignments, repo_root, solutions_dir
+from grader.course.paths import assignments, contracts_dir, repo_root, solutions_dir
 from grader.course.release import generate_assignment
 from grader.errors import CourseError
 
@@ -97,8 +97,11 @@ def _tree_digest(folder: Path) -> str:
 
 
 def source_digest(assignment: str) -> str:
-    """The digest of one assignment's source (solutions/<assignment>): equal digests, equal grading."""
-    return _tree_digest(solutions_dir() / assignment)
+    """The digest of one assignment's source and contracts (solutions/<assignment>, contracts/<assignment>): equal
+    digests, equal grading."""
+    contracts = contracts_dir() / assignment
+    own = _tree_digest(contracts) if contracts.is_dir() else ""
+    return _tree_digest(solutions_dir() / assignment) + own
 
 
 def prepare_workspace(workspace: Path) -> list[str]:

@@ -27,7 +27,7 @@ from grader.recheck.compare import compare, signature
 from grader.recheck.limits import Limits
 from grader.recheck.protocol import NOT_DEFINED, PROTOCOL_VIOLATED, read_report
 from grader.recheck.sandbox import run_job
-from grader.recheck.specs import SPECS, Spec, check_keys, object_name, seed_for
+from grader.recheck.specs import Spec, check_keys, contract_for, object_name, seed_for
 from grader.recheck.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
 
 
@@ -120,17 +120,19 @@ class _Plan:
     calls: list[dict] = field(default_factory=list)
     expected: dict[tuple[str, int], _Expected] = field(default_factory=dict)
     context_names: set[str] = field(default_factory=set)
+    specs: dict[str, Spec] = field(default_factory=dict)  # the notebook's contract (contracts/<assignment>/<nb>.py)
 
 
 def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Plan, _Plan]:
     """Plan the calls (main run, and the run with solution context); fill result.checked / not_checked."""
     namespace = reference_namespace(source)
-    main, with_context = _Plan(), _Plan()
-    wanted = list(dict.fromkeys(key for ex in source.exercises for key in check_keys(ex)))
+    specs = contract_for(source.assignment, source.path.stem)
+    main, with_context = _Plan(specs=specs), _Plan(specs=specs)
+    wanted = list(dict.fromkeys(key for ex in source.exercises for key in check_keys(ex, specs)))
     for key in wanted:
-        name, spec = object_name(key), SPECS.get(key)
+        name, spec = object_name(key), specs.get(key)
         if spec is None:
-            result.not_checked[key] = "no trusted input spec (grader/recheck/specs.py)"
+            result.not_checked[key] = f"no trusted input spec (contracts/{source.assignment}/{source.path.stem}.py)"
             continue
         if name not in namespace or (spec.kind == "call" and not callable(namespace[name])):
             result.not_checked[key] = "the solution notebook does not define it"
@@ -179,10 +181,10 @@ def _error_type(event: dict) -> str | None:
     return safe_identifier(error.get("type"), "an exception") if isinstance(error, dict) else None
 
 
-def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str | None:
+def _judge(key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalogue) -> str | None:
     """None when the child's answer to one call of check `key` agrees with the solution's, else the reason, in the
     grader's words: of the student's exception only its type's name is used."""
-    name, spec = object_name(key), SPECS[key]
+    name = object_name(key)
     call = signature(name, want.args, spec)
     if event.get("missing"):
         if spec.kind == "value":
@@ -223,13 +225,15 @@ def _judge(key: str, want: _Expected, event: dict, catalogue: Catalogue) -> str 
     return compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
 
 
-def _judge_safely(key: str, want: _Expected, event: dict, catalogue: Catalogue, result: TrustedResult) -> str | None:
+def _judge_safely(
+    key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalogue, result: TrustedResult
+) -> str | None:
     """`_judge`, where the grader's own failure to compare (an exception) fails this check alone with a named cause
     and is listed in `result.grader_errors` (the notebook is flagged and graded again on the next run)."""
     try:
-        return _judge(key, want, event, catalogue)
+        return _judge(key, spec, want, event, catalogue)
     except Exception as err:  # noqa: BLE001 - one value the grader cannot judge costs that check alone
-        call = signature(object_name(key), want.args, SPECS[key])
+        call = signature(object_name(key), want.args, spec)
         reason = f"{call}: the grader could not compare its result ({safe_identifier(type(err).__name__, 'error')})"
         result.grader_errors.append(reason)
         return reason
@@ -272,15 +276,15 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
             continue
         event = report.answers.get((key, case))
         if event is None:
-            call = signature(object_name(key), want.args, SPECS[key])
+            call = signature(object_name(key), want.args, plan.specs[key])
             result.failures[key] = f"{call} gave no answer: the check {crash or 'stopped'}"
             continue
-        reason = _judge_safely(key, want, event, catalogue, result)
+        reason = _judge_safely(key, plan.specs[key], want, event, catalogue, result)
         if reason:
             result.failures[key] = reason
     for key, case in report.changed:
         if key not in result.failures and key not in result.not_checked:
-            call = signature(object_name(key), plan.expected[(key, case)].args, SPECS[key])
+            call = signature(object_name(key), plan.expected[(key, case)].args, plan.specs[key])
             result.failures[key] = (
                 f"the result of {call} changed when it was called again: it keeps an array or dict between "
                 "calls (a module-level buffer or a mutable default argument); return a new one each call"
@@ -319,7 +323,7 @@ def trusted_check(
     result = TrustedResult()
     main, with_context = _plan(source, student, result)
     catalogue = catalogue_of(source)
-    frameworks = any(SPECS[name].frameworks for name in result.checked)
+    frameworks = any(main.specs[name].frameworks for name in result.checked)
     if frameworks:
         limits = limits.with_frameworks()
     for plan in (main, with_context):

@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 
 from grader.grading.sources import read_source, reference_namespace
-from grader.recheck.specs import SPECS, check_keys, object_name
+from grader.recheck.specs import check_keys, contract_for, object_name
 from grader.recheck.trusted_check import _expected
 
 EXEMPT = {"__repr__", "__str__"}
@@ -32,10 +32,11 @@ def graded_classes() -> list[tuple[str, str, list[str]]]:
     found = []
     for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         source = read_source(path.parent.name, path)
+        specs = contract_for(path.parent.name, path.stem)
         keys: dict[str, list[str]] = {}
         for exercise in source.exercises:
-            for key in check_keys(exercise):
-                if key in SPECS and SPECS[key].kind == "call":
+            for key in check_keys(exercise, specs):
+                if key in specs and specs[key].kind == "call":
                     keys.setdefault(object_name(key), []).append(key)
         text = path.read_text(encoding="utf-8")
         for name, spec_keys in keys.items():
@@ -77,7 +78,7 @@ def test_every_method_of_a_graded_class_is_called_by_the_recheck(path: str, name
     calls = _counting(cls)
     try:
         for key in keys:
-            spec = SPECS[key]
+            spec = contract_for(Path(path).parent.name, Path(path).stem)[key]
             context = {n: namespace[n] for n in spec.context}
             for case in spec.cases(np.random.default_rng(7)):
                 _expected(spec, cls, context, case)
@@ -86,7 +87,7 @@ def test_every_method_of_a_graded_class_is_called_by_the_recheck(path: str, name
             if attr in calls:
                 setattr(cls, attr, member)
     never = sorted(attr for attr, count in calls.items() if count == 0 and attr not in EXEMPT_BY_CLASS.get(name, ()))
-    assert not never, f"{name}: no re-check case calls {never} (grader/recheck/probes.py, specs.py)"
+    assert not never, f"{name}: no re-check case calls {never} (grader/recheck/probes.py, contracts/)"
 
 
 def test_the_reflected_tensor_case_fails_a_wrong_rsub() -> None:

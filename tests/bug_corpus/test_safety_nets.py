@@ -1,7 +1,7 @@
 """Issue 24 item 2: are the safety nets derived from solutions/, not listed by hand?
 
 Every graded exercise of every notebook under solutions/ must have, without anyone adding it to a list:
-- a re-check contract for each function it grades (grader/recheck/specs.py);
+- a re-check contract for each function it grades, in its notebook's own contract (contracts/<assignment>/<nb>.py);
 - a bug corpus: the corpus module whose NOTEBOOK is that notebook (tests/bug_corpus/test_*_bugs.py, found by
   walking the folder), with at least 3 known bugs and 2 correct variants for the exercise's test cell.
 A scratch assignment without them (written here into a temporary solutions/ folder) is caught: the check can fail.
@@ -17,7 +17,7 @@ import nbformat
 from harness import ROOT, entries
 
 from grader.grading.sources import read_source
-from grader.recheck.specs import SPECS, check_keys
+from grader.recheck.specs import check_keys, contract_for
 
 MIN_BUGS, MIN_CORRECT = 3, 2
 
@@ -38,12 +38,13 @@ def _counts(table: dict, with_cause: bool) -> dict[str, int]:
     return counts
 
 
-def gaps(solutions: Path, modules: dict[str, ModuleType]) -> list[str]:
-    """What a graded exercise under `solutions` lacks, one line each."""
+def gaps(solutions: Path, contracts: Path, modules: dict[str, ModuleType]) -> list[str]:
+    """What a graded exercise under `solutions` (contracts under `contracts`) lacks, one line each."""
     missing = []
     for path in sorted(solutions.glob("*/*.ipynb")):
         rel = f"{path.parent.name}/{path.name}"
         source = read_source(path.parent.name, path)
+        specs = contract_for(path.parent.name, path.stem, contracts)
         module = modules.get(rel)
         bugs = _counts(getattr(module, "TABLES", None) or module.BUGGY, True) if module else {}
         correct = getattr(module, "CORRECT_VARIANTS", None) or getattr(module, "CORRECT_TABLES", None)
@@ -51,7 +52,8 @@ def gaps(solutions: Path, modules: dict[str, ModuleType]) -> list[str]:
         if module is None:
             missing.append(f"{rel}: no bug corpus (a tests/bug_corpus/test_*_bugs.py whose NOTEBOOK is {rel!r})")
         for exercise in source.exercises:
-            missing += [f"{rel}: {key} has no re-check contract" for key in check_keys(exercise) if key not in SPECS]
+            keys = check_keys(exercise, specs)
+            missing += [f"{rel}: {key} has no re-check contract" for key in keys if key not in specs]
             if module is not None and bugs.get(exercise.grade_id, 0) < MIN_BUGS:
                 missing.append(f"{rel}: {exercise.grade_id} has {bugs.get(exercise.grade_id, 0)} bugs (< {MIN_BUGS})")
             if module is not None and variants.get(exercise.grade_id, 0) < MIN_CORRECT:
@@ -61,7 +63,7 @@ def gaps(solutions: Path, modules: dict[str, ModuleType]) -> list[str]:
 
 
 def test_every_graded_exercise_has_its_safety_nets() -> None:
-    assert gaps(ROOT / "solutions", corpus_modules()) == []
+    assert gaps(ROOT / "solutions", ROOT / "contracts", corpus_modules()) == []
 
 
 def test_a_new_assignment_without_them_is_caught(tmp_path: Path) -> None:
@@ -78,6 +80,6 @@ def test_a_new_assignment_without_them_is_caught(tmp_path: Path) -> None:
     nb.cells = [solution, test]
     (tmp_path / "06_square").mkdir()
     nbformat.write(nb, tmp_path / "06_square" / "06_square.ipynb")
-    found = gaps(tmp_path, corpus_modules())
+    found = gaps(tmp_path, tmp_path / "contracts", corpus_modules())
     assert any("06_square/06_square.ipynb: no bug corpus" in g for g in found), found
     assert any("square_it" in g and "no re-check contract" in g for g in found), found

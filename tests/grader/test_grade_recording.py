@@ -24,6 +24,7 @@ from grader.grading.submissions import Submission
 from grader.grading.valid_text import make_valid, valid
 from grader.recheck import trusted_check
 from grader.recheck.compare import compare
+from grader.recheck.specs import contract_for
 from grader.recheck.values import Opaque, decode, encode
 
 # --- valid Unicode -------------------------------------------------------------------------------------------------
@@ -128,7 +129,8 @@ def test_the_graders_own_comparison_error_fails_that_check_alone(monkeypatch) ->
     monkeypatch.setattr(trusted_check, "_judge", broken)
     result = trusted_check.TrustedResult()
     want = trusted_check._Expected(([2.0, 3.0],), [1.0, 3.0, 6.0])
-    reason = trusted_check._judge_safely("propagate_back", want, {}, None, result)
+    spec = contract_for("01_term", "01_term")["propagate_back"]
+    reason = trusted_check._judge_safely("propagate_back", spec, want, {}, None, result)
     assert reason == "propagate_back([2 values]): the grader could not compare its result (TypeError)"
     assert result.grader_errors == [reason]
 
