@@ -150,7 +150,7 @@ def _guard_report(channel: GuardChannel, folders: JobFolders, run: KernelRun, st
         log.debug("kernel guard of %s: %s", student, printable(line))
 
 
-def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings) -> None:
+def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings, cpu_stopped: bool) -> None:
     """Cut huge streams, name cells that ran out of memory or time, mark test cells that never ran, and keep a
     warning on stderr from costing a passing test its points."""
     timed_out, out_of_memory = [], []
@@ -176,7 +176,7 @@ def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings) -> None:
     if out_of_memory:
         cells = "; ".join(cell_label(nb.cells, n - 1) for n in out_of_memory)
         run.problems.append(f"{cells}: ran out of memory (MemoryError)")
-    if timed_out and not any("CPU" in p for p in run.problems):
+    if timed_out and not cpu_stopped:  # the watchdog stopped them for CPU time and said so already
         cells = "; ".join(cell_label(nb.cells, n - 1) for n in timed_out)
         run.problems.append(f"{cells}: ran past the {settings.cell_timeout} s limit (an infinite loop?)")
 
@@ -217,7 +217,7 @@ def autograde(
         run.problems += watchdog.cpu_reports()
         executed, _ = LimitOutput().preprocess(executed, resources)
         _guard_report(channel, folders, run, job.student)
-        _tidy_outputs(executed, run, setup.settings)
+        _tidy_outputs(executed, run, setup.settings, cpu_stopped=bool(watchdog.interrupted))
         run.executed = nbformat.from_dict(executed)
         return run
     finally:

@@ -445,7 +445,11 @@ def run_grade(
         bar.close()
         cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
     results = sorted(plan.results, key=lambda r: (r.student, r.assignment, r.notebook))
-    failures = [f"{r.student}/{r.assignment}/{r.notebook}: {r.grader_error}" for r in results if r.grader_error]
+    failures = [  # an interrupted run's ungraded jobs are counted apart, not listed as the grader's failures
+        f"{r.student}/{r.assignment}/{r.notebook}: {r.grader_error}"
+        for r in results
+        if r.grader_error and r.grader_error != INTERRUPTED
+    ]
     csv_path = workspace / "class-grades.csv"
     try:
         csv_path = write_csv(workspace, class_results(workspace, results))
@@ -453,7 +457,7 @@ def run_grade(
         failures.append(f"{csv_path.name} could not be written ({failure_words(err)})")
     seconds = time.monotonic() - started
     summary = GradeSummary(results, csv_path, seconds, plan.reused, len(plan.todo), workers)
-    summary.failures = [f for f in failures if not f.endswith(f": {INTERRUPTED}")]
+    summary.failures = failures
     summary.interrupted = sum(r.grader_error == INTERRUPTED for r in results)
     print_summary(summary, out or sys.stdout)
     print_intake(intake, report, out or sys.stdout)

@@ -33,8 +33,8 @@ from grader.grading.sanitize import sanitize_notebook
 from grader.grading.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
 from grader.grading.valid_text import make_valid, replaced_reason, valid
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
-from grader.recheck.protocol import NOT_DEFINED
-from grader.recheck.specs import object_name
+from grader.recheck.reasons import Why
+from grader.recheck.specs import check_keys, contract_for, object_name
 from grader.recheck.trusted_check import TrustedResult, trusted_check
 
 
@@ -187,15 +187,17 @@ def merge(g: Grading) -> Grading:
     executed = g.kernel.executed
     broken = verdicts.syntax_errors(executed) if executed is not None else {}
     function_cell = g.source.function_cell
-    missing = sorted({object_name(k) for k, why in g.trusted.failures.items() if NOT_DEFINED in why})
+    missing = sorted({object_name(k) for k, why in g.trusted.failures.items() if why.kind is Why.NOT_DEFINED})
     for name in missing:
         if function_cell.get(name) not in broken:  # a cell that does not parse is named in its exercise
             g.result.review.append(changes.missing_function_reason(name, g.student_cells))
     tests, places = _executed_cells(executed)
     catalogue = catalogue_of(g.source)
+    specs = contract_for(g.source.assignment, g.source.path.stem)
     for ex in g.source.exercises:
         cell = tests.get(ex.grade_id)
-        exercise = verdicts.verdict(ex, cell, g.trusted, catalogue, places, g.result.review)
+        keys = check_keys(ex, specs)
+        exercise = verdicts.verdict(ex, keys, cell, g.trusted, catalogue, places, g.result.review)
         unparsed = [broken[function_cell[f]] for f in ex.functions if function_cell.get(f) in broken]
         if unparsed and (exercise.points or 0.0) < exercise.max_points:
             exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"

@@ -16,7 +16,7 @@ from grader.course.cells import is_test_cell, nbgrader_meta
 from grader.grading.messages import Catalogue, printable, safe_identifier
 from grader.grading.records import ExerciseResult, Kind, Recheck
 from grader.grading.sources import Exercise, SourceInfo
-from grader.recheck.specs import check_keys
+from grader.recheck.reasons import Failure, Why
 from grader.recheck.trusted_check import TrustedResult
 
 log = logging.getLogger(__name__)
@@ -24,15 +24,27 @@ CAUSE_KEY = "bpcourse_cause"  # a failed test cell's cause, kept in its metadata
 _CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _TIMEOUTS = ("CellTimeoutError", "KeyboardInterrupt")
-_RAISED = re.compile(
-    r"(?P<type>\w+) raised(?P<where> \(line \d+ of your cell .*\))?(?: while the test ran)?"
-    r"(?P<detail>: \w+ is not defined)?"
-)
 
 
 def _frames(output: dict) -> list[tuple[str, str]]:
     """(execution count, line) of every notebook-cell frame of an error output's traceback."""
     return _CELL_FRAME.findall(_ANSI.sub("", "\n".join(map(str, output.get("traceback") or []))))
+
+
+@dataclass(frozen=True)
+class KernelCause:
+    """Why a test cell failed in nbgrader's kernel, in the grader's words (`text`). When the cause is only that an
+    exception was raised, `raised` is its type's name, `where` the student's line (' (line 3 of your cell under
+    ...)', or "") and `detail` what the line tells (': x is not defined'), so the re-check's call that raised the
+    same can be told with them (`_with_call`) without reading the words back."""
+
+    text: str
+    raised: str | None = None
+    where: str = ""
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,23 @@ def _undefined_name(output: dict, frame: tuple[CellPlace, int] | None) -> str:
     return f": {named[1]} is not defined" if re.search(rf"\b{re.escape(named[1])}\b", code) else ""
 
 
-def _error_cause(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> str:
+def _error_cause(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> KernelCause:
+    words = _words_for(output, cell, catalogue, places)
+    return KernelCause(words) if words is not None else _raised(output, cell, places)
+
+
+def _raised(output: dict, cell, places: dict[int, CellPlace]) -> KernelCause:
+    """An exception without words of the course's: its type, the student's line and what the line tells."""
+    ename = safe_identifier(output.get("ename"), "an exception")
+    frame = _student_frame(output, cell.get("execution_count"), places)
+    where = frame[0].describe(frame[1]) if frame else ""
+    detail = _undefined_name(output, frame)
+    return KernelCause(f"{ename} raised{where or ' while the test ran'}{detail}", ename, where, detail)
+
+
+def _words_for(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> str | None:
+    """The cause of the errors the course has words for (not implemented, a timeout, a test that did not run, a
+    failed check), or None for any other exception."""
     ename = safe_identifier(output.get("ename"), "an exception")
     evalue = str(output.get("evalue", "")).strip()
     if ename == "NotImplementedError" and not evalue:
@@ -121,12 +149,10 @@ def _error_cause(output: dict, cell, catalogue: Catalogue, places: dict[int, Cel
         if evalue:
             log.debug("a failed check's message is not in the catalogue: %r", printable(evalue))
         return "AssertionError: a check failed (its message is not one of the course's, so it is not shown)"
-    frame = _student_frame(output, cell.get("execution_count"), places)
-    where = frame[0].describe(frame[1]) if frame else " while the test ran"
-    return f"{ename} raised{where}{_undefined_name(output, frame)}"
+    return None
 
 
-def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> str:
+def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> KernelCause:
     """Why a test cell failed in nbgrader's kernel, in words the grader vouches for (grader/grading/messages.py);
     any other exception by its type and the student's line."""
     outputs = cell.get("outputs", [])
@@ -135,8 +161,8 @@ def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> s
         if output.get("output_type") == "error":
             return _error_cause(output, cell, catalogue, places)
     if any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outputs):
-        return "the test wrote to stderr"
-    return ""
+        return KernelCause("the test wrote to stderr")
+    return KernelCause("")
 
 
 def syntax_errors(executed: NotebookNode) -> dict[str, str]:
@@ -166,38 +192,44 @@ def written_answers(nb: NotebookNode) -> dict[str, bool]:
 
 
 def verdict(
-    ex: Exercise, cell, trusted: TrustedResult, catalogue: Catalogue, places: dict[int, CellPlace], review: list[str]
+    ex: Exercise,
+    keys: list[str],
+    cell,
+    trusted: TrustedResult,
+    catalogue: Catalogue,
+    places: dict[int, CellPlace],
+    review: list[str],
 ) -> ExerciseResult:
     """One exercise's points: the kernel's result counts only where the trusted re-check agrees, since the kernel
     ran student code and can be made to pass anything. An exercise the re-check could not judge keeps the kernel's
-    points and is flagged for a person."""
+    points and is flagged for a person. `keys`: the exercise's checks in its notebook's contract."""
     nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
-    cause = failure_cause(cell, catalogue, places) if cell is not None else "the test cell did not run"
-    keys = check_keys(ex)
+    kernel = failure_cause(cell, catalogue, places) if cell is not None else KernelCause("the test cell did not run")
     failures = [trusted.failures[k] for k in keys if k in trusted.failures]
     unchecked = [k for k in keys if k in trusted.not_checked or k not in trusted.checked]
     if failures:
-        cause = _with_call(cause, failures[0])
+        cause = _with_call(kernel, failures[0])
         if nb_points > 0:
             review.append(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
             cause = f"the trusted re-check failed: {failures[0]}"
-        return ExerciseResult(ex.grade_id, ex.points, 0.0, Kind.AUTO, nb_points, Recheck.FAILED, cause or failures[0])
+        return ExerciseResult(
+            ex.grade_id, ex.points, 0.0, Kind.AUTO, nb_points, Recheck.FAILED, cause or str(failures[0])
+        )
     if keys and not unchecked:
-        return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.AGREES, cause)
+        return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.AGREES, kernel.text)
     if nb_points > 0:
         why = trusted.not_checked.get(unchecked[0], "no re-check") if unchecked else "no graded function"
         review.append(f"{ex.grade_id}: not re-checked ({why}); its points are the kernel's alone")
-    return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.NOT_CHECKED, cause)
+    return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.NOT_CHECKED, kernel.text)
 
 
-def _with_call(cause: str, failure: str) -> str:
+def _with_call(kernel: KernelCause, failure: Failure) -> str:
     """An exception the kernel's test met, told with the re-check's call when it raised the same type there: the
     function and its inputs' shapes (the grader's inputs), and the student's cell and line, e.g.
     'relu_forward(array(4, 3)) raised KeyError (line 3 of your cell under "Exercise 2": return cache[k])'."""
-    raised = _RAISED.fullmatch(cause)
-    if raised and failure.endswith(f" raised {raised['type']}"):
-        return failure + (raised["where"] or "") + (raised["detail"] or "")
-    return cause
+    if kernel.raised and failure.kind is Why.RAISED and failure.detail == kernel.raised:
+        return str(failure) + kernel.where + kernel.detail
+    return kernel.text
 
 
 def all_failed(source: SourceInfo, reason: str) -> list[ExerciseResult]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from grader.grading.messages import describe_refusal, safe_identifier
 from grader.recheck.values import CallEvent, CellEvent
 
-NOT_DEFINED = "is not defined by the solution cells"
 PROTOCOL_VIOLATED = "re-check protocol violated"
 _TRUSTED_EVENTS = {"setup", "context", "isolation"}
 

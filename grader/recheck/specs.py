@@ -95,12 +95,12 @@ def seed_for(student: str, assignment: str, function: str) -> int:
     return int.from_bytes(digest[:4], "little")
 
 
-def spec_key(grade_id: str, name: str, specs: Mapping[str, Spec] | None = None) -> str:
+def spec_key(grade_id: str, name: str, specs: Mapping[str, Spec]) -> str:
     """The check of `name` in the test cell `grade_id`: "name:grade_id" when that test has a spec of its own (a
     class tested by several cells, e.g. Dual's arithmetic and its functions), else the name. `specs`: the
-    notebook's contract (None: every notebook's)."""
+    notebook's contract."""
     own = f"{name}:{grade_id}"
-    return own if own in (course_specs() if specs is None else specs) else name
+    return own if own in specs else name
 
 
 def object_name(key: str) -> str:
@@ -108,7 +108,7 @@ def object_name(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def check_keys(exercise, specs: Mapping[str, Spec] | None = None) -> list[str]:
-    """The checks of one exercise (grader.grading.sources.Exercise), as keys of its notebook's contract `specs`
-    (None: every notebook's) or plain names."""
+def check_keys(exercise, specs: Mapping[str, Spec]) -> list[str]:
+    """The checks of one exercise (grader.grading.sources.Exercise), as keys of its notebook's contract `specs` or
+    plain names."""
     return [spec_key(exercise.grade_id, name, specs) for name in exercise.functions]

@@ -25,7 +25,8 @@ from grader.recheck import probes as trusted_probes
 from grader.recheck.cases import Invalid
 from grader.recheck.compare import compare, signature
 from grader.recheck.limits import Limits
-from grader.recheck.protocol import NOT_DEFINED, PROTOCOL_VIOLATED, read_report
+from grader.recheck.protocol import PROTOCOL_VIOLATED, read_report
+from grader.recheck.reasons import Failure, Why
 from grader.recheck.sandbox import run_job
 from grader.recheck.specs import Spec, check_keys, contract_for, object_name, seed_for
 from grader.recheck.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
@@ -35,7 +36,7 @@ from grader.recheck.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, e
 class TrustedResult:
     """Per graded name: what failed and why, what was checked and what could not be."""
 
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, Failure] = field(default_factory=dict)  # check key -> why it failed (a record)
     checked: list[str] = field(default_factory=list)
     not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
     timed_out_cells: list[str] = field(default_factory=list)
@@ -181,61 +182,59 @@ def _error_type(event: dict) -> str | None:
     return safe_identifier(error.get("type"), "an exception") if isinstance(error, dict) else None
 
 
-def _judge(key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalogue) -> str | None:
-    """None when the child's answer to one call of check `key` agrees with the solution's, else the reason, in the
-    grader's words: of the student's exception only its type's name is used."""
+def _judge(key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalogue) -> Failure | None:
+    """None when the child's answer to one call of check `key` agrees with the solution's, else why (a record whose
+    words are the grader's): of the student's exception only its type's name is used."""
     name = object_name(key)
     call = signature(name, want.args, spec)
     if event.get("missing"):
-        if spec.kind == "value":
-            return f"{name} is not set by the solution cells (was it renamed or deleted?)"
-        return f"{name} {NOT_DEFINED} (was it renamed or deleted?)"
+        return Failure(Why.NOT_SET if spec.kind == "value" else Why.NOT_DEFINED, name)
     raised = _error_type(event)
     if want.raises:
         if raised == want.raises:
             return None
         got = f"raised {raised}" if raised else "returned a value"
-        return f"{call} {got}; on this invalid input it must raise {want.raises}"
+        return Failure(Why.WRONG_ON_INVALID, call, f"{got}; on this invalid input it must raise {want.raises}")
     if raised:
         error = event["error"]
         if error.get("timeout"):
-            return f"{call} did not finish within its CPU-time limit (an infinite loop?)"
+            return Failure(Why.TIMED_OUT, call)
         if raised == "ContractError":
-            said = catalogue.sanitize(str(error.get("message", "")))
-            return f"{call}: {said}" if said else f"{call} breaks its documented contract"
+            return Failure(Why.CONTRACT, call, catalogue.sanitize(str(error.get("message", ""))) or "")
         if raised == "FloatingPointError":
-            return f"{call} hit a floating-point error (overflow, 0/0 or log(0)): a numerically unstable formula"
+            return Failure(Why.FLOATING_POINT, call)
         if raised == "NotImplementedError":
-            return f"{call} raised NotImplementedError: it, or a function it calls, is not implemented yet"
-        return f"{call} raised {raised}"
+            return Failure(Why.NOT_IMPLEMENTED, call)
+        return Failure(Why.RAISED, call, raised)
     changed = [i for i in event.get("mutated") or [] if i not in want.mutated]
     if changed:
         which = ", ".join(f"#{i + 1}" for i in changed)
-        return f"{call} changed its argument {which} in place: inputs must be left unchanged (work on a copy)"
+        return Failure(Why.MUTATED, call, which)
     try:
         got = decode(event.get("result"))
     except (ValueError, TypeError, KeyError):
-        return f"{call} returned data that cannot be read"
+        return Failure(Why.UNREADABLE, call)
     expected = want.value
     if spec.compare == "first":
         if not isinstance(got, list | tuple) or len(got) != 2:
-            return f"{call} did not return a pair (out, cache)"
+            return Failure(Why.NOT_A_PAIR, call)
         got, expected = got[0], expected[0]
     where = f"{name}'s value" if spec.kind == "value" else f"{call}'s result"
-    return compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
+    wrong = compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
+    return Failure(Why.WRONG_VALUE, call, wrong) if wrong else None
 
 
 def _judge_safely(
     key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalogue, result: TrustedResult
-) -> str | None:
+) -> Failure | None:
     """`_judge`, where the grader's own failure to compare (an exception) fails this check alone with a named cause
     and is listed in `result.grader_errors` (the notebook is flagged and graded again on the next run)."""
     try:
         return _judge(key, spec, want, event, catalogue)
     except Exception as err:  # noqa: BLE001 - one value the grader cannot judge costs that check alone
         call = signature(object_name(key), want.args, spec)
-        reason = f"{call}: the grader could not compare its result ({safe_identifier(type(err).__name__, 'error')})"
-        result.grader_errors.append(reason)
+        reason = Failure(Why.GRADER_ERROR, call, safe_identifier(type(err).__name__, "error"))
+        result.grader_errors.append(str(reason))
         return reason
 
 
@@ -269,7 +268,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
         result.protocol = f"{PROTOCOL_VIOLATED}: {report.broken}"
         for key in keys:
             if key not in result.not_checked:
-                result.failures[key] = f"the re-check's report was tampered with ({PROTOCOL_VIOLATED})"
+                result.failures[key] = Failure(Why.TAMPERED, object_name(key), PROTOCOL_VIOLATED)
         return
     for (key, case), want in plan.expected.items():
         if key in result.failures or key in result.not_checked:
@@ -277,7 +276,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
         event = report.answers.get((key, case))
         if event is None:
             call = signature(object_name(key), want.args, plan.specs[key])
-            result.failures[key] = f"{call} gave no answer: the check {crash or 'stopped'}"
+            result.failures[key] = Failure(Why.NO_ANSWER, call, crash or "stopped")
             continue
         reason = _judge_safely(key, plan.specs[key], want, event, catalogue, result)
         if reason:
@@ -285,10 +284,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
     for key, case in report.changed:
         if key not in result.failures and key not in result.not_checked:
             call = signature(object_name(key), plan.expected[(key, case)].args, plan.specs[key])
-            result.failures[key] = (
-                f"the result of {call} changed when it was called again: it keeps an array or dict between "
-                "calls (a module-level buffer or a mutable default argument); return a new one each call"
-            )
+            result.failures[key] = Failure(Why.CHANGED_BETWEEN_CALLS, call)
 
 
 def _cell_that_ended(lines: list[str], crash: str | None, plan: _Plan, cells: list[tuple[str, str]]) -> int | None:
@@ -308,7 +304,7 @@ def _fail_cells(cells: list[tuple[str, str]], result: TrustedResult, what: str, 
         defined = set(defined_names(code))
         for key in result.checked:
             if object_name(key) in defined and (replace or key not in result.failures):
-                result.failures[key] = f"its solution cell ({cell_id}) {what}"
+                result.failures[key] = Failure(Why.CELL_FAILED, object_name(key), f"({cell_id}) {what}")
 
 
 def trusted_check(

@@ -20,7 +20,7 @@ from harness import ROOT, entries
 
 from grader.grading import demo_class
 from grader.grading.sources import SourceInfo, read_source
-from grader.recheck.specs import check_keys
+from grader.recheck.specs import check_keys, contract_for
 from grader.recheck.trusted_check import trusted_check
 
 
@@ -66,8 +66,8 @@ def _recheck(notebook: str, test_id: str, implementation: str) -> tuple[list[str
     cells.append(("corpus_case", implementation))
     result = trusted_check(source, cells, "corpus")
     exercise = next(ex for ex in source.exercises if ex.grade_id == test_id)
-    keys = check_keys(exercise)
-    return keys, {k: result.failures[k] for k in keys if k in result.failures}, result
+    keys = check_keys(exercise, contract_for(source.assignment, source.path.stem))
+    return keys, {k: str(result.failures[k]) for k in keys if k in result.failures}, result
 
 
 @pytest.mark.parametrize(("notebook", "test_id", "name", "implementation"), _cases("bug"))
@@ -94,6 +94,6 @@ def test_every_graded_exercise_is_rechecked() -> None:
         source = _source(notebook)
         result = trusted_check(source, [], "nobody")  # no student cells: every check fails, none is skipped
         for exercise in source.exercises:
-            keys = check_keys(exercise)
+            keys = check_keys(exercise, contract_for(source.assignment, source.path.stem))
             assert keys, f"{notebook}: {exercise.grade_id} uses no graded name"
             assert all(k in result.checked for k in keys), (notebook, exercise.grade_id, result.not_checked)

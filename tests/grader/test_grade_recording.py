@@ -131,8 +131,8 @@ def test_the_graders_own_comparison_error_fails_that_check_alone(monkeypatch) ->
     want = trusted_check._Expected(([2.0, 3.0],), [1.0, 3.0, 6.0])
     spec = contract_for("01_term", "01_term")["propagate_back"]
     reason = trusted_check._judge_safely("propagate_back", spec, want, {}, None, result)
-    assert reason == "propagate_back([2 values]): the grader could not compare its result (TypeError)"
-    assert result.grader_errors == [reason]
+    assert str(reason) == "propagate_back([2 values]): the grader could not compare its result (TypeError)"
+    assert result.grader_errors == [str(reason)]
 
 
 # --- bounds on structure -------------------------------------------------------------------------------------------

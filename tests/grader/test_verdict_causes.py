@@ -21,7 +21,7 @@ def test_a_warning_before_the_error_does_not_hide_the_named_cause() -> None:
         nbformat.v4.new_output("stream", name="stderr", text="UserWarning: The given NumPy array is not writable\n"),
         nbformat.v4.new_output("error", ename="AssertionError", evalue=FLOAT32, traceback=[]),
     ]
-    cause = failure_cause(cell, catalogue_of(source), {})
+    cause = failure_cause(cell, catalogue_of(source), {}).text
     assert cause == f"AssertionError: {FLOAT32}", cause
 
 
@@ -29,7 +29,7 @@ def test_stderr_alone_is_still_named() -> None:
     source = read_source("01_term", ROOT / "solutions" / "01_term" / "01_term.ipynb")
     cell = nbformat.v4.new_code_cell("check()")
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
-    assert failure_cause(cell, catalogue_of(source), {}) == "the test wrote to stderr"
+    assert failure_cause(cell, catalogue_of(source), {}).text == "the test wrote to stderr"
 
 
 def test_a_probed_call_is_shown_by_its_check_not_by_its_seed() -> None:
@@ -45,3 +45,34 @@ def test_a_probed_call_is_shown_by_its_check_not_by_its_seed() -> None:
     shown = signature("Tensor", (197818196,), SPECS["Tensor:eng_tensor_ops_test"])
     assert shown == 'Tensor\'s check "tensor ops"', shown
     assert signature("relu_forward", (np.zeros((4, 3)),), SPECS["relu_forward"]) == "relu_forward(array(4, 3))"
+
+
+def test_decisions_read_the_reason_records_not_their_words(monkeypatch) -> None:
+    """Issue 24 item 3: reasons are records, rendered at the edge. With every re-check sentence reworded, is a
+    kernel exception still joined to the re-check's call that raised the same type (a decision that once parsed
+    the sentences back with a regex), and the words the new ones?"""
+    from grader.grading import verdicts
+    from grader.grading.records import Recheck
+    from grader.recheck import reasons
+    from grader.recheck.reasons import Failure, Why
+    from grader.recheck.trusted_check import TrustedResult
+
+    monkeypatch.setattr(reasons, "_RENDER", {why: (lambda call, d: f"REWORDED {call} / {d}") for why in Why})
+    source = read_source("01_term", ROOT / "solutions" / "01_term" / "01_term.ipynb")
+    exercise = source.exercises[0]
+    name = exercise.functions[0]
+    student = nbformat.v4.new_code_cell(f"def {name}(x):\n    return {{}}['k']")
+    student.execution_count = 1
+    test = nbformat.v4.new_code_cell(f"{name}([1.0])")
+    test.execution_count = 2
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": exercise.points,
+                                 "grade_id": exercise.grade_id, "schema_version": 3}
+    test.outputs = [nbformat.v4.new_output("error", ename="KeyError", evalue="'k'",
+                                           traceback=["Cell In[1], line 2"])]
+    failure = Failure(Why.RAISED, f"{name}([1 values])", "KeyError")
+    trusted = TrustedResult(checked=[name], failures={name: failure})
+    places = verdicts.cell_places([student, test])
+    result = verdicts.verdict(exercise, [name], test, trusted, catalogue_of(source), places, [])
+    assert result.trusted is Recheck.FAILED and result.points == 0.0
+    assert result.cause.startswith(f"REWORDED {name}([1 values]) / KeyError (line 2 of your cell"), result.cause
+    assert "return {}['k']" in result.cause
