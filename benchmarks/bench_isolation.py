@@ -3,9 +3,9 @@
     python benchmarks/bench_isolation.py [--runs 5]
 
 Starts a kernel and runs one cell (`import numpy`) the way nbgrader's Execute does, alternately with the plain
-`python3` kernel and with the grading kernel (grader/grading/kernel_guard.py: closed descriptors, a clean environment by
-re-exec, seccomp, Landlock, the guard channel, the job's own folders). Prints the median of each and the difference:
-the isolation's cost for one notebook. Runs in a temporary grading workspace.
+`python3` kernel and with the grading kernel (grader/sandboxed/kernel_guard.py: closed descriptors, a clean
+environment by re-exec, seccomp, Landlock, the guard channel, the job's own folders). Prints the median of each and
+the difference: the isolation's cost for one notebook. Runs in a temporary grading workspace.
 """
 
 from __future__ import annotations

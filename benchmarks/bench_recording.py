@@ -24,11 +24,11 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from grader.course.sources import read_source  # noqa: E402
 from grader.grading import demo_class  # noqa: E402
 from grader.grading.journal import record  # noqa: E402
 from grader.grading.pipeline import _graded  # noqa: E402
 from grader.grading.records import JobResult  # noqa: E402
-from grader.grading.sources import read_source  # noqa: E402
 from grader.grading.verdicts import all_failed  # noqa: E402
 from grader.grading.workspace import prepare_workspace  # noqa: E402
 

@@ -8,7 +8,7 @@ Loaded by grader/recheck/specs.py (`contract_for`); keys are the graded names of
 from grader.recheck import cases  # noqa: F401 - the input generators shared by the course
 from grader.recheck.cases import Invalid  # noqa: F401
 from grader.recheck.specs import Spec
-from grader.recheck.values import TestFunction  # noqa: F401
+from grader.sandboxed.values import TestFunction  # noqa: F401
 
 SPECS: dict[str, Spec] = {
     "mse_forward": Spec(lambda rng: [(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))]),

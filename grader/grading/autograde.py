@@ -1,4 +1,4 @@
-"""nbgrader's autograde of one notebook, in the guarded kernel (grader/grading/kernel_guard.py), in a job folder
+"""nbgrader's autograde of one notebook, in the guarded kernel (grader/sandboxed/kernel_guard.py), in a job folder
 of its own (grader/grading/job_kernel.py). What comes back is the executed notebook and the grader's own sentences
 about the run; the kernel's outputs are read later only to lower a score (grader/grading/verdicts.py).
 """
@@ -28,7 +28,7 @@ from nbgrader.preprocessors import (
 
 import bp_helpers
 from grader.course.cells import is_test_cell
-from grader.grading import scratch_fs
+from grader.course.messages import describe_refusal, printable
 from grader.grading.job_kernel import (
     GradingKernelManager,
     GuardChannel,
@@ -38,12 +38,12 @@ from grader.grading.job_kernel import (
     kernel_config,
     notebook_budget,
 )
-from grader.grading.kernel_guard import ISOLATION_PREFIX
-from grader.grading.messages import describe_refusal, printable
 from grader.grading.records import GradingJob, Settings
 from grader.grading.verdicts import cell_label
 from grader.grading.worker import WorkerContext
 from grader.grading.workspace import KERNEL_NAME, state_dir
+from grader.sandboxed import scratch_fs
+from grader.sandboxed.kernel_guard import ISOLATION_PREFIX
 
 MAX_STREAM_CHARS = 100_000
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import difflib
 from nbformat import NotebookNode
 
 from grader.course.cells import is_test_cell, nbgrader_meta
-from grader.grading.messages import safe_identifier
-from grader.grading.sources import SourceInfo, defined_names
+from grader.course.messages import safe_identifier
+from grader.course.sources import SourceInfo, defined_names
 
 StudentCell = tuple[str, str]  # (grade id, or "cell N" for a moved definition; the cell's code)
 _OWNED_KEYS = ("points", "grade", "solution", "locked")

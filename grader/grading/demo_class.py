@@ -17,9 +17,9 @@ import nbformat
 
 from grader.course.cells import grade_id, nbgrader_meta
 from grader.course.paths import solutions_dir
+from grader.course.sources import defined_names
 from grader.grading.grade import run_grade
 from grader.grading.records import Settings
-from grader.grading.sources import defined_names
 from grader.grading.workspace import prepare_workspace
 
 WRONG_WRAPPER = """

@@ -27,20 +27,20 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from grader.course.messages import printable, safe_identifier
 from grader.course.notebooks import Structure, measure_structure
+from grader.course.sources import catalogue_of, reference_namespace, solution_failures
 from grader.errors import CourseError
 from grader.grading import lateness
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool
 from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
 from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
-from grader.grading.messages import printable, safe_identifier
 from grader.grading.names import shown
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
-from grader.grading.sources import catalogue_of, reference_namespace, solution_failures
 from grader.grading.submissions import Layout, Submission
 from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec

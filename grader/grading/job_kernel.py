@@ -1,4 +1,4 @@
-"""What one grading job gives nbgrader's kernel, and how the worker watches it (see grader/grading/kernel_guard.py).
+"""What one grading job gives nbgrader's kernel, and how the worker watches it (see grader/sandboxed/kernel_guard.py).
 
 Per job: a folder of its own (`JobFolders`: the kernel's working folder and home, which it alone may write, and a
 private folder it may not read, with the guard channel and its log), removed after the job; the kernel's
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.grading import scratch_fs
-from grader.grading.scratch_fs import folder_usage
+from grader.sandboxed import scratch_fs
+from grader.sandboxed.scratch_fs import folder_usage
 
 MAX_CHANNEL_BYTES = 1024 * 1024
 MAX_SCRATCH_FILES = 2_000
@@ -48,7 +48,7 @@ class JobFolders:
         scratch.mkdir(parents=True, exist_ok=True)
         prefix = re.sub(r"[^A-Za-z0-9_.-]", "-", student)[:40] or "job"
         root = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=scratch))
-        # A tmpfs of its own where the job's process may mount one (grader/grading/scratch_fs.py): a hard cap, off
+        # A tmpfs of its own where the job's process may mount one (grader/sandboxed/scratch_fs.py): a hard cap, off
         # the workspace's disk. The headroom is for the student's files and the assignment's data copied in.
         scratch_fs.mount_capped(root, MAX_SCRATCH_BYTES + SCRATCH_HEADROOM_BYTES, MAX_RUNNING_FILES + 1_000)
         kernel = root / "kernel"
@@ -113,7 +113,7 @@ def notebook_budget(settings, reference_seconds: float) -> Budget:
 
 
 def kernel_config(settings, folders: JobFolders, read: list[str], deny: list[str]) -> dict:
-    """BPCOURSE_KERNEL_GUARD for one job (grader/grading/kernel_guard.py)."""
+    """BPCOURSE_KERNEL_GUARD for one job (grader/sandboxed/kernel_guard.py)."""
     return {
         "job": str(folders.kernel),
         "private": str(folders.private),

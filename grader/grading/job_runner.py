@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from grader.grading import scratch_fs
+from grader.sandboxed import scratch_fs
 
 
 @dataclass

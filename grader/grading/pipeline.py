@@ -25,12 +25,12 @@ from nbgrader.utils import is_grade, is_solution, is_task
 
 from grader.course.cells import is_test_cell
 from grader.course.notebooks import grade_ids, read_notebook
+from grader.course.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.hidden_tests import strip_hidden_tests
 from grader.grading.records import GradedNotebook, GradingJob, JobResult
 from grader.grading.sanitize import sanitize_notebook
-from grader.grading.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
 from grader.grading.valid_text import make_valid, replaced_reason, valid
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
 from grader.recheck.reasons import Why

@@ -118,7 +118,7 @@ class JobResult:
     # provisional, flagged, kept in the journal but never reused, so the next run grades it again.
     grader_error: str = ""
     isolation: str = ""  # how the re-check's sandbox was isolated (TrustedResult.isolation)
-    kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.grading.kernel_guard's log)
+    kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.sandboxed.kernel_guard's log)
     seconds: float = 0.0
 
     @property

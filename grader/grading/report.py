@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from nbgrader.api import Gradebook
 
 from grader.course.nbgrader_config import COURSE_ID
+from grader.course.sources import read_source
 from grader.grading.lateness import late_by_text
 from grader.grading.names import shown
 from grader.grading.roster import Roster, load_roster
-from grader.grading.sources import read_source
 from grader.grading.workspace import state_dir
 
 if TYPE_CHECKING:

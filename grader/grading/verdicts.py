@@ -13,9 +13,9 @@ from nbformat import NotebookNode
 from nbgrader.utils import determine_grade
 
 from grader.course.cells import is_test_cell, nbgrader_meta
-from grader.grading.messages import Catalogue, printable, safe_identifier
+from grader.course.messages import Catalogue, printable, safe_identifier
+from grader.course.sources import Exercise, SourceInfo
 from grader.grading.records import ExerciseResult, Kind, Recheck
-from grader.grading.sources import Exercise, SourceInfo
 from grader.recheck.reasons import Failure, Why
 from grader.recheck.trusted_check import TrustedResult
 
@@ -153,7 +153,7 @@ def _words_for(output: dict, cell, catalogue: Catalogue, places: dict[int, CellP
 
 
 def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> KernelCause:
-    """Why a test cell failed in nbgrader's kernel, in words the grader vouches for (grader/grading/messages.py);
+    """Why a test cell failed in nbgrader's kernel, in words the grader vouches for (grader/course/messages.py);
     any other exception by its type and the student's line."""
     outputs = cell.get("outputs", [])
     # The error first: a warning printed to stderr before it (torch's, say) must not hide the named cause (issue 26).

@@ -17,8 +17,8 @@ import nbformat
 
 from grader.course.nbgrader_config import ensure_alembic_on_path
 from grader.course.notebooks import grade_ids
+from grader.course.sources import SourceInfo, read_source
 from grader.grading.records import Settings
-from grader.grading.sources import SourceInfo, read_source
 from grader.grading.workspace import state_dir
 
 

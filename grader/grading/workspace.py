@@ -168,7 +168,7 @@ def _generate(workspace: Path, assignment: str) -> None:
 
 
 def write_kernelspec(workspace: Path) -> None:
-    """The guarded kernel's spec (grader/grading/kernel_guard.py; each job sets its configuration in the environment),
+    """The guarded kernel's spec (grader/sandboxed/kernel_guard.py; each job sets its configuration in the environment),
     and a matplotlib font list built once, outside any kernel, that each job's kernel gets a copy of."""
     state = state_dir(workspace)
     mpl = state / "mplconfig"
@@ -176,7 +176,7 @@ def write_kernelspec(workspace: Path) -> None:
     spec_dir = state / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "grader.grading.kernel_guard", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "grader.sandboxed.kernel_guard", "-f", "{connection_file}"],
         "display_name": "Python 3 (bpcourse grading)",
         "language": "python",
         "env": {},

@@ -1,6 +1,6 @@
 """How the grader compares a student's result with the solution's, and names a call, in its own words.
 
-Values arrive as plain data (grader/recheck/values.py); nothing of the student's text is used but a class name that is
+Values arrive as plain data (grader/sandboxed/values.py); nothing of the student's text is used but a class name that is
 a plain identifier.
 """
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.grading.messages import safe_identifier
+from grader.course.messages import safe_identifier
 from grader.recheck.specs import Spec
-from grader.recheck.values import Opaque
+from grader.sandboxed.values import Opaque
 
 
 def _relative_error(a: np.ndarray, e: np.ndarray) -> float:

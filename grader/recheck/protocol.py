@@ -1,6 +1,6 @@
 """The re-check's report protocol, read strictly by the parent.
 
-The child (grader/recheck/runner.py) reports trusted events before student code runs ("setup", "context",
+The child (grader/sandboxed/runner.py) reports trusted events before student code runs ("setup", "context",
 "isolation"), then "begin"; after it, one "cell" per cell, for each planned call a "want" (numbered in order: the
 parent sends a call only when asked) and exactly one "call", "changed",
 "violation", and one "done". Student code can write to the same pipe: anything but exactly one well-formed answer per
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from grader.grading.messages import describe_refusal, safe_identifier
-from grader.recheck.values import CallEvent, CellEvent
+from grader.course.messages import describe_refusal, safe_identifier
+from grader.sandboxed.values import CallEvent, CellEvent
 
 PROTOCOL_VIOLATED = "re-check protocol violated"
 _TRUSTED_EVENTS = {"setup", "context", "isolation"}

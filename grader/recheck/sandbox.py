@@ -2,7 +2,7 @@
 
 nbgrader runs hidden tests in the student's own kernel, where student code can patch numpy, hook imports,
 rewrite later cells or loop forever after a correct `def`. Here the student's solution cells (selected by grade
-id) run in a separate `python -I -S` process (grader/recheck/runner.py) with CPU-time, address-space and file-size
+id) run in a separate `python -I -S` process (grader/sandboxed/runner.py) with CPU-time, address-space and file-size
 limits, a throw-away working folder outside the checkout, an environment without the checkout on its path, Landlock
 where the kernel has it (files outside that folder and the Python installation, TCP and signals refused by the
 kernel itself) and an audit hook that refuses and names reads outside that folder and the Python installation,
@@ -29,12 +29,12 @@ from pathlib import Path
 
 from grader.course.cells import without_magics
 from grader.course.paths import repo_root
-from grader.grading import scratch_fs
 from grader.recheck import probes as trusted_probes
 from grader.recheck.limits import Limits
+from grader.sandboxed import scratch_fs
 
 log = logging.getLogger(__name__)
-RUNNER = Path(__file__).with_name("runner.py")  # run as a script, never imported here
+RUNNER = Path(__file__).resolve().parents[1] / "sandboxed" / "runner.py"  # run as a script, never imported here
 LOG_TAIL_BYTES = 8192  # of the child's stdout/stderr, shown with `bpcourse grade --debug`
 OUTPUT_GRACE_SECONDS = 2.0  # after the report closed, for the rest of the child's output
 
@@ -300,7 +300,7 @@ def run_job(
     the child reported (raw lines) and, when it did not finish, why.
     """
     sandbox = Path(tempfile.mkdtemp(prefix="bpcourse-sandbox-"))
-    # inside a grading job's private mount namespace, a capped tmpfs of its own (grader/grading/scratch_fs.py)
+    # inside a grading job's private mount namespace, a capped tmpfs of its own (grader/sandboxed/scratch_fs.py)
     scratch_fs.mount_capped(sandbox, SANDBOX_BYTES, SANDBOX_FILES)
     try:
         job = {

@@ -109,6 +109,6 @@ def object_name(key: str) -> str:
 
 
 def check_keys(exercise, specs: Mapping[str, Spec]) -> list[str]:
-    """The checks of one exercise (grader.grading.sources.Exercise), as keys of its notebook's contract `specs` or
+    """The checks of one exercise (grader.course.sources.Exercise), as keys of its notebook's contract `specs` or
     plain names."""
     return [spec_key(exercise.grade_id, name, specs) for name in exercise.functions]

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.reference import solution_cells
-from grader.grading.messages import Catalogue, printable, safe_identifier
-from grader.grading.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
+from grader.course.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
 from grader.recheck import probes as trusted_probes
 from grader.recheck.cases import Invalid
 from grader.recheck.compare import compare, signature
@@ -29,7 +29,7 @@ from grader.recheck.protocol import PROTOCOL_VIOLATED, read_report
 from grader.recheck.reasons import Failure, Why
 from grader.recheck.sandbox import run_job
 from grader.recheck.specs import Spec, check_keys, contract_for, object_name, seed_for
-from grader.recheck.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
+from grader.sandboxed.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
 
 
 @dataclass
@@ -40,7 +40,7 @@ class TrustedResult:
     checked: list[str] = field(default_factory=list)
     not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
     timed_out_cells: list[str] = field(default_factory=list)
-    violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/grading/messages.py)
+    violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/course/messages.py)
     crash: str | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
     grader_errors: list[str] = field(default_factory=list)  # calls the grader failed to judge (its own bug)

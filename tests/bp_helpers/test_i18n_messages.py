@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from bp_helpers import i18n
 from bp_helpers.testing import assert_close, assert_shape
-from grader.grading.sources import catalogue_of, read_source
+from grader.course.sources import catalogue_of, read_source
 
 PO = i18n.po_path("bp_helpers", "ko")
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")

@@ -39,10 +39,7 @@ import pytest
 from harness import ROOT, entries
 from test_trusted_recheck import CORPUS
 
-from grader.grading import demo_class
-from grader.grading.grade import run_grade
-from grader.grading.records import Settings
-from grader.grading.sources import (
+from grader.course.sources import (
     SourceInfo,
     assigned_names,
     catalogue_of,
@@ -50,6 +47,9 @@ from grader.grading.sources import (
     read_source,
     reference_namespace,
 )
+from grader.grading import demo_class
+from grader.grading.grade import run_grade
+from grader.grading.records import Settings
 from grader.grading.worker import sources_of
 from grader.grading.workspace import prepare_workspace
 

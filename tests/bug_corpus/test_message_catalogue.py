@@ -1,4 +1,4 @@
-"""Do the hidden tests' bug-naming messages survive the grader's message filter (grader/grading/messages.py) whole?
+"""Do the hidden tests' bug-naming messages survive the grader's message filter (grader/course/messages.py) whole?
 
 The grader shows a message that came out of nbgrader's kernel only when it reads as the course's own words, since
 student code in that kernel can raise anything. Every message the corpus's known bugs produce must pass, naming
@@ -13,7 +13,7 @@ import pytest
 from harness import ROOT, entries, run_test_cell
 from test_trusted_recheck import CORPUS, _module
 
-from grader.grading.sources import catalogue_of, read_source
+from grader.course.sources import catalogue_of, read_source
 
 
 def _bug_cases() -> list:

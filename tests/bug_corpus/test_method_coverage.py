@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from grader.grading.sources import read_source, reference_namespace
+from grader.course.sources import read_source, reference_namespace
 from grader.recheck.specs import check_keys, contract_for, object_name
 from grader.recheck.trusted_check import _expected
 

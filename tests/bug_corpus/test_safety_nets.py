@@ -16,7 +16,7 @@ from types import ModuleType
 import nbformat
 from harness import ROOT, entries
 
-from grader.grading.sources import read_source
+from grader.course.sources import read_source
 from grader.recheck.specs import check_keys, contract_for
 
 MIN_BUGS, MIN_CORRECT = 3, 2

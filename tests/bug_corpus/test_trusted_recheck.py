@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from harness import ROOT, entries
 
+from grader.course.sources import SourceInfo, read_source
 from grader.grading import demo_class
-from grader.grading.sources import SourceInfo, read_source
 from grader.recheck.specs import check_keys, contract_for
 from grader.recheck.trusted_check import trusted_check
 

@@ -20,10 +20,10 @@ import pytest
 from adversarial.cases import CASES, OTHER_WORKSPACE, UDP_PORT
 from conftest import ROOT
 
+from grader.course.sources import read_source
 from grader.grading import demo_class
 from grader.grading.grade import run_grade
 from grader.grading.records import Settings
-from grader.grading.sources import read_source
 from grader.grading.workspace import prepare_workspace
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@
 The workspace lies on a small tmpfs (64 MB), mounted in a private mount namespace (`unshare --mount`, root only) so
 nothing of the machine's is touched. One student's notebook writes 48 MB files until the disk refuses, then holds the
 space for 25 s while two classmates are graded beside it (two workers). Each job's folder must be a capped tmpfs of
-its own (grader/grading/scratch_fs.py): the filler fills its own, is stopped and flagged; the classmates keep full
+its own (grader/sandboxed/scratch_fs.py): the filler fills its own, is stopped and flagged; the classmates keep full
 marks and the class's CSV is written. Before the job folders had their own tmpfs, the filler's files landed on the
 workspace's disk and the classmates graded beside it could not be recorded.
 """

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from grader.course.sources import read_source
 from grader.grading.command import exit_status
 from grader.grading.grade import run_grade
 from grader.grading.journal import journal_path
-from grader.grading.sources import read_source
 from grader.grading.workspace import prepare_workspace, state_dir
 from grader.recheck.trusted_check import unfit_checks
 

@@ -18,11 +18,11 @@ import nbformat
 import pytest
 from conftest import ROOT
 
+from grader.course.sources import read_source, reference_time
 from grader.grading import demo_class
 from grader.grading.grade import run_grade
 from grader.grading.job_kernel import notebook_budget
 from grader.grading.records import Settings
-from grader.grading.sources import read_source, reference_time
 from grader.grading.workspace import prepare_workspace
 
 pytestmark = pytest.mark.slow

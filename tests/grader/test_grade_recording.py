@@ -25,7 +25,7 @@ from grader.grading.valid_text import make_valid, valid
 from grader.recheck import trusted_check
 from grader.recheck.compare import compare
 from grader.recheck.specs import contract_for
-from grader.recheck.values import Opaque, decode, encode
+from grader.sandboxed.values import Opaque, decode, encode
 
 # --- valid Unicode -------------------------------------------------------------------------------------------------
 

@@ -28,10 +28,10 @@ import pytest
 from adversarial.cases import _redefine, all_but, full
 from conftest import ROOT
 
+from grader.course.sources import read_source
 from grader.grading import demo_class, grade, journal
 from grader.grading.executors import LocalPool
 from grader.grading.records import Settings
-from grader.grading.sources import read_source
 from grader.grading.workspace import prepare_workspace
 
 pytestmark = pytest.mark.slow

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
+from grader.course.sources import read_source
 from grader.grading import demo_class
-from grader.grading.sources import read_source
 from grader.recheck.compare import compare
 from grader.recheck.trusted_check import trusted_check
-from grader.recheck.values import decode, encode
+from grader.sandboxed.values import decode, encode
 
 SOURCE = ROOT / "solutions" / "01_term" / "01_term.ipynb"
 
@@ -162,7 +162,7 @@ def test_kernel_refuses_reads_the_audit_hook_cannot_see() -> None:
 def test_deny_list_becomes_a_grant_of_everything_else(tmp_path) -> None:
     """Does the kernel's Landlock grant cover every sibling of a denied folder and of its ancestors, and nothing
     inside it?"""
-    from grader.grading.kernel_guard import readable_complement
+    from grader.sandboxed.kernel_guard import readable_complement
 
     for folder in ("course/solutions/01", "course/bp_helpers", "course/.venv/lib", "other"):
         (tmp_path / folder).mkdir(parents=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 from conftest import ROOT
 
-from grader.grading.sources import catalogue_of, read_source
+from grader.course.sources import catalogue_of, read_source
 from grader.grading.verdicts import failure_cause
 
 FLOAT32 = ("W1 is float32, torch's default dtype: pass dtype=torch.float64, or float32 rounding (about 1e-7) will "

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, SOLUTION_NOTEBOOKS, notebook_id
 
-from grader.grading.sources import read_source
+from grader.course.sources import read_source
 
 CONTRACT = ROOT / "docs" / "contract.md"
 
 
 def graded_names(path) -> set[str]:
-    """Every name the graded test cells of one solution notebook judge (grader.grading.sources' reading)."""
+    """Every name the graded test cells of one solution notebook judge (grader.course.sources' reading)."""
     return {name for exercise in read_source(path.parent.name, path).exercises for name in exercise.functions}
 
 

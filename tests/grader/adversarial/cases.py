@@ -2,7 +2,7 @@
 
 Each case is a recipe `(release, source, info, others) -> notebook or text` plus its expected outcome:
 `score(info)` the autograded points it must get, and `flag` a phrase its `needs review` status must contain
-(None: it must not be flagged). `info` is the source's `grader.grading.sources.SourceInfo`; `others` maps other
+(None: it must not be flagged). `info` is the source's `grader.course.sources.SourceInfo`; `others` maps other
 assignments to their solution notebooks (for "a notebook of another assignment").
 """
 
@@ -183,7 +183,7 @@ def reads_solutions_in_c(release, source, info, others):
 def os_refuses_reads(info) -> float:
     """Full marks where the kernel is confined by Landlock; else the C-level read succeeds and costs the first
     exercise (the audit hook cannot see it)."""
-    from grader.recheck.confinement import landlock_abi
+    from grader.sandboxed.confinement import landlock_abi
 
     return full(info) if landlock_abi() >= 1 else all_but_first(info)
 

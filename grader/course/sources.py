@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 
 from grader.course.cells import is_locked_code, is_manual_cell, is_solution_code, is_test_cell, nbgrader_meta, parse
+from grader.course.messages import Catalogue
 from grader.course.reference import execute_solution_notebook
-from grader.grading.messages import Catalogue
 
 
 def defined_names(source: str) -> list[str]:
@@ -108,7 +108,7 @@ _CATALOGUES: dict[str, Catalogue] = {}
 
 
 def catalogue_of(source: SourceInfo) -> Catalogue:
-    """The words this notebook's checks may say (grader/grading/messages.py), built once per notebook file."""
+    """The words this notebook's checks may say (grader/course/messages.py), built once per notebook file."""
     key = str(source.path)
     if key not in _CATALOGUES:
         _CATALOGUES[key] = Catalogue.build(source.code_sources, set(source.function_cell))

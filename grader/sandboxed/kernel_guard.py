@@ -1,6 +1,6 @@
 """The kernel nbgrader's autograde runs in: an IPython kernel that sees only what it needs.
 
-Started through the kernelspec `grader.grading.workspace` writes (`python -m grader.grading.kernel_guard -f
+Started through the kernelspec `grader.grading.workspace` writes (`python -m grader.sandboxed.kernel_guard -f
 CONNECTION_FILE`), in two stages, both before any student code:
   1. launch (jupyter_client's environment and file descriptors): close every inherited descriptor but the three
      standard ones (jupyter_client starts kernels with close_fds=False: the grader's pipes and logs would be
@@ -29,7 +29,7 @@ import os
 import sys
 import sysconfig
 
-from grader.recheck.confinement import (
+from grader.sandboxed.confinement import (
     CHANGE_EVENTS,
     PROCESS_PREFIXES,
     forbid_new_processes,
@@ -148,7 +148,7 @@ def _launch(config_text: str, config: dict) -> None:
     env = clean_environment(config_text, config["job"])
     for folder in ("HOME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
         os.makedirs(env[folder], exist_ok=True)
-    os.execve(sys.executable, [sys.executable, "-m", "grader.grading.kernel_guard", *sys.argv[1:]], env)
+    os.execve(sys.executable, [sys.executable, "-m", "grader.sandboxed.kernel_guard", *sys.argv[1:]], env)
 
 
 def _limit(config: dict) -> None:

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from grader.course.cells import parse
-from grader.recheck.confinement import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
+from grader.sandboxed.confinement import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
 
 MAX_CHARS = 600
 # Caps on what a message may hold: together they bound what a forged message can carry (a few dozen bytes).
@@ -273,7 +273,7 @@ def printable(text: str, limit: int = 300) -> str:
     return _CONTROL.sub("?", str(text))[:limit]
 
 
-_REFUSALS = [  # how each kind of refusal the audit guards log begins (grader/recheck/runner.py names the events)
+_REFUSALS = [  # how each kind of refusal the audit guards log begins (grader/sandboxed/runner.py names the events)
     (("reads ", *READ_EVENTS), "tried to read files outside its folder (refused)"),
     (("writes ", *CHANGE_EVENTS), "tried to change files outside its folder (refused)"),
     (tuple(f"calls {p}" for p in (*PROCESS_PREFIXES, "os.system", "os.forkpty")), "tried to start a process (refused)"),

@@ -2,7 +2,7 @@
 never pickle), the grader's test functions, and `invoke`, which calls a function the same way on both sides.
 
 Imported by the grader (grader/recheck/trusted_check.py) and, as a top-level module, by the re-check child
-(grader/recheck/runner.py), which runs without `site`: this module imports nothing but the standard library and
+(grader/sandboxed/runner.py), which runs without `site`: this module imports nothing but the standard library and
 numpy.
 """
 
@@ -152,7 +152,7 @@ def invoke(obj, args, kind="call", probe=None, extra=()):
     return value, [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
 
 
-# The child's report (grader/recheck/runner.py), one JSON object per line; read strictly by grader/recheck/protocol.py.
+# The child's report (grader/sandboxed/runner.py), one JSON object per line; read strictly by recheck/protocol.py.
 class _ErrorType(TypedDict):
     type: str
 

@@ -1,7 +1,7 @@
 """Confinement of a process that runs student code: resource limits, Landlock, seccomp and an audit hook.
 
-Used by the re-check child (grader/recheck/runner.py, as a top-level module: standard library only) and by the
-guarded kernel (grader/grading/kernel_guard.py). Every function here is applied before any student code runs.
+Used by the re-check child (grader/sandboxed/runner.py, as a top-level module: standard library only) and by the
+guarded kernel (grader/sandboxed/kernel_guard.py). Every function here is applied before any student code runs.
 """
 
 from __future__ import annotations
@@ -268,7 +268,7 @@ def install_audit_guard(
     """An audit hook (Python-level: C code is the business of Landlock) that calls `deny(what)` (which must raise)
     on a read of a path `readable(real path)` refuses, a write `writable(real path)` refuses, or an event in
     `forbidden` or starting with `forbidden_prefixes`; `change_events` are the audit events that change the tree.
-    Used by the sandbox child and by grader/grading/kernel_guard.py."""
+    Used by the sandbox child and by grader/sandboxed/kernel_guard.py."""
     realpath = os.path.realpath
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     forbidden, forbidden_prefixes = set(forbidden), tuple(forbidden_prefixes)

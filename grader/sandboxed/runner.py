@@ -93,7 +93,7 @@ def _with_timeout(seconds, fn, *args):
 
 def _describe(err) -> ErrorInfo:
     """What the parent may learn of an exception: its type's name, and for the grader's own ContractError (raised
-    by a probe) its message, which the parent shows only if it reads as the course's words (grader/grading/messages.py).
+    by a probe) its message, which the parent shows only if it reads as the course's words (grader/course/messages.py).
     The student's exception messages never leave this process."""
     if isinstance(err, _SoftTimeout):
         return ErrorInfo(type="TimeoutError", timeout=True)
