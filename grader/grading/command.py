@@ -38,6 +38,13 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
+        "--yes",
+        action="store_true",
+        help="grade again, without asking, the published grades that the course's change (a solution or its re-check "
+        "contract edited since they were made) would move (for scripts; without it the grader asks on a terminal "
+        "and, elsewhere, keeps those grades and says so)",
+    )
+    p.add_argument(
         "--layout",
         choices=["auto", "nbgrader", "flat", "canvas", "moodle", "blackboard"],
         default="auto",
@@ -115,8 +122,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
         cluster_keys=args.cluster_keys,
         layout=args.layout,
         due=args.due,
+        confirm=None if args.yes else ask_before_regrading,
     )
     return exit_status(summary)
+
+
+def ask_before_regrading(lines: list[str]) -> bool:
+    """Ask on a terminal whether to grade again the published grades the course's change would move (`lines`, why,
+    are printed above by run_grade); elsewhere (a script, a pipe) keep them and say how to regrade (--yes)."""
+    if not sys.stdin.isatty():
+        print("the course changed under published grades: run again with --yes to grade them again")
+        return False
+    answer = input("Grade these again, replacing their published grades? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def exit_status(summary) -> int:

@@ -35,10 +35,11 @@ from grader.grading import lateness
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool
 from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
-from grader.grading.journal import class_results, job_fingerprint, journal_path, problem_result, record
+from grader.grading.journal import class_results, job_basis, job_fingerprint, journal_path, problem_result, record
 from grader.grading.names import shown
 from grader.grading.pipeline import grade_one
 from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
+from grader.grading.regrade import Basis, Confirm, Regrade, change, explain, moved
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
 from grader.grading.submissions import Layout, Submission
@@ -224,6 +225,8 @@ class _Plan:
     results: list[JobResult] = field(default_factory=list)
     todo: list[tuple[Submission, GradingJob]] = field(default_factory=list)
     reused: int = 0
+    bases: dict[int, Basis] = field(default_factory=dict)  # id(job) -> what its grade is made from
+    regrades: dict[int, tuple[Regrade, JobResult]] = field(default_factory=dict)  # id(job) -> why, and the old result
 
 
 def _latest(found: list[Submission]) -> tuple[dict[tuple[str, str, str], Submission], dict[tuple, int]]:
@@ -237,9 +240,9 @@ def _latest(found: list[Submission]) -> tuple[dict[tuple[str, str, str], Submiss
     return latest, several
 
 
-def _journalled(workspace: Path, sub: Submission, fingerprint: str) -> JobResult | None:
-    """An earlier run's final result for this very job (same fingerprint), if its journal entry can be read; a
-    result the grader failed to make (`grader_error`) is never reused: the job is graded again."""
+def _journalled(workspace: Path, sub: Submission) -> JobResult | None:
+    """An earlier run's final result for this notebook of this student, if its journal entry can be read; a result
+    the grader failed to make (`grader_error`) is never reused (None: the job is graded again)."""
     journal = journal_path(workspace, sub.assignment, sub.student, str(sub.notebook))
     if not journal.exists():
         return None
@@ -248,26 +251,52 @@ def _journalled(workspace: Path, sub: Submission, fingerprint: str) -> JobResult
     except Exception as err:  # noqa: BLE001 - a damaged entry is graded again, and said so
         log.warning("the journal entry %s cannot be read (%s): grading again", journal, type(err).__name__)
         return None
-    return previous if previous.fingerprint == fingerprint and not previous.grader_error else None
+    return None if previous.grader_error else previous
 
 
 def _plan_one(plan: _Plan, sub: Submission, several: int, workspace: Path, settings: Settings) -> None:
     """Sort one submission: a problem (reported, never run), a reused result or a job."""
-    fingerprint = job_fingerprint(sub, workspace, settings)
+    basis = job_basis(sub, workspace, settings)
+    fingerprint = job_fingerprint(sub, basis)
     if sub.problem or sub.assignment is None:
         result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
         if result.assignment != "?":
             plan.recorder.record(result, None)
         plan.results.append(result)
         return
-    previous = _journalled(workspace, sub, fingerprint)
-    if previous is not None:
+    previous = _journalled(workspace, sub)
+    if previous is not None and previous.fingerprint == fingerprint:
         plan.results.append(_with_intake_flags(previous, sub))
         plan.reused += 1
         return
     staged = _stage(sub, workspace)
     job = GradingJob(sub.student, sub.assignment, sub.notebook, str(staged), fingerprint, several)
     plan.todo.append((sub, job))
+    plan.bases[id(job)] = basis
+    if previous is not None:
+        why = change(previous.basis, basis, f"{sub.assignment}/{sub.notebook}")
+        regrade = Regrade(sub.student, sub.assignment, str(sub.notebook), why, previous.score, previous.max_score)
+        plan.regrades[id(job)] = (regrade, previous)
+
+
+def _confirm_regrades(plan: _Plan, confirm: Confirm | None, out) -> list[Regrade]:
+    """Say why earlier grades are made again; when the course alone changed under published grades (nobody handed in
+    anything new), ask `confirm` (None: go on). Declined: those jobs are not run and their published results are
+    kept as they were. Returns the regrades that go ahead."""
+    if not plan.regrades:
+        return []
+    regrades = [r for r, _ in plan.regrades.values()]
+    lines = [f"{len(regrades)} notebook(s) graded before are graded again, because:", *explain(regrades)]
+    print("\n".join(lines), file=out)
+    asked = {i for i, (r, _) in plan.regrades.items() if r.change.course_alone}
+    if asked and confirm is not None and not confirm(lines):
+        kept = [(sub, job) for sub, job in plan.todo if id(job) in asked]
+        plan.results += [_with_intake_flags(plan.regrades[id(job)][1], sub) for sub, job in kept]
+        plan.todo = [(sub, job) for sub, job in plan.todo if id(job) not in asked]
+        print(f"kept {len(kept)} published grade(s) as they were: the course's change was not applied to them",
+              file=out)
+        return [r for i, (r, _) in plan.regrades.items() if i not in asked]
+    return regrades
 
 
 def _plan(found: list[Submission], workspace: Path, settings: Settings, recorder: _Recorder) -> _Plan:
@@ -340,7 +369,7 @@ def flag_structure(found: list[Submission], settings: Settings) -> None:
         sub.problem = structure_problem(shape, settings)
 
 
-def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar):
+def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar, bases: dict[int, Basis]):
     """The parent's `finish(job, graded, error)`, called as each job comes back: never raises (an exception there
     would stop the executor, and the class with it)."""
     submission = {id(job): sub for sub, job in todo}
@@ -351,6 +380,7 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar):
             if graded is None:
                 graded = GradedNotebook(_grader_failed(sub, recorder.workspace, job, str(error)))
             result = _with_intake_flags(graded.result, sub)
+            result.basis = bases.get(id(job))
             if job.several > 1:
                 result.notes.append(f"{job.several} notebooks submitted for {job.assignment}: the last one was graded")
         except Exception as err:  # noqa: BLE001 - the row stays, flagged
@@ -395,6 +425,17 @@ def _print_failures(summary: GradeSummary, out) -> None:
             print(f"  {printable(line, 300)}", file=out)
 
 
+def _print_moved(regrades: list[Regrade], results: list[JobResult], out) -> None:
+    """After a regrade: whose score moved, old -> new (or that none did)."""
+    if not regrades:
+        return
+    scores = {(r.student, r.assignment, r.notebook): (r.score, r.max_score) for r in results}
+    lines = moved(regrades, scores)
+    print(f"regraded {len(regrades)} notebook(s): {len(lines)} score(s) moved" + (":" if lines else ""), file=out)
+    for line in lines:
+        print(printable(line, 300), file=out)
+
+
 def run_grade(
     submissions: Path,
     workspace: Path,
@@ -408,9 +449,11 @@ def run_grade(
     cluster_keys: Path | str | None = None,
     layout: Layout | str = Layout.AUTO,
     due: list[str] | None = None,
+    confirm: Confirm | None = None,
 ) -> GradeSummary:
     """Grade every submission under `submissions` into `workspace`, print the summary and return it. With
-    `scheduler` (a `tls://` address), the jobs go to that Dask cluster, reached with the keys in `cluster_keys`."""
+    `scheduler` (a `tls://` address), the jobs go to that Dask cluster, reached with the keys in `cluster_keys`.
+    `confirm` is asked before published grades are made again because the course changed (None: go on)."""
     settings = settings or Settings()
     keys = load_keys(cluster_keys) if scheduler and check_scheduler_address(scheduler) else None
     started = time.monotonic()
@@ -423,13 +466,14 @@ def run_grade(
     recorder = _Recorder(workspace)
     plan = _plan(intake.found, workspace, settings, recorder)
     _hold_back(plan, workspace)
+    regrades = _confirm_regrades(plan, confirm, out or sys.stdout)
     (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
     snapshot = state_dir(workspace) / "gradebook-snapshot.db"
     shutil.copyfile(workspace / "gradebook.db", snapshot)
     ctx = WorkerContext(workspace, snapshot, settings, deny)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
     bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
-    finish = _finisher(recorder, plan.todo, plan.results, bar)
+    finish = _finisher(recorder, plan.todo, plan.results, bar, plan.bases)
     if scheduler and keys:
         executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
     else:
@@ -462,6 +506,7 @@ def run_grade(
     print_summary(summary, out or sys.stdout)
     print_intake(intake, report, out or sys.stdout)
     _print_failures(summary, out or sys.stdout)
+    _print_moved(regrades, results, out or sys.stdout)
     if interrupted is not None:
         raise interrupted
     return summary

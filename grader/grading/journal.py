@@ -21,6 +21,7 @@ from nbgrader.preprocessors import SaveAutoGrades
 
 from grader.course.nbgrader_config import COURSE_ID
 from grader.grading.records import GradedNotebook, JobResult, Settings
+from grader.grading.regrade import Basis, source_cells
 from grader.grading.report import write_feedback
 from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed
@@ -31,15 +32,25 @@ from grader.recheck.specs import contract_path
 log = logging.getLogger(__name__)
 
 
-def job_fingerprint(sub: Submission, workspace: Path, settings: Settings) -> str:
-    h = hashlib.sha256()
-    h.update(settings.key().encode())
-    h.update(f"{sub.student}\0{sub.assignment}\0{sub.notebook}".encode())
-    h.update(sub.path.read_bytes() if sub.path.is_file() else b"<missing>")
+def job_basis(sub: Submission, workspace: Path, settings: Settings) -> Basis:
+    """What this job's grade is made from (grader/grading/regrade.py): the submitted file, the source notebook's
+    cells as the workspace has them, this notebook's own re-check contract (no other's), the grader and settings."""
+    submitted = sub.path.read_bytes() if sub.path.is_file() else b"<missing>"
     source = workspace / "source" / str(sub.assignment) / f"{sub.notebook}.ipynb"
-    h.update(source.read_bytes() if source.exists() else b"")
-    contract = contract_path(str(sub.assignment), sub.notebook)  # this notebook's own contract, no other's
-    h.update(contract.read_bytes() if contract.is_file() else b"<no contract>")
+    contract = contract_path(str(sub.assignment), sub.notebook)
+    return Basis(
+        submission=hashlib.sha256(submitted).hexdigest(),
+        source=source_cells(source),
+        contract=hashlib.sha256(contract.read_bytes() if contract.is_file() else b"<no contract>").hexdigest(),
+        grader=hashlib.sha256(settings.key().encode()).hexdigest(),
+    )
+
+
+def job_fingerprint(sub: Submission, basis: Basis) -> str:
+    """One digest of who, which notebook, and the basis: equal fingerprints, equal grades (the journal's key)."""
+    h = hashlib.sha256()
+    h.update(f"{sub.student}\0{sub.assignment}\0{sub.notebook}\0".encode())
+    h.update(basis.key())
     return h.hexdigest()
 
 

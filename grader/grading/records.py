@@ -15,6 +15,7 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
+from grader.grading.regrade import Basis
 from grader.recheck.limits import Limits
 
 GRADER_VERSION = "grade-3"
@@ -120,6 +121,7 @@ class JobResult:
     isolation: str = ""  # how the re-check's sandbox was isolated (TrustedResult.isolation)
     kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.sandboxed.kernel_guard's log)
     seconds: float = 0.0
+    basis: Basis | None = None  # what the grade was made from (grader/grading/regrade.py); None: not recorded
 
     @property
     def score(self) -> float:
@@ -138,6 +140,7 @@ class JobResult:
         """Raises (TypeError, ValueError) on an entry of another shape: the caller reports it, never drops it."""
         data = dict(data)
         data["exercises"] = [ExerciseResult(**e) for e in data.get("exercises", [])]
+        data["basis"] = Basis(**data["basis"]) if data.get("basis") is not None else None
         return JobResult(**data)
 
 

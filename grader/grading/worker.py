@@ -43,16 +43,32 @@ def init_worker(ctx: WorkerContext) -> None:
     logging.getLogger("traitlets").setLevel(logging.CRITICAL)
 
 
-@cache
+def _stamps(workspace: Path, assignment: str = "*") -> tuple[str, ...]:
+    """The digests prepare_workspace stamped on the sources it copied (`assignment`, or all): part of the caches'
+    keys, so a process that lives across runs (a Dask worker, a test) never grades against an edited source's
+    stale reading."""
+    stamps = sorted(state_dir(workspace).glob(f"source-{assignment}.sha256"))
+    return tuple(f"{p.name}={p.read_text(encoding='utf-8')}" for p in stamps)
+
+
 def sources_of(workspace: Path, assignment: str) -> dict[str, SourceInfo]:
-    """The source notebooks of `assignment` in `workspace`, by stem."""
+    """The source notebooks of `assignment` in `workspace`, by stem (read once per version of the source)."""
+    return _sources_of(workspace, assignment, _stamps(workspace, assignment))
+
+
+@cache
+def _sources_of(workspace: Path, assignment: str, _stamps: tuple[str, ...]) -> dict[str, SourceInfo]:
     folder = workspace / "source" / assignment
     return {p.stem: read_source(assignment, p) for p in sorted(folder.glob("*.ipynb"))}
 
 
-@cache
 def all_source_ids(workspace: Path) -> dict[tuple[str, str], frozenset[str]]:
     """The grade ids of every source notebook, by (assignment, notebook): how a notebook is identified."""
+    return _all_source_ids(workspace, _stamps(workspace))
+
+
+@cache
+def _all_source_ids(workspace: Path, _stamps: tuple[str, ...]) -> dict[tuple[str, str], frozenset[str]]:
     return {
         (path.parent.name, path.stem): frozenset(grade_ids(nbformat.read(path, as_version=4)))
         for path in sorted((workspace / "source").glob("*/*.ipynb"))

@@ -34,7 +34,7 @@ def _fingerprint(tmp_path: Path, assignment: str, notebook: str) -> str:
     submitted = tmp_path / f"{notebook}.ipynb"
     submitted.write_text("{}", encoding="utf-8")
     sub = Submission(student="amy", assignment=assignment, path=submitted, notebook=notebook)
-    return journal.job_fingerprint(sub, tmp_path / "workspace", Settings())
+    return journal.job_fingerprint(sub, journal.job_basis(sub, tmp_path / "workspace", Settings()))
 
 
 def test_every_solution_notebook_has_a_contract_and_no_contract_is_orphaned() -> None:
