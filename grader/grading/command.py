@@ -175,6 +175,53 @@ def cmd_cluster_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_export_parser(subparsers) -> argparse.ArgumentParser:
+    """Define `bpcourse export`: per-assignment totals for Canvas, Moodle or a table (grader/grading/exports.py)."""
+    p = subparsers.add_parser(
+        "export",
+        help="(instructors) the class's grades as a file Canvas or Moodle imports, or a plain table",
+        description="Per-assignment totals from the workspace's gradebook (autograded points, hand grades and "
+        "overrides, late penalties), one row per student; a student who handed nothing in is marked as such, not 0.",
+    )
+    p.add_argument("--workspace", required=True, help="the grading workspace")
+    p.add_argument("--format", choices=["canvas", "moodle", "table"], default="table", help="default: %(default)s")
+    p.add_argument("--out", required=True, help="the CSV file to write")
+    p.add_argument(
+        "--roster",
+        help="a CSV of the class with a header naming some of: student, name, email, lms_id, sis_user_id, "
+        "sis_login_id, section, id_number (each line: student or lms_id); it also fills nbgrader's student table",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="ASSIGNMENT=NAME",
+        help="the LMS's name of an assignment's column, e.g. '01_term=Step 1 (4321)' (Canvas: name and id)",
+    )
+    p.set_defaults(func=cmd_export)
+    return p
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from grader.grading.exports import Format, read_roster, write_export
+
+    workspace = Path(args.workspace)
+    if not (workspace / "gradebook.db").is_file():
+        raise CourseError(f"{workspace}: no gradebook.db here; give the workspace `bpcourse grade` wrote.")
+    columns = {}
+    for item in args.column:
+        assignment, sep, name = item.partition("=")
+        if not sep or not assignment.strip() or not name.strip():
+            raise CourseError(f"--column {item!r}: write ASSIGNMENT=NAME, e.g. '01_term=Step 1 (4321)'.")
+        columns[assignment.strip()] = name.strip()
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    done = write_export(workspace, Format(args.format), Path(args.out), roster, columns)
+    print(f"{done.path}: {done.rows} student(s), {args.format} format")
+    if done.not_in_roster:
+        print(f"graded but not in the roster (rows without LMS ids): {', '.join(done.not_in_roster)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m grader.grading.command [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse
     grade`)."""
