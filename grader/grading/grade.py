@@ -38,8 +38,8 @@ from grader.grading.intake import cleanup, collect, flag_oversized, print_intake
 from grader.grading.journal import class_results, job_basis, job_fingerprint, journal_path, problem_result, record
 from grader.grading.names import shown
 from grader.grading.pipeline import grade_one
-from grader.grading.records import GradedNotebook, GradingJob, JobResult, Settings
-from grader.grading.regrade import Basis, Confirm, Regrade, change, explain, moved
+from grader.grading.records import Basis, GradedNotebook, GradingJob, JobResult, Settings
+from grader.grading.regrade import Confirm, Regrade, change, explain, moved
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
 from grader.grading.submissions import Layout, Submission

@@ -20,8 +20,8 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveAutoGrades
 
 from grader.course.nbgrader_config import COURSE_ID
-from grader.grading.records import GradedNotebook, JobResult, Settings
-from grader.grading.regrade import Basis, source_cells
+from grader.grading.records import Basis, GradedNotebook, JobResult, Settings
+from grader.grading.regrade import source_cells
 from grader.grading.report import write_feedback
 from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed

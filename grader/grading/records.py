@@ -15,7 +15,6 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from grader.grading.regrade import Basis
 from grader.recheck.limits import Limits
 
 GRADER_VERSION = "grade-3"
@@ -76,6 +75,22 @@ class Recheck(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What one grade was made from, each part a digest: the submitted file, each cell of the source notebook
+    (grade id -> digest, regrade.OTHER_CELLS for the rest), the notebook's re-check contract, and the grader (code
+    and settings). grader/grading/regrade.py says from it why a grade is made again."""
+
+    submission: str
+    source: dict[str, str] = field(default_factory=dict)
+    contract: str = ""
+    grader: str = ""
+
+    def key(self) -> bytes:
+        cells = "\0".join(f"{k}={v}" for k, v in sorted(self.source.items()))
+        return f"{self.submission}\0{cells}\0{self.contract}\0{self.grader}".encode()
 
 
 @dataclass

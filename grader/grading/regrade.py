@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from grader.course.cells import nbgrader_meta
+from grader.grading.records import Basis
 
 OTHER_CELLS = "other cells"  # the key of every cell without a grade id (prose, set-up code), digested together
 
@@ -42,21 +43,6 @@ def source_cells(path: Path) -> dict[str, str]:
             others.update(f"{cell.cell_type}\0{cell.source}\0".encode())
     cells[OTHER_CELLS] = others.hexdigest()[:16]
     return cells
-
-
-@dataclass(frozen=True)
-class Basis:
-    """What one grade was made from, each part a digest: the submitted file, each cell of the source notebook (grade
-    id -> digest, `OTHER_CELLS` for the rest), the notebook's re-check contract, and the grader (code + settings)."""
-
-    submission: str
-    source: dict[str, str] = field(default_factory=dict)
-    contract: str = ""
-    grader: str = ""
-
-    def key(self) -> bytes:
-        cells = "\0".join(f"{k}={v}" for k, v in sorted(self.source.items()))
-        return f"{self.submission}\0{cells}\0{self.contract}\0{self.grader}".encode()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from conftest import ROOT
 from grader.grading import command, demo_class, workspace
 from grader.grading.grade import run_grade
 from grader.grading.journal import journal_path
-from grader.grading.regrade import OTHER_CELLS, Basis, Regrade, change, changed_cells, moved
+from grader.grading.records import Basis
+from grader.grading.regrade import OTHER_CELLS, Regrade, change, changed_cells, moved
 
 CHANGED_TEST = "term_chain_forward_test"
 
