@@ -11,7 +11,6 @@ the difference: the isolation's cost for one notebook. Runs in a temporary gradi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -26,7 +25,7 @@ from grader.grading.records import Settings  # noqa: E402
 from grader.grading.workspace import KERNEL_NAME, state_dir, write_kernelspec  # noqa: E402
 
 
-def _run_one(kernel: str, workdir: Path) -> float:
+def _run_one(kernel: str, workdir: Path, manager=GradingKernelManager) -> float:
     import nbformat
     from nbclient import NotebookClient
 
@@ -35,7 +34,7 @@ def _run_one(kernel: str, workdir: Path) -> float:
     NotebookClient(
         nb,
         kernel_name=kernel,
-        kernel_manager_class=GradingKernelManager,
+        kernel_manager_class=manager,
         resources={"metadata": {"path": str(workdir)}},
         shutdown_kernel="immediate",
     ).execute()
@@ -55,9 +54,8 @@ def main() -> int:
         folders = JobFolders.create(state_dir(workspace) / "scratch", "bench", state_dir(workspace) / "mplconfig")
         plain.append(_run_one("python3", folders.work))
         config = kernel_config(Settings(), folders, [str(Path(__file__).resolve().parent.parent / "bp_helpers")], [])
-        os.environ["BPCOURSE_KERNEL_GUARD"] = json.dumps(config)
         channel = GuardChannel(folders.private / "channel")
-        guarded.append(_run_one(KERNEL_NAME, folders.work))
+        guarded.append(_run_one(KERNEL_NAME, folders.work, GradingKernelManager.for_job(config)))
         lines, _ = channel.close()
         folders.remove()
     print(f"kernel start + one cell, median of {args.runs}:")

@@ -6,9 +6,7 @@ about the run; the kernel's outputs are read later only to lower a score (grader
 from __future__ import annotations
 
 import copy
-import json
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,7 +191,6 @@ def autograde(
         except Exception as err:  # noqa: BLE001 - nbgrader's own refusal of the notebook, reported
             return KernelRun(None, [f"nbgrader could not prepare the notebook ({type(err).__name__})"])
         config = kernel_config(setup.settings, folders, [str(bp_helpers_dir())], setup.deny)
-        os.environ["BPCOURSE_KERNEL_GUARD"] = json.dumps(config)  # jupyter_client hands os.environ to the launcher
         channel = GuardChannel(folders.private / "channel")
         watchdog = Watchdog(
             setup.settings.cell_cpu_seconds, notebook_budget(setup.settings, reference_seconds), folders=folders
@@ -204,7 +201,7 @@ def autograde(
             extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
             startup_timeout=60,
             shutdown_kernel="immediate",  # no graceful wait: the kernel holds nothing worth keeping
-            kernel_manager_class=GradingKernelManager,
+            kernel_manager_class=GradingKernelManager.for_job(config),
             on_cell_execute=_on_cell(watchdog, len(nb.cells), progress),
             on_notebook_start=watchdog.attach,
             on_notebook_complete=channel.notebook_finished,

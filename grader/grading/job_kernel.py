@@ -10,6 +10,7 @@ and the `GuardChannel`, a FIFO on which the kernel's guard names every refusal.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -281,4 +282,19 @@ class NoHeartbeatClient(AsyncKernelClient):
 
 
 class GradingKernelManager(AsyncKernelManager):
+    """The kernel manager of a grading job: no heartbeat channel, and the job's guard configuration handed to the
+    kernel's own environment (BPCOURSE_KERNEL_GUARD), never through this process's `os.environ`, so two jobs in
+    one process cannot see each other's."""
+
     client_factory = Type(klass=NoHeartbeatClient)
+    guard_config = "{}"  # JSON of kernel_config(...); set per job by `for_job`
+
+    @classmethod
+    def for_job(cls, config: dict) -> type[GradingKernelManager]:
+        """A manager class that carries one job's guard configuration (nbclient makes its manager from a class)."""
+        return type("JobKernelManager", (cls,), {"guard_config": json.dumps(config)})
+
+    async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
+        env = dict(kw.pop("env", None) or os.environ)
+        env["BPCOURSE_KERNEL_GUARD"] = self.guard_config
+        return await super()._async_pre_start_kernel(env=env, **kw)
