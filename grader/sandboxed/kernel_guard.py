@@ -15,7 +15,8 @@ CONNECTION_FILE`), in two stages, both before any student code:
      audit hook names what Python code tried and was refused: it writes one line per refusal to the channel.
      Once IPython has bound its Jupyter channels, a second seccomp filter allows socket() only for AF_UNIX.
 
-Configuration: the JSON in the environment variable BPCOURSE_KERNEL_GUARD (set for each job by its kernel manager, grader.grading.job_kernel.GradingKernelManager.for_job):
+Configuration: the JSON in the environment variable BPCOURSE_KERNEL_GUARD (set for each job by its kernel manager,
+grader.grading.job_kernel.GradingKernelManager.for_job):
   {"job": folder of this job's kernel (work/, home/ inside), "private": folder the kernel may not read (the
    channel FIFO, the log), "read": [more folders to grant], "deny": [folders no grant may cover],
    "memory_bytes": int, "file_bytes": int}
