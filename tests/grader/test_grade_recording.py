@@ -227,10 +227,10 @@ def test_a_result_the_grader_failed_on_is_never_reused(tmp_path: Path) -> None:
     entry.parent.mkdir(parents=True)
     final = JobResult("carol", "01_term", "01_term", "fp")
     entry.write_text(json.dumps(asdict(final)))
-    assert grade._journalled(tmp_path, sub, "fp") == final
+    assert grade._journalled(tmp_path, sub) == final
     final.grader_error = "TypeError: len() of unsized object"
     entry.write_text(json.dumps(asdict(final)))
-    assert grade._journalled(tmp_path, sub, "fp") is None
+    assert grade._journalled(tmp_path, sub) is None
 
 
 def test_exit_status_says_the_grader_failed() -> None:
@@ -255,7 +255,7 @@ def _finish_one(monkeypatch, tmp_path: Path, problem_result, graded, error):
     sub = Submission("dave", "01_term", tmp_path / "01_term.ipynb", "01_term")
     job = grade.GradingJob("dave", "01_term", "01_term", str(sub.path), "fp")
     results: list[JobResult] = []
-    grade._finisher(grade._Recorder(tmp_path), [(sub, job)], results, _Bar())(job, graded, error)
+    grade._finisher(grade._Recorder(tmp_path), [(sub, job)], results, _Bar(), {})(job, graded, error)
     return results
 
 
