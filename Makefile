@@ -17,7 +17,7 @@ CHP_VERSION := 5.2.0
 # nbgrader runs `alembic` from PATH when it opens a gradebook: the venv's bin/ goes first.
 export PATH := $(BIN):$(abspath $(HUB_NODE))/node_modules/.bin:$(PATH)
 
-.PHONY: start test release lint clean
+.PHONY: start test test-fast release lint clean
 
 ## start: install (first time), copy the student notebooks into ./my-backprop-course, open JupyterLab
 ## (`make start COURSE_LANG=ko`: the Korean edition; not LANG=, which is the locale's own variable)
@@ -27,6 +27,11 @@ start: $(VENV)/.installed-core
 ## test: install with the test, frameworks and cluster extras, and the hub test's environment (first time), then run every test
 test: $(VENV)/.installed-test $(HUB_VENV)/.installed $(HUB_NODE)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-fast: the unit tests of every module, under a minute: no notebook run, no nbgrader, no sandboxed corpus
+## case, no browser, no hub (no npm or chromium needed); `make test` runs them all
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow and not corpus" -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## release: (instructors) regenerate course/ from solutions/
 release: $(VENV)/.installed-core

@@ -34,3 +34,11 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The bug corpus's per-entry tests (one known bug or correct variant each, parametrized) form the `corpus` tier:
+    `make test` runs them, `make test-fast` leaves them out (the corpus's own coverage checks, unparametrized, stay)."""
+    for item in items:
+        if "bug_corpus" in item.path.parts and getattr(item, "callspec", None) is not None:
+            item.add_marker(pytest.mark.corpus)

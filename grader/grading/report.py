@@ -128,9 +128,10 @@ def _when(iso: str | None) -> str:
 
 def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
     """Every score a person gave in formgrader, from the gradebook (the one source of truth for them): written answers
-    and overrides of code cells alike. (student, assignment, grade id) -> score."""
-
-
+    and overrides of code cells alike. (student, assignment, grade id) -> score. No gradebook yet: none (reading
+    would create one, with nbgrader's migrations)."""
+    if not (workspace / "gradebook.db").is_file():
+        return {}
     scores = {}
     try:
         with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:

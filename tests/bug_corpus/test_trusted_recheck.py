@@ -48,7 +48,8 @@ def _cases(kind: str) -> list:
         else:
             table = getattr(module, "CORRECT_TABLES", None) or module.CORRECT
         for test_id, name, source in entries(table, with_cause=kind == "bug"):
-            marks = [pytest.mark.slow] if "frameworks" in notebook else []
+            # each case starts a sandboxed child: the corpus tier, left out of `make test-fast`
+            marks = [pytest.mark.corpus] + ([pytest.mark.slow] if "frameworks" in notebook else [])
             found.append(pytest.param(notebook, test_id, name, source, id=f"{test_id}-{name}", marks=marks))
     return found
 
@@ -88,6 +89,7 @@ def test_recheck_passes_a_correct_variant(notebook: str, test_id: str, name: str
     assert not result.violations and result.crash is None, (result.violations, result.crash)
 
 
+@pytest.mark.corpus  # a sandboxed re-check of every notebook: the corpus tier
 def test_every_graded_exercise_is_rechecked() -> None:
     """Does every autograded exercise of every solution notebook have a re-check (no name left to nbgrader alone)?"""
     for notebook in CORPUS.values():

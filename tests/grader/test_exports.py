@@ -9,6 +9,7 @@ to map, and one column per grade item)."""
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,10 @@ ROSTER = "student,name,email,lms_id,sis_user_id,section,id_number\n" \
          ",Cy Park,cy@uni.example,1003,S-3,B,K003\n"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    ws = tmp_path / "ws"
-    ws.mkdir()
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory) -> Path:
+    """The class's gradebook, built once (nbgrader's migrations take seconds); each test gets a copy."""
+    ws = tmp_path_factory.mktemp("gradebook")
     ensure_alembic_on_path()
     with Gradebook(f"sqlite:///{ws / 'gradebook.db'}", COURSE_ID) as gb:
         for assignment, cells in (("01_term", {"t1": 2, "t2": 3}), ("02_definition", {"d1": 4})):
@@ -47,6 +48,14 @@ def workspace(tmp_path: Path) -> Path:
         gb.find_grade("t2", "01_term", "01_term", "amy").manual_score = 2.5  # formgrader's override wins
         gb.find_submission("02_definition", "amy").notebooks[0].late_submission_penalty = 1.0
         gb.db.commit()
+    return ws / "gradebook.db"
+
+
+@pytest.fixture
+def workspace(gradebook: Path, tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shutil.copyfile(gradebook, ws / "gradebook.db")
     return ws
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from conftest import ROOT
 
 MODULES = sorted(
@@ -20,6 +21,7 @@ def _imports_alone(module: str) -> tuple[str, str]:
     return module, done.stderr.strip().splitlines()[-1] if done.returncode else ""
 
 
+@pytest.mark.slow  # a fresh interpreter per module: half a minute
 def test_every_module_imports_alone() -> None:
     """Is each module importable first, in a fresh interpreter?"""
     with ThreadPoolExecutor(4) as pool:
