@@ -187,10 +187,11 @@ def merge(g: Grading) -> Grading:
     executed = g.kernel.executed
     broken = verdicts.syntax_errors(executed) if executed is not None else {}
     function_cell = g.source.function_cell
-    missing = sorted({object_name(k) for k, why in g.trusted.failures.items() if why.kind is Why.NOT_DEFINED})
-    for name in missing:
-        if function_cell.get(name) not in broken:  # a cell that does not parse is named in its exercise
-            g.result.review.append(changes.missing_function_reason(name, g.student_cells))
+    missing = {object_name(k): why for k, why in g.trusted.failures.items() if why.kind is Why.NOT_DEFINED}
+    for name, why in sorted(missing.items()):
+        if function_cell.get(name) in broken:  # a cell that does not parse is named in its exercise
+            continue
+        g.result.review.append(str(why) if why.detail else changes.missing_function_reason(name, g.student_cells))
     tests, places = _executed_cells(executed)
     catalogue = catalogue_of(g.source)
     specs = contract_for(g.source.assignment, g.source.path.stem)

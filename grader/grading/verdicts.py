@@ -208,7 +208,10 @@ def verdict(
     failures = [trusted.failures[k] for k in keys if k in trusted.failures]
     unchecked = [k for k in keys if k in trusted.not_checked or k not in trusted.checked]
     if failures:
-        cause = _with_call(kernel, failures[0])
+        # a function missing because its cell stopped (a failed import): the re-check knows why; the kernel's
+        # NameError does not
+        known = failures[0].kind is Why.NOT_DEFINED and failures[0].detail
+        cause = str(failures[0]) if known else _with_call(kernel, failures[0])
         if nb_points > 0:
             review.append(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
             cause = f"the trusted re-check failed: {failures[0]}"

@@ -13,7 +13,7 @@ from enum import Enum
 class Why(Enum):
     """The kinds of failure of one checked name."""
 
-    NOT_DEFINED = "not defined"  # the student's cells do not define the graded function (renamed or deleted?)
+    NOT_DEFINED = "not defined"  # the student's cells do not define the graded function; `detail`: why, if known
     NOT_SET = "not set"  # a graded value (not a function) was never assigned
     WRONG_ON_INVALID = "wrong on invalid input"  # did not raise what it must; `detail`: what it did and must do
     TIMED_OUT = "timed out"  # past its CPU-time limit
@@ -46,7 +46,11 @@ class Failure:
 
 
 _RENDER = {
-    Why.NOT_DEFINED: lambda call, _: f"{call} is not defined by the solution cells (was it renamed or deleted?)",
+    Why.NOT_DEFINED: lambda call, d: (
+        f"{call} is not defined: {d}"
+        if d
+        else f"{call} is not defined by the solution cells (was it renamed or deleted?)"
+    ),
     Why.NOT_SET: lambda call, _: f"{call} is not set by the solution cells (was it renamed or deleted?)",
     Why.WRONG_ON_INVALID: lambda call, d: f"{call} {d}",
     Why.TIMED_OUT: lambda call, _: f"{call} did not finish within its CPU-time limit (an infinite loop?)",

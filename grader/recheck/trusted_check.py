@@ -40,6 +40,7 @@ class TrustedResult:
     checked: list[str] = field(default_factory=list)
     not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
     timed_out_cells: list[str] = field(default_factory=list)
+    cell_errors: dict[str, str] = field(default_factory=dict)  # student cell id -> the type of exception it raised
     violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/course/messages.py)
     crash: str | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
@@ -264,6 +265,8 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
         error = cell.get("error")
         if isinstance(error, dict) and error.get("timeout"):
             result.timed_out_cells.append(cell["id"])
+        elif isinstance(error, dict):
+            result.cell_errors.setdefault(str(cell["id"]), safe_identifier(error.get("type"), "an exception"))
     if report.broken:
         result.protocol = f"{PROTOCOL_VIOLATED}: {report.broken}"
         for key in keys:
@@ -351,5 +354,25 @@ def trusted_check(
     for cell_id, code in student_cells:  # a def followed by an endless top-level loop does not count
         if cell_id in result.timed_out_cells:
             _fail_cells([(cell_id, code)], result, "never finishes at top level (an infinite loop?)", replace=True)
+    _name_the_cells_that_stopped(student_cells, result)
     result.seconds = time.monotonic() - started
     return result
+
+
+IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
+
+
+def _name_the_cells_that_stopped(student_cells: list[tuple[str, str]], result: TrustedResult) -> None:
+    """A graded function missing because the student's cell that defines it stopped first (a failed import, say):
+    said so, not "renamed or deleted?"."""
+    for key, failure in list(result.failures.items()):
+        if failure.kind is not Why.NOT_DEFINED:
+            continue
+        for cell_id, code in student_cells:
+            error = result.cell_errors.get(cell_id)
+            if error and object_name(key) in defined_names(code):
+                hint = " (an import the grading machine cannot do?)" if error in IMPORT_ERRORS else ""
+                result.failures[key] = Failure(
+                    Why.NOT_DEFINED, failure.call, f"its cell stopped with {error} before defining it{hint}"
+                )
+                break

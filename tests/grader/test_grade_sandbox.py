@@ -433,3 +433,12 @@ def test_the_call_feed_answers_wants_split_across_chunks_and_only_in_order() -> 
     assert not feed.pending
     feed.read(b'{"event": "want", "index": 1}\n')
     assert json.loads(bytes(feed.pending))["case"] == 1
+
+
+def test_a_function_whose_cell_stopped_at_an_import_is_named_so(info) -> None:
+    """Issue 29 item 6: a student's cell that imports a library the grader lacks, then defines the graded function:
+    the function is missing because the import stopped the cell, not "renamed or deleted?"."""
+    result = trusted_check(info, _cells(info, first_prefix="import a_library_nobody_has\n"), "amy")
+    first = info.exercises[0].functions[0]
+    reason = str(result.failures[first])
+    assert "stopped with ModuleNotFoundError before defining it" in reason and "renamed" not in reason, reason
