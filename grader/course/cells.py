@@ -6,6 +6,7 @@ Built on nbgrader.utils (`is_grade`, `is_solution`, `is_locked`): every other mo
 from __future__ import annotations
 
 import ast
+import re
 
 from nbgrader.utils import is_grade, is_locked, is_solution
 
@@ -49,3 +50,13 @@ def parse(source: str) -> ast.Module | None:
         return ast.parse(without_magics(source))
     except SyntaxError:
         return None
+
+
+def last_heading(cell) -> str:
+    """A markdown cell's last heading ("Exercise 2 · ..."), or "": how a student names the cells below it."""
+    titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
+    titles = [t for t in titles if not _MARKER.fullmatch(t)]
+    return titles[-1] if cell.cell_type == "markdown" and titles else ""
+
+
+_MARKER = re.compile(r"(BEGIN|END) [A-Z ]+")  # nbgrader's and the course's region markers: ### END SOLUTION

@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import is_grade
 
-from grader.course.cells import is_locked_code, is_manual_cell, is_solution_code, is_test_cell, nbgrader_meta, parse
+from grader.course.cells import (
+    is_locked_code,
+    is_manual_cell,
+    is_solution_code,
+    is_test_cell,
+    last_heading,
+    nbgrader_meta,
+    parse,
+)
 from grader.course.messages import Catalogue
 from grader.course.reference import execute_solution_notebook
 
@@ -66,6 +75,7 @@ class SourceInfo:
     function_cell: dict[str, str]  # graded name -> grade id of the solution cell defining it
     hidden_lines: set[str] = field(default_factory=set)  # lines of test cells: never shown in feedback
     code_sources: list[str] = field(default_factory=list)  # every code cell: the words its checks may say
+    titles: dict[str, str] = field(default_factory=dict)  # graded cell's grade id -> the heading above it
 
     @property
     def name(self) -> str:
@@ -82,8 +92,14 @@ def read_source(assignment: str, path: Path) -> SourceInfo:
     pending: list[str] = []
     hidden: set[str] = set()
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    titles: dict[str, str] = {}
+    heading = ""
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
+        if is_grade(cell) and "grade_id" in meta and heading:
+            titles[meta["grade_id"]] = heading  # the heading above it (an answer cell's own lines are its answer)
+        elif not is_grade(cell):
+            heading = last_heading(cell) or heading
         if is_solution_code(cell) and "grade_id" in meta:
             solution_cells[meta["grade_id"]] = cell.source
             # a cell of answers that are values (03's orders of accuracy) is graded by the names it sets
@@ -101,7 +117,7 @@ def read_source(assignment: str, path: Path) -> SourceInfo:
             manual[meta["grade_id"]] = float(meta.get("points", 0))
         elif is_locked_code(cell) and not solution_cells:
             setup.append(cell.source)
-    return SourceInfo(assignment, path, exercises, manual, solution_cells, setup, function_cell, hidden, code)
+    return SourceInfo(assignment, path, exercises, manual, solution_cells, setup, function_cell, hidden, code, titles)
 
 
 _CATALOGUES: dict[str, Catalogue] = {}

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from nbgrader.api import Gradebook
 
 from grader.course.nbgrader_config import COURSE_ID
-from grader.course.sources import read_source
 from grader.grading.lateness import late_by_text
 from grader.grading.names import shown
 from grader.grading.roster import Roster, load_roster
+from grader.grading.worker import sources_of
 from grader.grading.workspace import state_dir
 
 if TYPE_CHECKING:
@@ -54,10 +54,10 @@ def status_of(results, hand_scored: set[tuple[str, str]] = frozenset()) -> str:
 
 
 def _hidden_lines(workspace: Path, assignment: str) -> set[str]:
-
+    """Every line of the assignment's test cells (never shown on a student's page)."""
     lines: set[str] = set()
-    for path in sorted((workspace / "source" / assignment).glob("*.ipynb")):
-        lines |= read_source(assignment, path).hidden_lines
+    for source in sources_of(workspace, assignment).values():
+        lines |= source.hidden_lines
     return lines
 
 
@@ -69,13 +69,16 @@ def safe_cause(cause: str, hidden: set[str]) -> str:
     return text if len(text) <= MAX_CAUSE_CHARS else text[: MAX_CAUSE_CHARS - 3] + "..."
 
 
-def _exercise_label(grade_id: str) -> str:
-    return grade_id.removesuffix("_test")
+def _exercise_label(grade_id: str, titles: dict[str, str]) -> str:
+    """An exercise as the student's notebook names it: the heading above its test cell (`titles`), else its id."""
+    return titles.get(grade_id) or grade_id.removesuffix("_test")
 
 
 def write_feedback(workspace: Path, result) -> Path:
     """feedback/<student>/<assignment>/<notebook>.html: scores and causes, never test code."""
     hidden = _hidden_lines(workspace, result.assignment) if result.assignment != "?" else set()
+    source = sources_of(workspace, result.assignment).get(result.notebook) if result.assignment != "?" else None
+    titles = source.titles if source is not None else {}
     rows = []
     for ex in result.exercises:
         if ex.kind == "manual":
@@ -85,7 +88,7 @@ def write_feedback(workspace: Path, result) -> Path:
             score = f"{(ex.points or 0):g} / {ex.max_points:g}"
             cause = "" if ex.points == ex.max_points else safe_cause(ex.cause or "the check failed", hidden)
         rows.append(
-            f"<tr><td>{html.escape(_exercise_label(ex.grade_id))}</td><td>{html.escape(score)}</td>"
+            f"<tr><td>{html.escape(_exercise_label(ex.grade_id, titles))}</td><td>{html.escape(score)}</td>"
             f"<td>{html.escape(cause)}</td></tr>"
         )
     notes = "".join(f"<li>{html.escape(shown(safe_cause(r, hidden), None))}</li>" for r in result.review)

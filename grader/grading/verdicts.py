@@ -12,7 +12,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.utils import determine_grade
 
-from grader.course.cells import is_test_cell, nbgrader_meta
+from grader.course.cells import is_test_cell, last_heading, nbgrader_meta
 from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.sources import Exercise, SourceInfo
 from grader.grading.records import ExerciseResult, Kind, Recheck
@@ -61,14 +61,8 @@ class CellPlace:
         return f' (line {line} of your cell under "{printable(self.heading, 60)}"{quoted})'
 
 
-def _last_heading(cell) -> str:
-    """A markdown cell's last heading ("Exercise 2 · ..."), or ""."""
-    titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
-    return titles[-1] if cell.cell_type == "markdown" and titles else ""
-
-
 def _heading_above(cells: list, index: int) -> str:
-    return next((h for cell in reversed(cells[:index]) if (h := _last_heading(cell))), "")
+    return next((h for cell in reversed(cells[:index]) if (h := last_heading(cell))), "")
 
 
 def cell_label(cells: list, index: int) -> str:
@@ -87,7 +81,7 @@ def cell_places(cells: list) -> dict[int, CellPlace]:
     places, heading = {}, ""
     for cell in cells:
         if cell.cell_type == "markdown":
-            heading = _last_heading(cell) or heading
+            heading = last_heading(cell) or heading
         elif cell.cell_type == "code" and isinstance(cell.get("execution_count"), int):
             lines = tuple(cell.source.splitlines())
             first = next((ln.strip() for ln in lines if ln.strip()), "")
