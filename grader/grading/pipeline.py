@@ -151,7 +151,9 @@ def start_recheck(g: Grading) -> Grading:
 def run_autograde(g: Grading) -> Grading:
     """nbgrader's autograde in the guarded kernel."""
     g.kernel = autograde(g.nb, g.job, g.context, reference_time(g.source), g.progress)
-    g.result.review += g.kernel.problems + [f"code {v}" for v in g.kernel.violations]
+    g.result.review += g.kernel.problems
+    for refused in g.kernel.violations:
+        g.result.flag_integrity(f"code {refused}")
     g.result.kernel_isolation = g.kernel.isolation
     return g
 
@@ -163,9 +165,12 @@ def recheck(g: Grading) -> Grading:
     g.result.not_checked = g.trusted.not_checked
     g.result.isolation = g.trusted.isolation
     review = g.result.review
-    review += [f"code {v} (re-check)" for v in g.trusted.violations if f"code {v}" not in review]
+    for refused in g.trusted.violations:
+        if f"code {refused}" not in review:
+            g.result.flag_integrity(f"code {refused} (re-check)")
     review += [f"the re-check of the solution cells {g.trusted.crash}"] if g.trusted.crash else []
-    review += [g.trusted.protocol] if g.trusted.protocol else []
+    if g.trusted.protocol:
+        g.result.flag_integrity(g.trusted.protocol)
     if g.trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run
         g.result.grader_error = g.trusted.grader_errors[0]
         review.append(f"{g.trusted.grader_errors[0]}: it is graded again on the next run")
@@ -198,7 +203,7 @@ def merge(g: Grading) -> Grading:
     for ex in g.source.exercises:
         cell = tests.get(ex.grade_id)
         keys = check_keys(ex, specs)
-        exercise = verdicts.verdict(ex, keys, cell, g.trusted, catalogue, places, g.result.review)
+        exercise = verdicts.verdict(ex, keys, cell, g.trusted, catalogue, places, g.result)
         unparsed = [broken[function_cell[f]] for f in ex.functions if function_cell.get(f) in broken]
         if unparsed and (exercise.points or 0.0) < exercise.max_points:
             exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"

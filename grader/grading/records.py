@@ -137,6 +137,16 @@ class JobResult:
     kernel_isolation: str = ""  # how nbgrader's kernel was isolated (grader.sandboxed.kernel_guard's log)
     seconds: float = 0.0
     basis: Basis | None = None  # what the grade was made from (grader/grading/regrade.py); None: not recorded
+    # The review reasons that are integrity flags (code the guards refused, a tampered report, a test that passed
+    # in the kernel but not in the re-check): for the instructor's eyes; the student's page only says it was flagged.
+    integrity: list[str] = field(default_factory=list)
+
+    def flag_integrity(self, reason: str) -> None:
+        """A needs-review reason the student's feedback withholds."""
+        if reason not in self.review:
+            self.review.append(reason)
+        if reason not in self.integrity:
+            self.integrity.append(reason)
 
     @property
     def score(self) -> float:

@@ -91,7 +91,10 @@ def write_feedback(workspace: Path, result) -> Path:
             f"<tr><td>{html.escape(_exercise_label(ex.grade_id, titles))}</td><td>{html.escape(score)}</td>"
             f"<td>{html.escape(cause)}</td></tr>"
         )
-    notes = "".join(f"<li>{html.escape(shown(safe_cause(r, hidden), None))}</li>" for r in result.review)
+    shown_reasons = [r for r in result.review if r not in result.integrity]  # integrity flags: the instructor's
+    notes = "".join(f"<li>{html.escape(shown(safe_cause(r, hidden), None))}</li>" for r in shown_reasons)
+    if result.integrity:
+        notes += "<li>flagged for your instructor's review (your instructor has the details)</li>"
     review = f"<h2>Flagged for your instructor</h2><ul>{notes}</ul>" if notes else ""
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback: {html.escape(result.assignment)}</title>

@@ -15,7 +15,7 @@ from nbgrader.utils import determine_grade
 from grader.course.cells import is_test_cell, last_heading, nbgrader_meta
 from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.sources import Exercise, SourceInfo
-from grader.grading.records import ExerciseResult, Kind, Recheck
+from grader.grading.records import ExerciseResult, JobResult, Kind, Recheck
 from grader.recheck.reasons import Failure, Why
 from grader.recheck.trusted_check import TrustedResult
 
@@ -192,11 +192,12 @@ def verdict(
     trusted: TrustedResult,
     catalogue: Catalogue,
     places: dict[int, CellPlace],
-    review: list[str],
+    result: JobResult,
 ) -> ExerciseResult:
     """One exercise's points: the kernel's result counts only where the trusted re-check agrees, since the kernel
     ran student code and can be made to pass anything. An exercise the re-check could not judge keeps the kernel's
-    points and is flagged for a person. `keys`: the exercise's checks in its notebook's contract."""
+    points and is flagged for a person (`result`'s review). `keys`: the exercise's checks in its notebook's
+    contract."""
     nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
     kernel = failure_cause(cell, catalogue, places) if cell is not None else KernelCause("the test cell did not run")
     failures = [trusted.failures[k] for k in keys if k in trusted.failures]
@@ -207,7 +208,8 @@ def verdict(
         known = failures[0].kind is Why.NOT_DEFINED and failures[0].detail
         cause = str(failures[0]) if known else _with_call(kernel, failures[0])
         if nb_points > 0:
-            review.append(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
+            # a kernel that passed what the re-check fails: a forged pass, or a test fooled: the instructor's to judge
+            result.flag_integrity(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
             cause = f"the trusted re-check failed: {failures[0]}"
         return ExerciseResult(
             ex.grade_id, ex.points, 0.0, Kind.AUTO, nb_points, Recheck.FAILED, cause or str(failures[0])
@@ -216,7 +218,7 @@ def verdict(
         return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.AGREES, kernel.text)
     if nb_points > 0:
         why = trusted.not_checked.get(unchecked[0], "no re-check") if unchecked else "no graded function"
-        review.append(f"{ex.grade_id}: not re-checked ({why}); its points are the kernel's alone")
+        result.review.append(f"{ex.grade_id}: not re-checked ({why}); its points are the kernel's alone")
     return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.NOT_CHECKED, kernel.text)
 
 

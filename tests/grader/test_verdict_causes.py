@@ -72,7 +72,10 @@ def test_decisions_read_the_reason_records_not_their_words(monkeypatch) -> None:
     failure = Failure(Why.RAISED, f"{name}([1 values])", "KeyError")
     trusted = TrustedResult(checked=[name], failures={name: failure})
     places = verdicts.cell_places([student, test])
-    result = verdicts.verdict(exercise, [name], test, trusted, catalogue_of(source), places, [])
+    from grader.grading.records import JobResult
+
+    graded = JobResult("amy", "01_term", "01_term", "fp")
+    result = verdicts.verdict(exercise, [name], test, trusted, catalogue_of(source), places, graded)
     assert result.trusted is Recheck.FAILED and result.points == 0.0
     assert result.cause.startswith(f"REWORDED {name}([1 values]) / KeyError (line 2 of your cell"), result.cause
     assert "return {}['k']" in result.cause
