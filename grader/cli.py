@@ -15,6 +15,13 @@ DEFAULT_STUDENT_DIR = "my-backprop-course"
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
+    if args.public:
+        from grader.course.paths import repo_root
+        from grader.course.public_copy import write_public_copy
+
+        copied = write_public_copy(repo_root(), Path(args.public))
+        print(f"public copy in {args.public}: {len(copied)} notebook(s), the helpers and the README; no solutions")
+        return 0
     from grader.course.release import release
 
     written = release()
@@ -217,6 +224,12 @@ def _add_release_parser(sub) -> None:
         description="Regenerate the student notebooks in course/ from the instructor notebooks in solutions/ "
         "through nbgrader's generate_assignment: solutions and hidden tests removed, outputs stripped. "
         "Two runs give identical files.",
+    ).add_argument(
+        "--public",
+        metavar="DIR",
+        help="instead, write a copy for students into the new folder DIR: course/, course-ko/, bp_helpers and the "
+        "bpcourse command (make start; pip install DIR), without solutions/, contracts/, tests or the re-check's "
+        "inputs",
     )
 
 
