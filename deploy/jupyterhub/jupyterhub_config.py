@@ -30,8 +30,14 @@ def _names(variable: str, default: list[str]) -> list[str]:
     return [name.strip() for name in raw.split(",") if name.strip()]
 
 
-INSTRUCTORS = _names("BPCOURSE_HUB_INSTRUCTORS", ["instructor"])
-STUDENTS = _names("BPCOURSE_HUB_STUDENTS", [])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # bpcourse_hub.py is installed beside this file
+import bpcourse_hub  # noqa: E402
+
+# The class: the names listed here (or in the environment) and the members of the Linux groups
+# bpcourse-instructors / bpcourse-students that deploy/enrol.py fills from a roster.
+INSTRUCTORS, STUDENTS = bpcourse_hub.class_lists(
+    _names("BPCOURSE_HUB_INSTRUCTORS", ["instructor"]), _names("BPCOURSE_HUB_STUDENTS", [])
+)
 
 # Listen on the loopback interface only; put a TLS reverse proxy (nginx, caddy) in front for students.
 c.JupyterHub.bind_url = os.environ.get("BPCOURSE_HUB_URL", "http://127.0.0.1:8000")
@@ -41,10 +47,33 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 # (an instructor does not need it: nbgrader works through the exchange folder, not through the hub).
 c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = set(INSTRUCTORS) | set(STUDENTS)
+# a member of either Linux group may log in as soon as enrol.py made the account, without a restart of the hub
+c.PAMAuthenticator.allowed_groups = {bpcourse_hub.INSTRUCTOR_GROUP, bpcourse_hub.STUDENT_GROUP}
 c.Authenticator.admin_users = set()
 
 # Each user's own server, as that Linux user, in their home folder, bound to 127.0.0.1 (the proxy reaches it).
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+# Each server runs in a control group of its own with enforced limits (bpcourse_hub.LimitedSpawner; on a systemd
+# host SystemdSpawner does the same, see deploy/README.md). Sizing: a student's server with numpy and matplotlib
+# uses 200-400 MB; the frameworks notebook (04f, PyTorch and Keras) about 1.5 GB while it trains.
+c.JupyterHub.spawner_class = (
+    "jupyterhub.spawner.LocalProcessSpawner" if os.environ.get("BPCOURSE_HUB_LIMITS") == "off"
+    else bpcourse_hub.LimitedSpawner
+)
+c.Spawner.mem_limit = os.environ.get("BPCOURSE_HUB_MEMORY", "2G")
+c.Spawner.cpu_limit = float(os.environ.get("BPCOURSE_HUB_CPUS", "1"))
+
+
+def _instructor_limits(spawner) -> None:
+    """An instructor grades the class in their own server (`bpcourse grade`, one kernel per core): more memory and
+    every core."""
+    if spawner.user.name in INSTRUCTORS or spawner.user.name in bpcourse_hub.linux_group_members(
+        bpcourse_hub.INSTRUCTOR_GROUP
+    ):
+        spawner.mem_limit = os.environ.get("BPCOURSE_HUB_INSTRUCTOR_MEMORY", "8G")
+        spawner.cpu_limit = None
+
+
+c.Spawner.pre_spawn_hook = _instructor_limits
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab"

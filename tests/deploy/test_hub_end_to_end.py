@@ -111,6 +111,20 @@ def _pids_of(uid: int) -> list[int]:
     return pids
 
 
+def _memory_limit_of(user: str) -> int | None:
+    """The memory limit of the control group the oldest process of `user` (their server) runs in."""
+    pids = sorted(_pids_of(pwd.getpwnam(user).pw_uid))
+    if not pids:
+        return None
+    for line in Path(f"/proc/{pids[0]}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):  # cgroup v1
+            return int(Path(f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes").read_text())
+        if controllers == "" and Path(f"/sys/fs/cgroup{path}/memory.max").exists():  # cgroup v2
+            return int(Path(f"/sys/fs/cgroup{path}/memory.max").read_text())
+    return None
+
+
 def _kill_pid(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)
@@ -451,6 +465,11 @@ def test_class_round_trip_on_a_real_hub(hub: Hub, capsys) -> None:
         hub.wait_ready(name)
         hub.user_token(name)
     t_servers = time.monotonic()
+
+    # Each server runs in its own control group with the limits the hub enforces (bpcourse_hub.LimitedSpawner):
+    # 2 GB and one CPU for a student by default, 8 GB for the instructor.
+    for name, limit in ((hub.alice, 2 * 1024**3), (hub.bob, 2 * 1024**3), (instructor, 8 * 1024**3)):
+        assert _memory_limit_of(name) == limit, (name, _memory_limit_of(name))
 
     # A user's token opens only that user's server.
     assert hub.server_api(hub.bob, "GET", "api/status", as_user=hub.alice).status_code == 403
