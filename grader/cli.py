@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from grader.errors import CourseError
-from grader.grading.command import add_cluster_keys_parser, add_export_parser, add_grade_parser
+from grader.grading.command import add_cluster_keys_parser, add_export_parser, add_grade_parser, add_review_parser
 from grader.student.explore import add_explore_parser
 
 DEFAULT_STUDENT_DIR = "my-backprop-course"
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_grade_parser(sub)
     add_cluster_keys_parser(sub)
     add_export_parser(sub)
+    add_review_parser(sub)
     add_explore_parser(sub)
     return parser
 

@@ -222,6 +222,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_review_parser(subparsers) -> argparse.ArgumentParser:
+    """Define `bpcourse review`: clear needs-review flags an instructor settled (grader/grading/reviews.py)."""
+    p = subparsers.add_parser(
+        "review",
+        help="(instructors) clear a settled 'needs review' flag, or list the flags",
+        description="A flag cleared here stops making the student's status `needs review` (class-grades.csv is "
+        "written again); a new reason, from a later run, flags the notebook again. Points are not changed: use "
+        "formgrader for that.",
+    )
+    p.add_argument("--workspace", required=True, help="the grading workspace")
+    p.add_argument("--clear", metavar="STUDENT/ASSIGNMENT[/NOTEBOOK]", help="the notebook(s) whose reasons you settled")
+    p.add_argument("--note", default="", help="why (kept with the clearing)")
+    p.set_defaults(func=cmd_review)
+    return p
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from grader.grading.journal import class_results
+    from grader.grading.report import write_csv
+    from grader.grading.reviews import clear, load_cleared, open_reasons
+
+    workspace = Path(args.workspace)
+    if not (workspace / "gradebook.db").is_file():
+        raise CourseError(f"{workspace}: no gradebook.db here; give the workspace `bpcourse grade` wrote.")
+    results = class_results(workspace, [])
+    if args.clear:
+        done = clear(workspace, results, args.clear, args.note)
+        print(f"cleared {len(done)} notebook(s): " + ", ".join("/".join(k) for k in done))
+        print(f"grades: {write_csv(workspace, results)}")
+        return 0
+    cleared = load_cleared(workspace)
+    flagged = [(r, open_reasons(r, cleared)) for r in results]
+    for r, reasons in flagged:
+        for reason in reasons:
+            print(f"{r.student}/{r.assignment}/{r.notebook}: {reason}")
+    print(f"{sum(1 for _, reasons in flagged if reasons)} notebook(s) need review")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m grader.grading.command [grade] SUBMISSIONS --workspace DIR ...` (the same options as `bpcourse
     grade`)."""

@@ -18,6 +18,7 @@ from nbgrader.api import Gradebook
 from grader.course.nbgrader_config import COURSE_ID
 from grader.grading.lateness import late_by_text
 from grader.grading.names import shown
+from grader.grading.reviews import load_cleared, open_reasons
 from grader.grading.roster import Roster, load_roster
 from grader.grading.worker import sources_of
 from grader.grading.workspace import state_dir
@@ -36,13 +37,14 @@ log = logging.getLogger(__name__)
 UNANSWERED = "not answered yet"  # verdicts.manual_exercises' cause for a written answer left as the placeholder
 
 
-def status_of(results, hand_scored: set[tuple[str, str]] = frozenset()) -> str:
+def status_of(results, hand_scored: set[tuple[str, str]] = frozenset(), cleared: dict | None = None) -> str:
     """`ok`, `awaiting manual grading`, or `needs review: <reasons>` for one student's results. A written answer
     awaits a person only while the gradebook has no hand score for it (`hand_scored`: (assignment, grade id)) and it
-    was answered: an unanswered one has nothing to grade (issue 29)."""
+    was answered: an unanswered one has nothing to grade (issue 29). A reason the instructor cleared (`cleared`,
+    grader/grading/reviews.py) no longer counts."""
     reasons = []
     for r in results:
-        reasons.extend(f"{r.assignment}: {reason}" for reason in r.review)
+        reasons.extend(f"{r.assignment}: {reason}" for reason in open_reasons(r, cleared or {}))
     if reasons:
         return REVIEW + "; ".join(reasons)
     waiting = [
@@ -174,6 +176,7 @@ def write_csv(workspace: Path, results) -> Path:
 
     manual = _manual_scores(workspace)
     roster = load_roster(state_dir(workspace))
+    cleared = load_cleared(workspace)
     columns: list[str] = []
     for r in sorted(results, key=lambda r: r.assignment):
         for ex in r.exercises:
@@ -191,8 +194,10 @@ def write_csv(workspace: Path, results) -> Path:
             cells, total, maximum = _score_cells(student, by_student[student], manual)
             person = roster.by_id(student)
             hand = {(a, gid) for (who, a, gid) in manual if who == student}
-            status = status_of(by_student[student], hand)
-            intake = [r for r in (person.review if person else []) if r not in status]
+            status = status_of(by_student[student], hand, cleared)
+            still = {reason for r in by_student[student] for reason in open_reasons(r, cleared)}
+            done = {reason for r in by_student[student] for reason in r.review if reason not in still}
+            intake = [r for r in (person.review if person else []) if r not in status and r not in done]
             if intake:
                 graded = [status.removeprefix(REVIEW)] if status.startswith(REVIEW) else []
                 status = REVIEW + "; ".join(intake + graded)
@@ -243,17 +248,19 @@ def _score_cells(student: str, results, manual) -> tuple[dict[str, str], float, 
     return cells, total, maximum
 
 
-def _short_status(results) -> str:
+def _short_status(results, cleared: dict) -> str:
     """The status for the printed table: the first reason only (the CSV has them all)."""
-    reasons = [f"{r.assignment}: {reason}" for r in results for reason in r.review]
+    reasons = [f"{r.assignment}: {reason}" for r in results for reason in open_reasons(r, cleared)]
     if not reasons:
-        return status_of(results)
+        return status_of(results, cleared=cleared)
     first = reasons[0] if len(reasons[0]) <= 90 else reasons[0][:87] + "..."
     return REVIEW + first + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
 
 
 def print_summary(summary: GradeSummary, out) -> None:
     results = summary.results
+    workspace = Path(summary.csv).parent
+    cleared = load_cleared(workspace)
     by_student: dict[str, list] = {}
     for r in results:
         by_student.setdefault(r.student, []).append(r)
@@ -268,9 +275,9 @@ def print_summary(summary: GradeSummary, out) -> None:
             mine = [r for r in by_student[student] if r.assignment == a]
             got, most = sum(r.score for r in mine), sum(r.max_score for r in mine)
             scores.append(f"{f'{got:g}/{most:g}' if mine else '-':>14}")
-        status = shown(_short_status(by_student[student]), None)  # never an escape sequence on the terminal
+        status = shown(_short_status(by_student[student], cleared), None)  # never an escape sequence on the terminal
         print(f"{shown(student):<{width}}  " + "  ".join(scores) + f"  {status}", file=out)
-    flagged = sum(1 for rs in by_student.values() if status_of(rs).startswith(REVIEW))
+    flagged = sum(1 for rs in by_student.values() if status_of(rs, cleared=cleared).startswith(REVIEW))
     not_checked = {}
     for r in results:
         for name, why in r.not_checked.items():
@@ -292,4 +299,7 @@ def print_summary(summary: GradeSummary, out) -> None:
         for name, why in sorted(not_checked.items()):
             print(f"  {shown(name)}: {shown(why, None)}", file=out)
     print(f"grades: {summary.csv}", file=out)
+    if flagged:
+        print(f"needs review: read each reason in the CSV; once settled, clear it with `bpcourse review --workspace "
+              f"{workspace} --clear STUDENT/ASSIGNMENT --note WHY` (a new reason flags it again)", file=out)
     print(f"feedback: {Path(summary.csv).parent / 'feedback'}/<student>/<assignment>/", file=out)
