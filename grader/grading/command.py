@@ -202,12 +202,18 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def graded_workspace(folder: str) -> Path:
+    """The workspace `bpcourse grade` wrote (it has a gradebook), or a one-line error."""
+    workspace = Path(folder)
+    if not (workspace / "gradebook.db").is_file():
+        raise CourseError(f"{workspace}: no gradebook.db here; give the workspace `bpcourse grade` wrote.")
+    return workspace
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from grader.grading.exports import Format, read_roster, write_export
 
-    workspace = Path(args.workspace)
-    if not (workspace / "gradebook.db").is_file():
-        raise CourseError(f"{workspace}: no gradebook.db here; give the workspace `bpcourse grade` wrote.")
+    workspace = graded_workspace(args.workspace)
     columns = {}
     for item in args.column:
         assignment, sep, name = item.partition("=")
@@ -243,9 +249,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from grader.grading.report import write_csv
     from grader.grading.reviews import clear, load_cleared, open_reasons
 
-    workspace = Path(args.workspace)
-    if not (workspace / "gradebook.db").is_file():
-        raise CourseError(f"{workspace}: no gradebook.db here; give the workspace `bpcourse grade` wrote.")
+    workspace = graded_workspace(args.workspace)
     results = class_results(workspace, [])
     if args.clear:
         done = clear(workspace, results, args.clear, args.note)
