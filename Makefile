@@ -17,7 +17,7 @@ CHP_VERSION := 5.2.0
 # nbgrader runs `alembic` from PATH when it opens a gradebook: the venv's bin/ goes first.
 export PATH := $(BIN):$(abspath $(HUB_NODE))/node_modules/.bin:$(PATH)
 
-.PHONY: start test test-fast release lint clean
+.PHONY: start test test-fast grader release lint clean
 
 ## start: install (first time), copy the student notebooks into ./my-backprop-course, open JupyterLab
 ## (`make start COURSE_LANG=ko`: the Korean edition; not LANG=, which is the locale's own variable)
@@ -32,6 +32,13 @@ test: $(VENV)/.installed-test $(HUB_VENV)/.installed $(HUB_NODE)/.installed
 ## case, no browser, no hub (no npm or chromium needed); `make test` runs them all
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow and not corpus" -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## grader: (instructors) install what grading every assignment needs: the course with PyTorch (CPU) and Keras
+grader: $(VENV)/.installed-grader
+
+$(VENV)/.installed-grader: pyproject.toml constraints.txt $(VENV)/.created
+	$(PIP) install -c constraints.txt -e ".[frameworks]"
+	touch $@ $(VENV)/.installed-core
 
 ## release: (instructors) regenerate course/ from solutions/
 release: $(VENV)/.installed-core
