@@ -57,10 +57,14 @@ _hooked: list[bool] = []
 def translate_plot_text() -> None:
     """In a translated course, draw every matplotlib text whose whole string the `plots` catalog translates in
     the course's language: titles, axis labels and legends set by the notebooks' shared (English) code cells as
-    well as by bp_helpers.plotting. Installed once, by importing bp_helpers.plotting; nothing changes in English."""
+    well as by bp_helpers.plotting. Installed once, when any of bp_helpers is imported (a notebook that imports only
+    bp_helpers.testing draws its own plots too); nothing changes in English."""
     if course_lang() == "en" or _hooked:
         return
-    from matplotlib.text import Text
+    try:
+        from matplotlib.text import Text
+    except (ImportError, AttributeError):  # no matplotlib here (the re-check's sandbox stubs it): nothing to label
+        return
 
     original = Text.set_text
 

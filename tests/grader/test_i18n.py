@@ -188,3 +188,16 @@ def test_plots_are_labelled_in_korean_in_the_korean_course() -> None:
         env = {**os.environ, "BPCOURSE_LANG": lang, "MPLBACKEND": "Agg"}
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         assert done.stdout.splitlines() == expected, (lang, done.stdout, done.stderr)
+
+
+def test_a_notebook_that_imports_only_the_test_helpers_still_draws_korean_labels() -> None:
+    """04c imports bp_helpers.testing, never bp_helpers.plotting, and draws its own figures: are their labels
+    Korean in the Korean course (the hook is installed by importing any of bp_helpers)?"""
+    import subprocess
+    import sys
+
+    code = ("import bp_helpers.testing; import matplotlib.pyplot as plt; "
+            "fig, ax = plt.subplots(); ax.set_xlabel('depth L'); print(ax.get_xlabel())")
+    env = {**os.environ, "BPCOURSE_LANG": "ko", "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "깊이 L", (done.stdout, done.stderr)
