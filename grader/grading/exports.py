@@ -108,17 +108,17 @@ def match(roster: list[Enrolled], workspace: Path) -> dict[str, Enrolled]:
     """Each roster line by the grader's student id: its `student`, or the id the intake gave the LMS user `lms_id`
     (roster keys `canvas:ID` / `moodle:ID`); a line that matches nobody keeps its own key (`lms:ID`), so a student
     who never handed anything in still has a row."""
-    by_lms = {}
-    for key, person in load_roster(state_dir(workspace)).people.items():
+    by_lms: dict[str, str] = {}
+    for key, known in load_roster(state_dir(workspace)).people.items():
         kind, _, lms = key.partition(":")
         if kind in ("canvas", "moodle") and lms:
-            by_lms[lms] = person.id
-    matched = {}
-    for person in roster:
-        student = person.student or by_lms.get(person.lms_id) or f"lms:{person.lms_id}"
-        lms_id = person.lms_id or next((k for k, v in by_lms.items() if v == student), "")
-        matched[student] = Enrolled(student, person.name, person.email, lms_id, person.sis_user_id,
-                                    person.sis_login_id, person.section, person.id_number)
+            by_lms[lms] = known.id
+    matched: dict[str, Enrolled] = {}
+    for line in roster:
+        student = line.student or by_lms.get(line.lms_id) or f"lms:{line.lms_id}"
+        lms_id = line.lms_id or next((k for k, v in by_lms.items() if v == student), "")
+        matched[student] = Enrolled(student, line.name, line.email, lms_id, line.sis_user_id,
+                                    line.sis_login_id, line.section, line.id_number)
     return matched
 
 

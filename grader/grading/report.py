@@ -42,7 +42,7 @@ def status_of(results, hand_scored: set[tuple[str, str]] = frozenset(), cleared:
     awaits a person only while the gradebook has no hand score for it (`hand_scored`: (assignment, grade id)) and it
     was answered: an unanswered one has nothing to grade (issue 29). A reason the instructor cleared (`cleared`,
     grader/grading/reviews.py) no longer counts."""
-    reasons = []
+    reasons: list[str] = []
     for r in results:
         reasons.extend(f"{r.assignment}: {reason}" for reason in open_reasons(r, cleared or {}))
     if reasons:
