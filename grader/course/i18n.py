@@ -21,6 +21,7 @@ import ast
 import copy
 import re
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,17 +323,24 @@ def translate_release(root: Path, release_root: Path, lang: str, out_root: Path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from grader.course.paths import course_dir, repo_root
+    from grader.course.paths import repo_root
 
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] != "extract":
         print("usage: python -m grader.course.i18n extract LANG [NOTEBOOK_STEM ...]  (locale/LANG/LC_MESSAGES/*.po)")
         return 2
     lang = args[1] if len(args) > 1 else "ko"
-    for po in extract(repo_root(), course_dir(), lang, args[2:]):
-        print(po.relative_to(repo_root()))
-    stems = args[2:] or [p.stem for p in course_dir().glob("*/*.ipynb")]
-    print(extract_plots(repo_root(), course_dir(), lang, stems).relative_to(repo_root()))
+    from grader.course.release import generate_release
+
+    # from a fresh English release of solutions/, built aside: course/ may be older (a declared notebook whose
+    # English changed cannot be released until its catalog is updated from this very extraction)
+    with tempfile.TemporaryDirectory(prefix="bpcourse-extract-") as tmp:
+        built = Path(tmp) / "course"
+        generate_release(built)
+        for po in extract(repo_root(), built, lang, args[2:]):
+            print(po.relative_to(repo_root()))
+        stems = args[2:] or [p.stem for p in built.glob("*/*.ipynb")]
+        print(extract_plots(repo_root(), built, lang, stems).relative_to(repo_root()))
     return 0
 
 
