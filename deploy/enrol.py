@@ -47,12 +47,21 @@ def roster_names(path: Path) -> list[str]:
     return names
 
 
-def _exists(name: str) -> bool:
+def _known(lookup, name: str) -> bool:
+    """Whether `lookup` (pwd.getpwnam, grp.getgrnam) knows `name`."""
     try:
-        pwd.getpwnam(name)
+        lookup(name)
         return True
     except KeyError:
         return False
+
+
+def _exists(name: str) -> bool:
+    return _known(pwd.getpwnam, name)
+
+
+def _group_exists(group: str) -> bool:
+    return _known(grp.getgrnam, group)
 
 
 def _members(group: str) -> list[str]:
@@ -81,14 +90,6 @@ def plan(students: list[str], instructors: list[str], drop: bool) -> tuple[list[
     dropped = [u for u in _members(STUDENT_GROUP) if u not in students] if drop else []
     commands += [["gpasswd", "--delete", name, STUDENT_GROUP] for name in dropped]
     return commands, new, dropped
-
-
-def _group_exists(group: str) -> bool:
-    try:
-        grp.getgrnam(group)
-        return True
-    except KeyError:
-        return False
 
 
 def _run(command: list[str]) -> None:
