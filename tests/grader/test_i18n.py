@@ -150,9 +150,13 @@ def test_start_in_korean_gives_the_korean_notebooks(tmp_path, capsys, monkeypatc
     assert main(["start", "--lang", "ko", "--no-lab", str(dest)]) == 0
     korean = nbformat.read(dest / _rel("01_term"), as_version=4)
     assert i18n.notebook_lang(korean) == "ko" and korean == _korean("01_term")
-    english = next(stem for stem in sorted(RELEASE) if stem not in DECLARED)
-    assert (dest / _rel(english)).read_bytes() == RELEASE[english].read_bytes()
-    assert "in English until translated (ko): " in capsys.readouterr().out
+    english = [stem for stem in sorted(RELEASE) if stem not in DECLARED]
+    for stem in english:
+        assert (dest / _rel(stem)).read_bytes() == RELEASE[stem].read_bytes()
+    said = capsys.readouterr().out
+    assert ("in English until translated (ko): " in said) == bool(english), said
+    for stem in DECLARED:
+        assert i18n.notebook_lang(nbformat.read(dest / _rel(stem), as_version=4)) == "ko", stem
     assert os.environ["BPCOURSE_LANG"] == "ko"
     (dest / _rel("01_term")).write_text("", encoding="utf-8")
     assert main(["start", "--lang", "ko", "--no-lab", "--fresh", "01_term", str(dest)]) == 0
@@ -201,3 +205,18 @@ def test_a_notebook_that_imports_only_the_test_helpers_still_draws_korean_labels
     env = {**os.environ, "BPCOURSE_LANG": "ko", "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "깊이 L", (done.stdout, done.stderr)
+
+
+def test_a_notebook_the_edition_lacks_is_delivered_in_english(tmp_path) -> None:
+    """With every notebook translated, the fallback still holds: an edition folder without 01_term gives the
+    English 01_term and the Korean rest."""
+    import shutil
+
+    from grader.student.start import copy_course
+
+    edition = tmp_path / "course-ko"
+    shutil.copytree(ROOT / "course-ko", edition)
+    (edition / _rel("01_term")).unlink()
+    copy_course(ROOT / "course", tmp_path / "mine", edition)
+    assert (tmp_path / "mine" / _rel("01_term")).read_bytes() == RELEASE["01_term"].read_bytes()
+    assert i18n.notebook_lang(nbformat.read(tmp_path / "mine" / _rel("02b_loss"), as_version=4)) == "ko"
