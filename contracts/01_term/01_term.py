@@ -5,10 +5,16 @@ Loaded by grader/recheck/specs.py (`contract_for`); keys are the graded names of
 ("name", or "name:grade_id" for a class tested by several cells). See grader/recheck/specs.py for `Spec`.
 """
 
-from grader.recheck import cases  # noqa: F401 - the input generators shared by the course
-from grader.recheck.cases import Invalid  # noqa: F401
+from __future__ import annotations
+
 from grader.recheck.specs import Spec
-from grader.sandboxed.values import TestFunction  # noqa: F401
+
+
+def chain_cache(x):
+    """The cache (x, a, b) of 01_term's chain x -> a = 2x + 1 -> b = a**2 -> y = sin(b), as its docstring says."""
+    a = 2.0 * x + 1.0
+    return ((x, a, a**2),)
+
 
 SPECS: dict[str, Spec] = {
     "propagate_back": Spec(
@@ -16,8 +22,10 @@ SPECS: dict[str, Spec] = {
     ),
     "chain_forward": Spec(lambda rng: [(float(rng.uniform(0.2, 1.5)),), (rng.uniform(-1.5, 1.5, size=(3, 2)),)]),
     "chain_backward": Spec(  # the shape (2, 3) twice: a result kept between calls (by shape, say) shows
-        lambda rng: [cases.chain_cache(float(rng.uniform(0.2, 1.5)))]
-        + [cases.chain_cache(rng.uniform(-1.5, 1.5, size=(2, 3))) for _ in range(2)]
+        lambda rng: (
+            [chain_cache(float(rng.uniform(0.2, 1.5)))]
+            + [chain_cache(rng.uniform(-1.5, 1.5, size=(2, 3))) for _ in range(2)]
+        )
     ),
     "neuron_gradients": Spec(lambda rng: [tuple(float(v) for v in rng.uniform(-1.5, 1.5, size=4)) for _ in range(3)]),
 }

@@ -5,16 +5,24 @@ Loaded by grader/recheck/specs.py (`contract_for`); keys are the graded names of
 ("name", or "name:grade_id" for a class tested by several cells). See grader/recheck/specs.py for `Spec`.
 """
 
-from grader.recheck import cases  # noqa: F401 - the input generators shared by the course
-from grader.recheck.cases import Invalid  # noqa: F401
+from __future__ import annotations
+
+from grader.recheck import cases
+from grader.recheck.cases import Invalid, away_from_zero
 from grader.recheck.specs import Spec
-from grader.sandboxed.values import TestFunction  # noqa: F401
+
+
+def activation_cases(rng):
+    extreme = away_from_zero(rng, (2, 3))
+    extreme[0, :2], extreme[1, :2] = (800.0, -800.0), (-750.0, 750.0)  # exp overflows in a naive formula
+    return [(away_from_zero(rng, (3, 5)),), (away_from_zero(rng, (4, 2)) * 3,), (extreme,)]
+
 
 SPECS: dict[str, Spec] = {
     # forward passes: the whole (out, cache) pair, since the cache is the contract step 4's backward relies on
-    "sigmoid_forward": Spec(cases.activation_cases),
-    "relu_forward": Spec(cases.activation_cases),
-    "tanh_forward": Spec(cases.activation_cases),
+    "sigmoid_forward": Spec(activation_cases),
+    "relu_forward": Spec(activation_cases),
+    "tanh_forward": Spec(activation_cases),
     "dense_forward": Spec(lambda rng: [cases.dense(rng, 4, 3, 5), cases.dense(rng, 2, 6, 3)]),
     "mlp_forward": Spec(
         lambda rng: [

@@ -5,11 +5,25 @@ Loaded by grader/recheck/specs.py (`contract_for`); keys are the graded names of
 ("name", or "name:grade_id" for a class tested by several cells). See grader/recheck/specs.py for `Spec`.
 """
 
-from grader.recheck import cases  # noqa: F401 - the input generators shared by the course
-from grader.recheck.cases import Invalid  # noqa: F401
+from __future__ import annotations
+
+import numpy as np
+
+from grader.recheck.cases import Invalid
 from grader.recheck.specs import Spec
-from grader.sandboxed.values import TestFunction  # noqa: F401
+
+
+def init_std_cases(rng):
+    """Distinct fan-in and fan-out (so a swap shows), every activation, and an unknown one the solution rejects."""
+    out = []
+    for activation in ("relu", "tanh", "sigmoid", "linear"):
+        fan_in, fan_out = (int(v) for v in rng.choice(np.arange(3, 300), size=2, replace=False))
+        out.append((fan_in, fan_out, activation))
+    out.append((int(rng.integers(150, 300)), int(rng.integers(3, 100)), "relu"))  # fan_in > fan_out for He
+    out.append(Invalid((5, 4, "swish")))
+    return out
+
 
 SPECS: dict[str, Spec] = {
-    "init_std": Spec(cases.init_std_cases),
+    "init_std": Spec(init_std_cases),
 }

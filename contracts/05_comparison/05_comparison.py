@@ -5,10 +5,39 @@ Loaded by grader/recheck/specs.py (`contract_for`); keys are the graded names of
 ("name", or "name:grade_id" for a class tested by several cells). See grader/recheck/specs.py for `Spec`.
 """
 
-from grader.recheck import cases  # noqa: F401 - the input generators shared by the course
-from grader.recheck.cases import Invalid  # noqa: F401
+from __future__ import annotations
+
+import numpy as np
+
 from grader.recheck.specs import Spec
-from grader.sandboxed.values import TestFunction  # noqa: F401
+from grader.sandboxed.values import TestFunction
+
+
+def loglog_case(rng):
+    sizes = np.array([10.0, 30.0, 100.0, 300.0, 1000.0])
+    return (sizes, 0.01 * sizes ** float(rng.uniform(0.8, 2.2)) * rng.uniform(0.9, 1.1, size=5))
+
+
+def cost_rows(rng):
+    rows = []
+    for i, p in enumerate((10, 40, 160, 640)):
+        forward = 1e-4 * p**0.9 * float(rng.uniform(0.9, 1.1))
+        row = {"P": p, "forward": forward, "backprop": forward * float(rng.uniform(2.0, 3.0))}
+        if i < 3:
+            row["finite_differences"] = forward * p * float(rng.uniform(1.8, 2.2))
+            row["forward_mode"] = forward * p * float(rng.uniform(1.0, 1.5))
+        rows.append(row)
+    return rows
+
+
+def dual_arithmetic_cases(rng):
+    u, v = rng.uniform(0.5, 2.0, size=5), rng.uniform(0.5, 2.0, size=5)
+    return [(u, rng.normal(size=5), v, rng.normal(size=5), rng.normal(size=(2, 3)), rng.normal(size=(2, 3)))]
+
+
+def dual_function_cases(rng):
+    return [(rng.uniform(0.3, 1.8, size=(2, 3)), rng.normal(size=(2, 3)))]
+
 
 SPECS: dict[str, Spec] = {
     # complex steps: the same formula on both sides agrees to rounding, so a tight tolerance also catches a needlessly
@@ -20,8 +49,8 @@ SPECS: dict[str, Spec] = {
         ],
         tol=1e-12,
     ),
-    "Dual:cmp_dual_arith_test": Spec(cases.dual_arithmetic_cases, probe="dual_arithmetic", tol=1e-10),
-    "Dual:cmp_dual_funcs_test": Spec(cases.dual_function_cases, probe="dual_functions", tol=1e-10),
+    "Dual:cmp_dual_arith_test": Spec(dual_arithmetic_cases, probe="dual_arithmetic", tol=1e-10),
+    "Dual:cmp_dual_funcs_test": Spec(dual_function_cases, probe="dual_functions", tol=1e-10),
     # one pass per input: the count of calls of f may differ by one (a first call for the value)
     "forward_mode_gradient": Spec(
         lambda rng: [(TestFunction("dual_cubic_sum"), rng.uniform(0.4, 1.6, size=(3, 4)))],
@@ -29,6 +58,6 @@ SPECS: dict[str, Spec] = {
         tol=1e-9,
         atol={"calls": 1},
     ),
-    "fit_loglog_slope": Spec(lambda rng: [cases.loglog_case(rng)]),
-    "cost_summary": Spec(lambda rng: [(cases.cost_rows(rng),)]),
+    "fit_loglog_slope": Spec(lambda rng: [loglog_case(rng)]),
+    "cost_summary": Spec(lambda rng: [(cost_rows(rng),)]),
 }

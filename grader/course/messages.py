@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from grader.course.cells import parse
+from grader.course.paths import contracts_dir
 from grader.sandboxed.confinement import CHANGE_EVENTS, PROCESS_PREFIXES, READ_EVENTS
 
 MAX_CHARS = 600
@@ -238,10 +239,11 @@ def _format_number(text: str) -> str:
 
 @cache
 def _shared_sources() -> tuple[str, ...]:
-    """The course-wide code whose messages may reach a person: the test helpers and the re-check's probes."""
+    """The course-wide code whose messages may reach a person: the test helpers and the re-check's probes (the kit's
+    and every notebook's probe file in contracts/)."""
     package = Path(__file__).resolve().parents[2]
     files = [package / "bp_helpers" / "testing.py", package / "bp_helpers" / "gradcheck.py"]
-    files += [package / "grader" / "recheck" / "probes.py"]
+    files += [package / "grader" / "sandboxed" / "probe_kit.py", *sorted(contracts_dir().glob("*/*_probes.py"))]
     return tuple(p.read_text(encoding="utf-8") for p in files if p.exists())
 
 

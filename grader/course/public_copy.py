@@ -3,9 +3,9 @@
 `bpcourse release --public DIR` writes DIR from the checkout: `course/`, `course-ko/`, `bp_helpers/` and the
 `bpcourse` package (so `make start` and `pip install DIR` work: students on laptops or behind an LMS get
 `bp_helpers` from it), the READMEs, the licence and the build files. Never `solutions/`, `contracts/`, `tests/`
-(the bug corpus holds correct variants: answers), `benchmarks/`, `deploy/`, `docs/` or the re-check's inputs and
-probes (`grader/recheck/cases.py`, `probes.py`); every notebook copied is
-checked to hold no solution region and no hidden test (`leaks`), and the copy is refused whole if one does.
+(the bug corpus holds correct variants: answers; contracts/ holds the re-check's inputs and probes), `benchmarks/`,
+`deploy/`, `docs/` or the re-check's input helpers (`grader/recheck/cases.py`); every notebook copied is checked
+to hold no solution region and no hidden test (`leaks`), and the copy is refused whole if one does.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from grader.errors import CourseError
 
 PUBLIC = ("README.md", "README.ko.md", "LICENSE", "pyproject.toml", "constraints.txt", "Makefile",
           "bp_helpers", "grader", "course", "course-ko")
-# The re-check's inputs and probes stay private: they say how the hidden checks exercise a student's code.
-PRIVATE_FILES = ("cases.py", "probes.py")
+# The re-check's input helpers stay private with contracts/: they say how the hidden checks exercise a student's code.
+PRIVATE_FILES = ("cases.py",)
 # What marks instructor-only content in a notebook (nbgrader's regions, the course's model answers).
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN MODEL ANSWERS")
 NOTICE = """# backprop-course: the student copy

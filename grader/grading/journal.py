@@ -27,21 +27,25 @@ from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed
 from grader.grading.worker import sources_of
 from grader.grading.workspace import db_url, state_dir
-from grader.recheck.specs import contract_path
+from grader.recheck.specs import contract_path, probes_path
 
 log = logging.getLogger(__name__)
 
 
 def job_basis(sub: Submission, workspace: Path, settings: Settings) -> Basis:
     """What this job's grade is made from (grader/grading/regrade.py): the submitted file, the source notebook's
-    cells as the workspace has them, this notebook's own re-check contract (no other's), the grader and settings."""
+    cells as the workspace has them, this notebook's own re-check contract and probes (no other's), the grader and
+    settings."""
     submitted = sub.path.read_bytes() if sub.path.is_file() else b"<missing>"
     source = workspace / "source" / str(sub.assignment) / f"{sub.notebook}.ipynb"
-    contract = contract_path(str(sub.assignment), sub.notebook)
+    contract = hashlib.sha256()
+    for path in (contract_path(str(sub.assignment), sub.notebook), probes_path(str(sub.assignment), sub.notebook)):
+        contract.update(path.read_bytes() if path.is_file() else b"<none>")
+        contract.update(b"\0")
     return Basis(
         submission=hashlib.sha256(submitted).hexdigest(),
         source=source_cells(source),
-        contract=hashlib.sha256(contract.read_bytes() if contract.is_file() else b"<no contract>").hexdigest(),
+        contract=contract.hexdigest(),
         grader=hashlib.sha256(settings.key().encode()).hexdigest(),
     )
 

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from grader.course.cells import without_magics
 from grader.course.paths import repo_root
-from grader.recheck import probes as trusted_probes
 from grader.recheck.limits import Limits
 from grader.sandboxed import scratch_fs
 
@@ -50,6 +49,8 @@ def _over_cap(sandbox: Path) -> bool:
         return False
     files, size = scratch_fs.folder_usage(sandbox)
     return files > SANDBOX_FILES or size > SANDBOX_BYTES
+
+
 # Replaced by stand-ins inside the sandbox: plotting and widgets cost seconds of import time and the re-check only
 # calls functions. The deep-learning frameworks too, unless a spec needs them (`frameworks=True`, 04f).
 STUB_MODULES = ["matplotlib", "ipywidgets", "IPython.display", "bp_helpers.plotting", "bp_helpers.widgets"]
@@ -291,12 +292,14 @@ def run_job(
     frameworks: bool = False,
     context_sources: list[str] | None = None,
     context_names: list[str] | None = None,
+    probes_source: str = "",
 ) -> tuple[list[str], str | None]:
     """Run the student's `cells` [(cell id, code)] after the trusted `setup` in a fresh sandbox; make `calls`.
 
     Each call is {"function", "case", "args" (encoded), "kind": "call"|"value", "probe": name or None,
     "context": bool}. `context_sources` (trusted solution code) run before any student code, in a namespace of
-    their own, and `context_names` of it are passed to the probes of calls with "context". Returns the events
+    their own, and `context_names` of it are passed to the probes of calls with "context". `probes_source`: the
+    notebook's probe file (contracts/), loaded in the child after the kit's generic probes. Returns the events
     the child reported (raw lines) and, when it did not finish, why.
     """
     sandbox = Path(tempfile.mkdtemp(prefix="bpcourse-sandbox-"))
@@ -315,7 +318,7 @@ def run_job(
             "setup": [without_magics(code) for code in setup],  # the one magic transform, done here
             "context_sources": [without_magics(code) for code in context_sources or []],
             "context_names": context_names or [],
-            "probes_source": Path(trusted_probes.__file__).read_text(encoding="utf-8"),
+            "probes_source": probes_source,
             "stub_modules": STUB_MODULES if frameworks else STUB_MODULES + FRAMEWORK_MODULES,
             "cells": [{"id": cid, "source": without_magics(code)} for cid, code in cells],
             "cell_seconds": limits.cell_seconds,

@@ -1,10 +1,11 @@
 """Inputs for the trusted re-check, keyed by the contract's names (course-design.md): functions, classes, values.
 
 A spec says how to build arguments from a seeded generator, and what part of the result to compare. It holds
-no answers: the expected values come from calling the solution notebook's own function (or probe, see
-grader/recheck/probes.py) on the same inputs. A name without a spec (or whose spec does not fit the solution's
-signature) is not re-checked; the grade summary names it. Inputs follow the hidden tests' rules: float64,
-non-square shapes with distinct sizes, N >= 2, values away from kinks (|z| >= 0.1 for relu).
+no answers: the expected values come from calling the solution notebook's own function (or a probe: see
+grader/sandboxed/probe_kit.py and contracts/<assignment>/<notebook>_probes.py) on the same inputs. A name without a
+spec (or whose spec does not fit the solution's signature) is not re-checked; the grade summary names it. Inputs
+follow the hidden tests' rules: float64, non-square shapes with distinct sizes, N >= 2, values away from kinks
+(|z| >= 0.1 for relu).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from grader.course.paths import contracts_dir
 from grader.errors import CourseError
+from grader.sandboxed.probe_kit import probe_namespace
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class Spec:
         a dict gives one per key of a dict result.
     kind: "call" (a function or class, called on each case) or "value" (a variable the solution cell sets;
         cases is [()]).
-    probe: name of a function of grader/recheck/probes.py called as probe(obj, *args) instead of obj(*args).
+    probe: name of a probe called as probe(obj, *args) instead of obj(*args): one of the notebook's probe file
+        (contracts/<assignment>/<notebook>_probes.py) or a generic one (grader/sandboxed/probe_kit.py).
     context: solution functions the probe receives after obj (probe(obj, {name: function}, *args)): they run
         in a sandbox of their own, so they are never in reach of the student's other graded functions.
     frameworks: needs the real torch and keras in the sandbox (slower to start: about 3 s of imports).
@@ -53,10 +56,40 @@ class Spec:
     frameworks: bool = False
 
 
+PROBES_SUFFIX = "_probes"  # contracts/<assignment>/<notebook>_probes.py: the notebook's own probes, when it has any
+
+
 def contract_path(assignment: str, notebook: str, contracts: Path | None = None) -> Path:
     """Where the contract of solutions/<assignment>/<notebook>.ipynb lives: contracts/<assignment>/<notebook>.py
     (`contracts`: another contracts folder than the checkout's, e.g. a scratch course in a test)."""
     return (contracts or contracts_dir()) / assignment / f"{notebook}.py"
+
+
+def probes_path(assignment: str, notebook: str, contracts: Path | None = None) -> Path:
+    """The notebook's probe file beside its contract (optional): contracts/<assignment>/<notebook>_probes.py."""
+    return (contracts or contracts_dir()) / assignment / f"{notebook}{PROBES_SUFFIX}.py"
+
+
+def contract_files(contracts: Path | None = None) -> list[Path]:
+    """Every contract file of the course (probe files are not contracts)."""
+    found = sorted((contracts or contracts_dir()).glob("*/*.py"))
+    return [path for path in found if not path.stem.endswith(PROBES_SUFFIX)]
+
+
+def probes_source(assignment: str, notebook: str, contracts: Path | None = None) -> str:
+    """The text of the notebook's probe file ("" when it has none): run as is in the grader and in the sandbox."""
+    path = probes_path(assignment, notebook, contracts)
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+@cache
+def _probes(path: Path, source: str) -> dict[str, Any]:
+    return probe_namespace(source, str(path))
+
+
+def probes_for(assignment: str, notebook: str, contracts: Path | None = None) -> dict[str, Any]:
+    """The probes the notebook's contract may name, loaded in the grader's process (the kit's and its own)."""
+    return _probes(probes_path(assignment, notebook, contracts), probes_source(assignment, notebook, contracts))
 
 
 @cache
@@ -83,7 +116,7 @@ def course_specs() -> dict[str, Spec]:
     """Every notebook's specs in one table, for tests that look a key up without its notebook (a key two
     notebooks share, e.g. unbroadcast, has the same spec in both)."""
     merged: dict[str, Spec] = {}
-    for path in sorted(contracts_dir().glob("*/*.py")):
+    for path in contract_files():
         merged.update(_load(path))
     return merged
 

@@ -1,7 +1,7 @@
 """The trusted re-check: a student's graded functions, run in the sandbox, compared with the solution's own.
 
 `trusted_check(source, student_cells, student)` plans the calls of every graded name of one notebook
-(grader/recheck/specs.py: inputs seeded per student; grader/recheck/probes.py: how a class or a framework object
+(grader/recheck/specs.py: inputs seeded per student; the probes of contracts/: how a class or a framework object
 is exercised), computes the expected values here by calling the solution notebook's own functions (one source of
 truth), runs the student's solution cells in a sandbox (grader/recheck/sandbox.py) and compares what comes back, as
 plain data, in this process. Probes that need the solution's helper functions (04b's `train` calls part 1) run in a
@@ -21,14 +21,13 @@ import numpy as np
 from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.reference import solution_cells
 from grader.course.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
-from grader.recheck import probes as trusted_probes
 from grader.recheck.cases import Invalid
 from grader.recheck.compare import compare, signature
 from grader.recheck.limits import Limits
 from grader.recheck.protocol import PROTOCOL_VIOLATED, read_report
 from grader.recheck.reasons import Failure, Why
 from grader.recheck.sandbox import run_job
-from grader.recheck.specs import Spec, check_keys, contract_for, object_name, seed_for
+from grader.recheck.specs import Spec, check_keys, contract_for, object_name, probes_for, probes_source, seed_for
 from grader.sandboxed.values import TEST_FUNCTIONS_SOURCE, TestFunction, decode, encode, invoke
 
 
@@ -79,10 +78,11 @@ class _Expected:
     mutated: tuple[int, ...] = ()
 
 
-def _expected(spec: Spec, reference: Any, context: dict, case: Any) -> _Expected:
-    """Run the solution's own object on one case, as the sandbox runs the student's (`invoke`)."""
+def _expected(spec: Spec, reference: Any, context: dict, case: Any, probes: dict[str, Any]) -> _Expected:
+    """Run the solution's own object on one case, as the sandbox runs the student's (`invoke`); `probes`: the
+    notebook's (grader/recheck/specs.py `probes_for`)."""
     args = case.args if isinstance(case, Invalid) else case
-    probe = getattr(trusted_probes, spec.probe) if spec.probe else None
+    probe = probes[spec.probe] if spec.probe else None
     extra = (context,) if spec.context else ()
     reference = copy.deepcopy(reference) if spec.kind == "value" else reference
     try:
@@ -129,6 +129,7 @@ def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Pla
     """Plan the calls (main run, and the run with solution context); fill result.checked / not_checked."""
     namespace = reference_namespace(source)
     specs = contract_for(source.assignment, source.path.stem)
+    probes = probes_for(source.assignment, source.path.stem)
     main, with_context = _Plan(specs=specs), _Plan(specs=specs)
     wanted = list(dict.fromkeys(key for ex in source.exercises for key in check_keys(ex, specs)))
     for key in wanted:
@@ -146,7 +147,7 @@ def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Pla
         context = {n: namespace[n] for n in spec.context}
         cases = spec.cases(np.random.default_rng(seed_for(student, source.assignment, key)))
         try:
-            outputs = [_expected(spec, namespace[name], context, case) for case in cases]
+            outputs = [_expected(spec, namespace[name], context, case, probes) for case in cases]
         except Exception as err:  # the spec does not fit this solution (or a framework is missing): do not judge
             result.not_checked[key] = f"the spec does not fit the solution ({type(err).__name__}: {err})"
             continue
@@ -340,6 +341,7 @@ def trusted_check(
                 frameworks=frameworks,
                 context_sources=context,
                 context_names=names,
+                probes_source=probes_source(source.assignment, source.path.stem),
             )
 
         lines, crash = run(student_cells)

@@ -2,7 +2,7 @@
 
 This file is run as a script (`python -I -S runner.py FD`) by `grader.recheck.sandbox`: isolated mode, no `site`
 processing (so the course checkout, installed in editable mode, is not importable), cwd a throw-away folder. It
-imports only its two siblings (`values`: the plain-data format both sides share; `confinement`: limits, Landlock,
+imports only its siblings (`values`: the plain-data format both sides share; `confinement`: limits, Landlock,
 seccomp, the audit hook), from its own folder, before any student code runs.
 
 Order inside the child (student code runs only after every limit and guard is in place):
@@ -10,7 +10,7 @@ Order inside the child (student code runs only after every limit and guard is in
   2. read the job from stdin (one JSON line, without the calls), set `sys.path`, import numpy;
   3. stdout/stderr to a log file in the sandbox (results go to the pipe FD only); execute the setup cells (trusted,
      from the source notebook), the trusted context (solution functions a probe needs, in a namespace of their
-     own) and the probes' text (grader/recheck/probes.py);
+     own) and the notebook's probes (probe_kit.py's, then its probe file's text from contracts/);
   4. restrict the process with Landlock where the kernel has it (files outside the sandbox and the Python
      installation, TCP, signals: refused by the kernel itself) and install the audit hook (no reads of other
      folders than the sandbox and the Python installation, no writes outside the sandbox, no processes, no
@@ -41,6 +41,7 @@ from confinement import (  # noqa: E402
     limit_resources,
     restrict_with_landlock,
 )
+from probe_kit import probe_namespace  # noqa: E402
 from values import (  # noqa: E402
     TEST_FUNCTIONS_SOURCE,
     CallEvent,
@@ -185,8 +186,7 @@ def _trusted_setup(job, report):
         except Exception as err:
             report({"event": "setup", "error": _describe(err)})
     context = _load_context(job, report)  # trusted solution code some probes receive (04b's part 1)
-    probes = {"__name__": "trusted_probes"}  # grader/recheck/probes.py, the same text the grader runs
-    exec(compile(job["probes_source"], "<trusted probes>", "exec"), probes)
+    probes = probe_namespace(job["probes_source"])  # the kit's and the notebook's, loaded as the grader loads them
     return namespace, context, probes
 
 

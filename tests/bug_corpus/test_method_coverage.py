@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 
 from grader.course.sources import read_source, reference_namespace
-from grader.recheck.specs import check_keys, contract_for, object_name
+from grader.recheck.specs import check_keys, contract_for, object_name, probes_for
 from grader.recheck.trusted_check import _expected
 
 EXEMPT = {"__repr__", "__str__"}
@@ -76,32 +76,32 @@ def test_every_method_of_a_graded_class_is_called_by_the_recheck(path: str, name
     cls = namespace[name]
     saved = dict(vars(cls))
     calls = _counting(cls)
+    probes = probes_for(Path(path).parent.name, Path(path).stem)
     try:
         for key in keys:
             spec = contract_for(Path(path).parent.name, Path(path).stem)[key]
             context = {n: namespace[n] for n in spec.context}
             for case in spec.cases(np.random.default_rng(7)):
-                _expected(spec, cls, context, case)
+                _expected(spec, cls, context, case, probes)
     finally:
         for attr, member in saved.items():
             if attr in calls:
                 setattr(cls, attr, member)
     never = sorted(attr for attr, count in calls.items() if count == 0 and attr not in EXEMPT_BY_CLASS.get(name, ()))
-    assert not never, f"{name}: no re-check case calls {never} (grader/recheck/probes.py, contracts/)"
+    assert not never, f"{name}: no re-check case calls {never} (contracts/: the contract and its probes)"
 
 
 def test_the_reflected_tensor_case_fails_a_wrong_rsub() -> None:
     """The re-check's Tensor case for the given composites ("reflected and subtraction") is not blind: with
     `2.0 - p` computed as `p - 2.0` (an edited `__rsub__`) its value and gradients differ from the solution's."""
-    from grader.recheck import probes
-
+    probes = probes_for("04_usage", "04e_engine")
     path = ROOT / "solutions" / "04_usage" / "04e_engine.ipynb"
     tensor = reference_namespace(read_source("04_usage", path))["Tensor"]
-    right = probes.tensor_ops(tensor, 11)["reflected and subtraction"]
+    right = probes["tensor_ops"](tensor, 11)["reflected and subtraction"]
     saved = tensor.__rsub__
     tensor.__rsub__ = lambda self, other: self - other
     try:
-        wrong = probes.tensor_ops(tensor, 11)["reflected and subtraction"]
+        wrong = probes["tensor_ops"](tensor, 11)["reflected and subtraction"]
     finally:
         tensor.__rsub__ = saved
     assert not np.allclose(wrong[0], right[0]) and not np.allclose(wrong[1], right[1])

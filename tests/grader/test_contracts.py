@@ -38,10 +38,45 @@ def _fingerprint(tmp_path: Path, assignment: str, notebook: str) -> str:
 
 
 def test_every_solution_notebook_has_a_contract_and_no_contract_is_orphaned() -> None:
-    """contracts/<assignment>/<notebook>.py for every solutions/<assignment>/<notebook>.ipynb, and no other."""
+    """contracts/<assignment>/<notebook>.py for every solutions/<assignment>/<notebook>.ipynb, and no other; a probe
+    file only beside its notebook's contract."""
     solutions = {p.relative_to(ROOT / "solutions").with_suffix("") for p in (ROOT / "solutions").glob("*/*.ipynb")}
-    contracts = {p.relative_to(ROOT / "contracts").with_suffix("") for p in (ROOT / "contracts").glob("*/*.py")}
+    contracts = {p.relative_to(ROOT / "contracts").with_suffix("") for p in specs.contract_files(ROOT / "contracts")}
     assert solutions == contracts
+    probes = (ROOT / "contracts").glob("*/*_probes.py")
+    probe_files = {p.with_name(p.stem.removesuffix(specs.PROBES_SUFFIX)) for p in probes}
+    assert probe_files and {p.relative_to(ROOT / "contracts") for p in probe_files} <= contracts
+
+
+def test_the_engine_holds_no_course_probe_or_input() -> None:
+    """Course content lives in contracts/: the engine's probe kit and input helpers name no notebook's function."""
+    kit, helpers = ROOT / "grader" / "sandboxed" / "probe_kit.py", ROOT / "grader" / "recheck" / "cases.py"
+    engine = kit.read_text(encoding="utf-8") + helpers.read_text(encoding="utf-8")
+    for contract in specs.contract_files(ROOT / "contracts"):
+        for key in specs._load(contract):
+            assert f"def {specs.object_name(key)}(" not in engine, key
+
+
+def test_editing_one_probe_file_leaves_the_others_grades_valid(tmp_path: Path, scratch_contracts: Path) -> None:
+    """A probe is part of its notebook's contract: editing 05's probes regrades 05 alone (not 04e, which has probes
+    of its own, nor 01, which has none)."""
+    notebooks = [("01_term", "01_term"), ("04_usage", "04e_engine"), ("05_comparison", "05_comparison")]
+    before = {nb: _fingerprint(tmp_path, a, nb) for a, nb in notebooks}
+    probes = scratch_contracts / "05_comparison" / "05_comparison_probes.py"
+    probes.write_text(probes.read_text(encoding="utf-8") + "\n# a probe changed\n", encoding="utf-8")
+    after = {nb: _fingerprint(tmp_path, a, nb) for a, nb in notebooks}
+    assert [nb for _, nb in notebooks if after[nb] != before[nb]] == ["05_comparison"]
+
+
+def test_a_new_notebooks_probe_file_is_loaded_beside_the_kits_probes(scratch_contracts: Path) -> None:
+    """A scratch assignment brings its own probe with its contract; the kit's generic probes stay available."""
+    folder = scratch_contracts / "06_square"
+    folder.mkdir()
+    (folder / "06_square_probes.py").write_text("def squared_twice(f, x):\n    return f(f(x))\n", encoding="utf-8")
+    probes = specs.probes_for("06_square", "06_square")
+    assert probes["squared_twice"](lambda v: v * v, 3.0) == 81.0
+    assert probes["call_twice"](lambda: 1) == [1, 1]
+    assert "squared_twice" not in specs.probes_for("05_comparison", "05_comparison")
 
 
 def test_editing_one_contract_leaves_the_others_grades_valid(tmp_path: Path, scratch_contracts: Path) -> None:

@@ -1,0 +1,58 @@
+"""Probes of 04b_training's re-check contract (04b_training.py): grader-written code that exercises a graded
+class or framework object the way the hidden test does and returns plain data to compare.
+
+Run on both sides from this one text (grader/sandboxed/probe_kit.py `probe_namespace`): in the grader's process on
+the solution's object (the expected value) and in the sandbox child on the student's. So it imports nothing from
+grader/ (the child cannot) and imports numpy, torch and keras inside the probes. A probe raises `ContractError`
+(matched by name) when the object breaks its contract in a way that has no value to compare; the grade names its
+message.
+"""
+
+from __future__ import annotations
+
+
+class ContractError(Exception):
+    """The graded object breaks its documented contract; the message says how, in the student's terms."""
+
+
+def _is_unchanged(before: dict, after: dict) -> bool:
+    import numpy as np
+
+    return all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def train_alone(train, part1: dict, X, y, params: dict, kwargs: dict):
+    """Run `train` with the forward, backward and update functions it calls swapped for `part1`'s, as the hidden
+    test does (a mistake in part 1 or in sgd_step costs no points for train); restore them afterwards.
+
+    part1: {"mlp_forward": ..., "mlp_backward": ..., "softmax_cross_entropy_forward": ...,
+            "softmax_cross_entropy_backward": ..., "sgd_step": ...}: the solution's own functions.
+    Returns {"params": {...}, "loss": [epochs], "accuracy": [epochs], "inputs_unchanged": bool}.
+    """
+    import numpy as np
+
+    namespace = getattr(train, "__globals__", None)
+    if namespace is None:
+        raise ContractError("train is not a Python function")
+    saved = {name: namespace.get(name) for name in part1}
+    before = {k: v.copy() for k, v in params.items()}
+    X_before, y_before = X.copy(), y.copy()
+    namespace.update(part1)
+    try:
+        result = train(X, y, params, progress=False, **kwargs)
+    finally:
+        namespace.update(saved)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise ContractError(f"train returned a {type(result).__name__}, expected a tuple (params, history)")
+    trained, history = result
+    if not isinstance(trained, dict) or not isinstance(history, dict):
+        raise ContractError("train must return (params, history), both dicts")
+    if not {"loss", "accuracy"} <= set(history):
+        raise ContractError(f"history has the keys {sorted(history)}, expected 'loss' and 'accuracy'")
+    unchanged = _is_unchanged(before, params) and np.array_equal(X_before, X) and np.array_equal(y_before, y)
+    return {
+        "params": {k: np.asarray(v, dtype=np.float64) for k, v in trained.items()},
+        "loss": [float(v) for v in history["loss"]],
+        "accuracy": [float(v) for v in history["accuracy"]],
+        "inputs_unchanged": bool(unchanged),
+    }
