@@ -127,7 +127,7 @@ def usable(catalog: Catalog, text: str) -> str | None:
     message = catalog.get(text)
     if message is None or message.fuzzy or not message.string:
         return None
-    return message.string
+    return str(message.string)
 
 
 def missing(nb: nbformat.NotebookNode, catalog: Catalog, name: str) -> list[Missing]:
@@ -139,9 +139,9 @@ def broken_spans(catalog: Catalog) -> list[str]:
     """Messages whose translation lost or changed a LaTeX or code span of the English (one line each)."""
     out = []
     for message in catalog:
-        if message.id and message.string and not message.fuzzy and spans(message.id) != spans(message.string):
-            lost = spans(message.id) - spans(message.string)
-            added = spans(message.string) - spans(message.id)
+        english, translated = str(message.id), str(message.string)
+        if message.id and message.string and not message.fuzzy and spans(english) != spans(translated):
+            lost, added = spans(english) - spans(translated), spans(translated) - spans(english)
             where = ", ".join(f"{path}:cell {line}" for path, line in message.locations) or "?"
             out.append(f"{where}: spans lost {sorted(lost)}, spans not in the English {sorted(added)}")
     return out
@@ -160,13 +160,14 @@ def translate(nb: nbformat.NotebookNode, catalog: Catalog, lang: str, name: str)
             f"Translate them in {catalog_path(Path('.'), lang, Path(name).stem)} or remove {Path(name).stem} "
             f"from {LOCALE_DIRNAME}/{lang}/{RELEASED_LIST}."
         )
+    translations = {u.text: str(usable(catalog, u.text)) for u in text_units(nb)}  # all there: no gap above
     out = copy.deepcopy(nb)
     for cell in out.cells:
         if not is_translated_cell(cell):
             continue
         pieces = split_blocks(cell.source)
         cell.source = "".join(
-            usable(catalog, _key(p)) + p[len(_key(p)):] if p.strip() and is_unit(p) else p for p in pieces
+            translations[_key(p)] + p[len(_key(p)):] if p.strip() and is_unit(p) else p for p in pieces
         )
     out.metadata.setdefault(LANG_KEY, {})["lang"] = lang
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -156,7 +157,7 @@ class Catalogue:
     names: frozenset[str]
 
     @staticmethod
-    def build(sources: list[str], names: set[str] = frozenset()) -> Catalogue:
+    def build(sources: list[str], names: Set[str] = frozenset()) -> Catalogue:
         fragments: set[str] = set()
         names = set(names)
         for source in [*sources, *_shared_sources()]:
@@ -192,8 +193,10 @@ class Catalogue:
                 continue
             for kind, piece in self._candidates(text, i):
                 j = i + len(piece)
-                if best[j] is None or len(best[j]) > len(best[i]) + 1:
-                    best[j] = [*best[i], (kind, piece)]
+                here, there = best[i], best[j]
+                assert here is not None
+                if there is None or len(there) > len(here) + 1:
+                    best[j] = [*here, (kind, piece)]
         return best[n]
 
     def _candidates(self, text: str, i: int):
@@ -258,7 +261,7 @@ def _translated_fragments() -> frozenset[str]:
     for po in sorted((package / "bp_helpers" / "locale").glob("*/LC_MESSAGES/bp_helpers.po")):
         with po.open("rb") as fh:
             pieces |= {part for m in read_po(fh) if m.id and m.string and not m.fuzzy
-                       for part in template_pieces(m.string)}
+                       for part in template_pieces(str(m.string))}
     return frozenset(pieces | {p.strip() for p in pieces if len(p.strip()) >= MIN_FRAGMENT})
 
 

@@ -32,9 +32,9 @@ def solution_path(notebook_relpath: str) -> Path:
 def solution_cells(path: Path) -> list[tuple[str, str]]:
     """(grade_id, source) of the setup, locked and solution code cells of the solution notebook at `path`, in order."""
     return [
-        (grade_id(cell), cell.source)
+        (gid, cell.source)
         for cell in read_notebook(path).cells
-        if grade_id(cell) and (is_solution_code(cell) or is_locked_code(cell))
+        if (gid := grade_id(cell)) and (is_solution_code(cell) or is_locked_code(cell))
     ]
 
 

@@ -84,6 +84,8 @@ def restore_metadata(nb: NotebookNode, source_nb: NotebookNode) -> None:
         if "nbgrader" in cell.metadata and (gid not in source_meta or gid in seen):
             del cell.metadata["nbgrader"]  # unknown, or a later copy of a duplicated cell: runs, not graded
             continue
+        if gid is None:
+            continue  # a plain cell: nothing of nbgrader's to restore
         seen.add(gid)
         if gid in source_meta:
             cell.metadata["nbgrader"] = copy.deepcopy(source_meta[gid])

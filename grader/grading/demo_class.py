@@ -98,8 +98,8 @@ def _solved(release, source, which: Callable[[int, str], bool] = lambda i, gid: 
     nb = copy.deepcopy(release)
     k = 0
     for cell in nb.cells:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if gid in answers and nbgrader_meta(cell).get("solution"):
+        gid = grade_id(cell)
+        if gid is not None and gid in answers and nbgrader_meta(cell).get("solution"):
             if cell.cell_type == "code":
                 if which(k, gid):
                     cell.source = solution_text(answers[gid])

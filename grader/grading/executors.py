@@ -209,7 +209,7 @@ def _until(done, pending: set, futures: dict, deadline: float, finish: Finish):
     """The futures as they complete; a future still running past its deadline is cancelled and reported."""
 
     ready: queue.Queue = queue.Queue()
-    _threading.Thread(target=lambda: [ready.put(f) for f in done], daemon=True).start()
+    _threading.Thread(target=lambda: list(map(ready.put, done)), daemon=True).start()
     while pending:
         try:
             future = ready.get(timeout=1.0)

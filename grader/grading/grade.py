@@ -199,7 +199,7 @@ def _late_penalty(workspace: Path, result: JobResult) -> None:
 def failure_words(err: BaseException) -> str:
     """An exception in the grader's words: an OSError by its errno's name and text (never its file name), any other
     by its type's name (its message may quote student text)."""
-    if isinstance(err, OSError) and err.errno in errno.errorcode:
+    if isinstance(err, OSError) and err.errno is not None and err.errno in errno.errorcode:
         return f"{errno.errorcode[err.errno]}: {os.strerror(err.errno)}"
     return safe_identifier(type(err).__name__, "an error")
 
@@ -243,7 +243,7 @@ def _latest(found: list[Submission]) -> tuple[dict[tuple[str, str, str], Submiss
 def _journalled(workspace: Path, sub: Submission) -> JobResult | None:
     """An earlier run's final result for this notebook of this student, if its journal entry can be read; a result
     the grader failed to make (`grader_error`) is never reused (None: the job is graded again)."""
-    journal = journal_path(workspace, sub.assignment, sub.student, str(sub.notebook))
+    journal = journal_path(workspace, str(sub.assignment), sub.student, str(sub.notebook))
     if not journal.exists():
         return None
     try:
@@ -258,7 +258,7 @@ def _plan_one(plan: _Plan, sub: Submission, several: int, workspace: Path, setti
     """Sort one submission: a problem (reported, never run), a reused result or a job."""
     basis = job_basis(sub, workspace, settings)
     fingerprint = job_fingerprint(sub, basis)
-    if sub.problem or sub.assignment is None:
+    if sub.problem or sub.assignment is None or sub.notebook is None:  # no notebook: a problem was found
         result = _with_intake_flags(problem_result(sub, workspace, fingerprint), sub)
         if result.assignment != "?":
             plan.recorder.record(result, None)
@@ -474,6 +474,7 @@ def run_grade(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
     bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
     finish = _finisher(recorder, plan.todo, plan.results, bar, plan.bases)
+    executor: LocalPool | DaskCluster
     if scheduler and keys:
         executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
     else:

@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -186,7 +187,7 @@ def choose_layout(entries: list[Entry], assignments: list[str], requested: Layou
 def collect(
     submissions: Path,
     assignments: list[str],
-    source_ids: dict[tuple[str, str], set[str]],
+    source_ids: Mapping[tuple[str, str], Set[str]],
     only: str | None = None,
     *,
     layout: Layout | str = Layout.AUTO,
@@ -256,6 +257,7 @@ def _assign(taken: list[Found], assignments, source_ids, only, layout: Layout, d
     graded cells (refused files are never opened: they go to `--assignment`, the only assignment, or none)."""
     out = []
     for item in taken:
+        problem: str | None
         assignment = _assignment_of(item, layout, assignments, source_ids, only)
         if layout is Layout.NBGRADER and only and assignment != only:
             continue  # another assignment's folder: not asked for
@@ -298,7 +300,8 @@ def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], 
     groups: dict[tuple[str, str, str], list[Submission]] = {}
     for sub, _ in items:
         groups.setdefault((sub.student, str(sub.assignment), str(sub.notebook or sub.path.name)), []).append(sub)
-    found, left = [], []
+    found: list[Submission] = []
+    left: list[Left] = []
     for key in sorted(groups):
         ranked = sorted(groups[key], key=lambda s: s.order, reverse=True)
         best = ranked[0]

@@ -20,7 +20,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +113,7 @@ def notebook_budget(settings, reference_seconds: float) -> Budget:
     return Budget(cpu, wall)
 
 
-def kernel_config(settings, folders: JobFolders, read: list[str], deny: list[str]) -> dict:
+def kernel_config(settings, folders: JobFolders, read: list[str], deny: Sequence[str]) -> dict:
     """BPCOURSE_KERNEL_GUARD for one job (grader/sandboxed/kernel_guard.py)."""
     return {
         "job": str(folders.kernel),
@@ -240,9 +240,11 @@ class Watchdog:
         return files > MAX_RUNNING_FILES or size > MAX_SCRATCH_BYTES
 
     def _signal(self, sig: int) -> None:
+        if self.pid is None:  # not started, or already reaped
+            return
         try:
             os.kill(self.pid, sig)
-        except (ProcessLookupError, TypeError):
+        except ProcessLookupError:
             pass
 
     def stop(self) -> None:
@@ -294,7 +296,7 @@ class GradingKernelManager(AsyncKernelManager):
         """A manager class that carries one job's guard configuration (nbclient makes its manager from a class)."""
         return type("JobKernelManager", (cls,), {"guard_config": json.dumps(config)})
 
-    async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
+    async def _async_pre_start_kernel(self, **kw):
         env = dict(kw.pop("env", None) or os.environ)
         env["BPCOURSE_KERNEL_GUARD"] = self.guard_config
         return await super()._async_pre_start_kernel(env=env, **kw)

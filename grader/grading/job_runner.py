@@ -18,14 +18,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkProcess
+from typing import Any, cast
 
 from grader.sandboxed import scratch_fs
 
 
 @dataclass
 class _Running:
-    process: multiprocessing.Process
+    process: ForkProcess
     job: Any
     started: float
 
@@ -53,7 +55,9 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _stop(process: multiprocessing.Process) -> None:
+def _stop(process: ForkProcess) -> None:
+    if process.pid is None:  # never started
+        return
     for target in (-process.pid, process.pid):  # the group first: the job's kernel and sandbox go with it
         try:
             os.kill(target, signal.SIGKILL)
@@ -76,7 +80,7 @@ def run_jobs(
     context = multiprocessing.get_context("fork")
     pending = deque(jobs)
     tries: dict[int, int] = {}
-    running: dict[Any, _Running] = {}
+    running: dict[Connection, _Running] = {}
     while pending or running:
         while pending and len(running) < workers:
             job = pending.popleft()
@@ -85,7 +89,8 @@ def run_jobs(
             process.start()
             send.close()
             running[receive] = _Running(process, job, time.monotonic())
-        for conn in multiprocessing.connection.wait(list(running), timeout=0.5):
+        for ready in multiprocessing.connection.wait(list(running), timeout=0.5):
+            conn = cast(Connection, ready)  # wait() returns the objects it was given: our receiving ends
             entry = running.pop(conn)
             try:
                 ok, value = conn.recv()

@@ -39,7 +39,8 @@ def job_basis(sub: Submission, workspace: Path, settings: Settings) -> Basis:
     submitted = sub.path.read_bytes() if sub.path.is_file() else b"<missing>"
     source = workspace / "source" / str(sub.assignment) / f"{sub.notebook}.ipynb"
     contract = hashlib.sha256()
-    for path in (contract_path(str(sub.assignment), sub.notebook), probes_path(str(sub.assignment), sub.notebook)):
+    assignment, notebook = str(sub.assignment), str(sub.notebook)
+    for path in (contract_path(assignment, notebook), probes_path(assignment, notebook)):
         contract.update(path.read_bytes() if path.is_file() else b"<none>")
         contract.update(b"\0")
     return Basis(
@@ -90,11 +91,11 @@ def record(workspace: Path, result: JobResult, graded: GradedNotebook | None = N
 
 def _record_grades(workspace: Path, url: str, result: JobResult, graded: GradedNotebook | None) -> None:
 
-    executed_text = graded.executed if graded is not None else None
     with Gradebook(url, COURSE_ID) as gb:
         gb.update_or_create_student(result.student)
         gb.update_or_create_submission(result.assignment, result.student)
-    if executed_text is not None:
+    if graded is not None and graded.executed is not None:
+        executed_text = graded.executed
         # SaveAutoGrades reads only the grade, solution and task cells: the worker sends them alone, so the parent
         # never parses a whole notebook (an older worker's result without them: the whole notebook)
         scored = nbformat.reads(graded.scored or executed_text, as_version=4)

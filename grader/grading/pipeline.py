@@ -5,8 +5,9 @@
 The re-check (a child process of its own) runs while nbgrader's kernel runs the notebook: neither reads the
 other's result, and a job's time is then the longer of the two, not their sum.
 
-Each step takes the `Grading` record and returns it; a step that finds the notebook cannot be graded stops the
-list with a reason (every exercise 0). `bpcourse grade` runs `grade_one` in a process per job
+Each step takes the `Grading` record and what the steps before it produced, and returns what it produces (typed:
+`_grade_steps` says who needs what); a step that finds the notebook cannot be graded raises `Stopped` with a reason
+(every exercise 0). `bpcourse grade` runs `grade_one` in a process per job
 (grader/grading/job_runner.py); `bpcourse check` runs the very same list (grader/student/check.py).
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,30 +40,24 @@ from grader.recheck.trusted_check import TrustedResult, trusted_check
 
 @dataclass
 class Grading:
-    """Everything known about one job so far; each step fills in its part."""
+    """What every step of one job has: the job, where it runs, its source notebook and the result being filled in.
+    What a step produces (the notebook read, the student's cells, the kernel's run, the re-check) is its return
+    value, passed on by `_grade_steps` to the steps that need it: no field is empty "until a step has run"."""
 
     job: GradingJob
     context: WorkerContext
     source: SourceInfo
     result: JobResult
     progress: Progress | None = None
-    nb: NotebookNode | None = None  # the submitted notebook, as read
-    student_cells: list[changes.StudentCell] = field(default_factory=list)
-    kernel: KernelRun | None = None
-    pending_recheck: Future | None = None
-    trusted: TrustedResult | None = None
-    stopped: bool = False
     started: float = field(default_factory=time.monotonic)
 
-    def stop(self, reason: str) -> Grading:
-        """Grade nothing more: every exercise 0 with `reason`, which also needs review."""
-        self.result.review.append(reason)
-        self.result.exercises = verdicts.all_failed(self.source, reason)
-        self.stopped = True
-        return self
 
+class Stopped(Exception):
+    """Raised by a step that finds the notebook cannot be graded: every exercise 0 with this reason, for review."""
 
-Step = Callable[[Grading], Grading]
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _unreadable(err: Exception) -> str:
@@ -80,7 +74,7 @@ def _unreadable(err: Exception) -> str:
     return "unreadable notebook: nbformat cannot read or validate it"
 
 
-def read(g: Grading) -> Grading:
+def read(g: Grading) -> NotebookNode:
     """Read the notebook defensively; an nbformat 3 notebook is converted and flagged."""
     path = Path(g.job.path)
     try:
@@ -89,92 +83,90 @@ def read(g: Grading) -> Grading:
         version = None
     try:
         if version == 3:  # read_notebook wants nbformat 4's 'cells'; nbformat converts a 3 itself
-            g.nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-            nbformat.validate(g.nb)
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            nbformat.validate(nb)
         else:
-            g.nb = read_notebook(path)
+            nb = read_notebook(path)
     except Exception as err:  # noqa: BLE001 - CourseError, or anything nbformat did not anticipate
-        return g.stop(_unreadable(err))
-    replaced = make_valid(g.nb)[1]  # before the kernel, the re-check or nbgrader's checksum meets the text
+        raise Stopped(_unreadable(err)) from None
+    replaced = make_valid(nb)[1]  # before the kernel, the re-check or nbgrader's checksum meets the text
     if replaced:
         g.result.review.append(replaced_reason(replaced))
     if version is not None and version != 4:
         g.result.review.append(f"notebook format {version} (converted to 4; check the conversion)")
-    return g
+    return nb
 
 
-def identify(g: Grading) -> Grading:
+def identify(g: Grading, nb: NotebookNode) -> None:
     """Is this a notebook of the assignment it was submitted for? Told by the grade ids it shares with each source."""
-    ids = grade_ids(g.nb)
+    ids = grade_ids(nb)
     overlaps = {key: len(ids & src_ids) for key, src_ids in all_source_ids(g.context.workspace).items()}
     assignment = g.job.assignment
     own = overlaps.get((assignment, g.job.notebook), 0)
-    best_key, best = max(overlaps.items(), key=lambda kv: kv[1], default=(None, 0))
-    if own == 0 and best > 0:
-        return g.stop(f"this is a notebook of {best_key[0]} ({best_key[1]}), not of {assignment}")
+    if own == 0 and not any(overlaps.values()):
+        raise Stopped(f"no graded cell of {assignment} in it (not a course notebook, or its cell metadata was removed)")
+    (best_assignment, best_notebook), best = max(overlaps.items(), key=lambda kv: kv[1])
     if own == 0:
-        return g.stop(f"no graded cell of {assignment} in it (not a course notebook, or its cell metadata was removed)")
-    if best_key and best > own and best_key[0] != assignment:
-        return g.stop(f"this is mostly a notebook of {best_key[0]}, not of {assignment}")
-    return g
+        raise Stopped(f"this is a notebook of {best_assignment} ({best_notebook}), not of {assignment}")
+    if best > own and best_assignment != assignment:
+        raise Stopped(f"this is mostly a notebook of {best_assignment}, not of {assignment}")
 
 
-def inspect_changes(g: Grading) -> Grading:
+def inspect_changes(g: Grading, nb: NotebookNode) -> None:
     """Flag what the student changed in the cells nbgrader owns."""
     source_nb = nbformat.read(g.source.path, as_version=4)
     release = g.context.workspace / "release" / g.job.assignment / f"{g.job.notebook}.ipynb"
     release_nb = nbformat.read(release, as_version=4) if release.exists() else None
-    g.result.review += changes.inspect_changes(g.nb, source_nb, release_nb)
-    return g
+    g.result.review += changes.inspect_changes(nb, source_nb, release_nb)
 
 
-def restore_metadata(g: Grading) -> Grading:
+def restore_metadata(g: Grading, nb: NotebookNode) -> list[changes.StudentCell]:
     """Put the source's nbgrader metadata back, and find the student's code to re-check."""
-    changes.restore_metadata(g.nb, nbformat.read(g.source.path, as_version=4))
-    g.student_cells, notes = changes.student_solution_cells(g.nb, g.source)
+    changes.restore_metadata(nb, nbformat.read(g.source.path, as_version=4))
+    student_cells, notes = changes.student_solution_cells(nb, g.source)
     g.result.review += notes
-    return g
+    return student_cells
 
 
-def start_recheck(g: Grading) -> Grading:
+def start_recheck(g: Grading, student_cells: list[changes.StudentCell]) -> Future[TrustedResult]:
     """Start the trusted re-check of the student's graded functions (collected by `recheck`). The solution runs here
     first, in this thread: it changes the working folder and the standard streams while it runs."""
     reference_namespace(g.source)
     catalogue_of(g.source)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recheck")
     settings = g.context.settings
-    g.pending_recheck = pool.submit(trusted_check, g.source, g.student_cells, g.job.student, settings.recheck)
+    pending = pool.submit(trusted_check, g.source, student_cells, g.job.student, settings.recheck)
     pool.shutdown(wait=False)  # the thread ends with its one task
-    return g
+    return pending
 
 
-def run_autograde(g: Grading) -> Grading:
+def run_autograde(g: Grading, nb: NotebookNode) -> KernelRun:
     """nbgrader's autograde in the guarded kernel."""
-    g.kernel = autograde(g.nb, g.job, g.context, reference_time(g.source), g.progress)
-    g.result.review += g.kernel.problems
-    for refused in g.kernel.violations:
+    kernel = autograde(nb, g.job, g.context, reference_time(g.source), g.progress)
+    g.result.review += kernel.problems
+    for refused in kernel.violations:
         g.result.flag_integrity(f"code {refused}")
-    g.result.kernel_isolation = g.kernel.isolation
-    return g
+    g.result.kernel_isolation = kernel.isolation
+    return kernel
 
 
-def recheck(g: Grading) -> Grading:
+def recheck(g: Grading, pending: Future[TrustedResult]) -> TrustedResult:
     """The re-check's result: the student's graded functions, run in its child, judged against the solution's own
     values."""
-    g.trusted = g.pending_recheck.result()
-    g.result.not_checked = g.trusted.not_checked
-    g.result.isolation = g.trusted.isolation
+    trusted = pending.result()
+    g.result.not_checked = trusted.not_checked
+    g.result.isolation = trusted.isolation
     review = g.result.review
-    for refused in g.trusted.violations:
+    for refused in trusted.violations:
         if f"code {refused}" not in review:
             g.result.flag_integrity(f"code {refused} (re-check)")
-    review += [f"the re-check of the solution cells {g.trusted.crash}"] if g.trusted.crash else []
-    if g.trusted.protocol:
-        g.result.flag_integrity(g.trusted.protocol)
-    if g.trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run
-        g.result.grader_error = g.trusted.grader_errors[0]
-        review.append(f"{g.trusted.grader_errors[0]}: it is graded again on the next run")
-    return g
+    review += [f"the re-check of the solution cells {trusted.crash}"] if trusted.crash else []
+    if trusted.protocol:
+        g.result.flag_integrity(trusted.protocol)
+    if trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run
+        g.result.grader_error = trusted.grader_errors[0]
+        review.append(f"{trusted.grader_errors[0]}: it is graded again on the next run")
+    return trusted
 
 
 def _executed_cells(executed: NotebookNode | None) -> tuple[dict[str, NotebookNode], dict[int, verdicts.CellPlace]]:
@@ -187,55 +179,56 @@ def _executed_cells(executed: NotebookNode | None) -> tuple[dict[str, NotebookNo
     return tests, verdicts.cell_places(cells)
 
 
-def merge(g: Grading) -> Grading:
+def merge(
+    g: Grading, nb: NotebookNode, kernel: KernelRun, trusted: TrustedResult, student_cells: list[changes.StudentCell]
+) -> None:
     """Each exercise's verdict from both judges (grader/grading/verdicts.py), and the written answers."""
-    executed = g.kernel.executed
+    executed = kernel.executed
     broken = verdicts.syntax_errors(executed) if executed is not None else {}
     function_cell = g.source.function_cell
-    missing = {object_name(k): why for k, why in g.trusted.failures.items() if why.kind is Why.NOT_DEFINED}
+    missing = {object_name(k): why for k, why in trusted.failures.items() if why.kind is Why.NOT_DEFINED}
     for name, why in sorted(missing.items()):
         if function_cell.get(name) in broken:  # a cell that does not parse is named in its exercise
             continue
-        g.result.review.append(str(why) if why.detail else changes.missing_function_reason(name, g.student_cells))
+        g.result.review.append(str(why) if why.detail else changes.missing_function_reason(name, student_cells))
     tests, places = _executed_cells(executed)
     catalogue = catalogue_of(g.source)
     specs = contract_for(g.source.assignment, g.source.path.stem)
     for ex in g.source.exercises:
         cell = tests.get(ex.grade_id)
         keys = check_keys(ex, specs)
-        exercise = verdicts.verdict(ex, keys, cell, g.trusted, catalogue, places, g.result)
+        exercise = verdicts.verdict(ex, keys, cell, trusted, catalogue, places, g.result)
         unparsed = [broken[function_cell[f]] for f in ex.functions if function_cell.get(f) in broken]
         if unparsed and (exercise.points or 0.0) < exercise.max_points:
             exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"
         if cell is not None and exercise.nbgrader_points == 0:
             cell.metadata[verdicts.CAUSE_KEY] = exercise.cause
         g.result.exercises.append(exercise)
-    g.result.exercises += verdicts.manual_exercises(g.source, g.nb)
-    return g
+    g.result.exercises += verdicts.manual_exercises(g.source, nb)
 
 
-STEPS: tuple[Step, ...] = (
-    read,
-    identify,
-    inspect_changes,
-    restore_metadata,
-    start_recheck,
-    run_autograde,
-    recheck,
-    merge,
-)
+def _grade_steps(g: Grading) -> NotebookNode | None:
+    """The steps in order, each given what it needs; the notebook as the kernel ran it (None if it never ran)."""
+    nb = read(g)
+    identify(g, nb)
+    inspect_changes(g, nb)
+    student_cells = restore_metadata(g, nb)
+    pending = start_recheck(g, student_cells)  # runs beside the kernel
+    kernel = run_autograde(g, nb)
+    merge(g, nb, kernel, recheck(g, pending), student_cells)
+    return kernel.executed
 
 
 def grade_one(job: GradingJob, context: WorkerContext, progress: Progress | None = None) -> GradedNotebook:
-    """Grade one submitted notebook through `STEPS` (in a worker process: the parent alone records the result)."""
+    """Grade one submitted notebook through its steps (in a worker process: the parent alone records the result)."""
     source = sources_of(context.workspace, job.assignment)[job.notebook]
-    g = Grading(job, context, source, JobResult(job.student, job.assignment, job.notebook, job.fingerprint))
-    g.progress = progress
-    for step in STEPS:
-        g = step(g)
-        if g.stopped:
-            break
-    executed = g.kernel.executed if g.kernel is not None and not g.stopped else None
+    g = Grading(job, context, source, JobResult(job.student, job.assignment, job.notebook, job.fingerprint), progress)
+    try:
+        executed = _grade_steps(g)
+    except Stopped as stop:  # grade nothing more: every exercise 0 with the reason, which also needs review
+        g.result.review.append(stop.reason)
+        g.result.exercises = verdicts.all_failed(g.source, stop.reason)
+        executed = None
     if executed is not None:
         verdicts.strip_student_outputs(executed)
     g.result.seconds = time.monotonic() - g.started

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import logging
+from collections.abc import Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 UNANSWERED = "not answered yet"  # verdicts.manual_exercises' cause for a written answer left as the placeholder
 
 
-def status_of(results, hand_scored: set[tuple[str, str]] = frozenset(), cleared: dict | None = None) -> str:
+def status_of(results, hand_scored: Set[tuple[str, str]] = frozenset(), cleared: dict | None = None) -> str:
     """`ok`, `awaiting manual grading`, or `needs review: <reasons>` for one student's results. A written answer
     awaits a person only while the gradebook has no hand score for it (`hand_scored`: (assignment, grade id)) and it
     was answered: an unanswered one has nothing to grade (issue 29). A reason the instructor cleared (`cleared`,
@@ -220,8 +221,7 @@ def write_csv(workspace: Path, results) -> Path:
 def _lateness(roster: Roster, student: str, assignments: list[str]) -> tuple[str, str]:
     """The submitted_at and late_by cells of a row (each `assignment: value; ...` when the row has several)."""
     person = roster.by_id(student)
-    entries = [(a, person.submitted.get(a)) for a in assignments] if person else []
-    entries = [(a, e) for a, e in entries if e]
+    entries = [(a, e) for a in assignments if person and (e := person.submitted.get(a))]
     if len(entries) == 1:
         (_, e), = entries
         return (e.get("at") or ""), late_by_text(bool(e.get("late")), e.get("late_by"))
@@ -278,7 +278,7 @@ def print_summary(summary: GradeSummary, out) -> None:
         status = shown(_short_status(by_student[student], cleared), None)  # never an escape sequence on the terminal
         print(f"{shown(student):<{width}}  " + "  ".join(scores) + f"  {status}", file=out)
     flagged = sum(1 for rs in by_student.values() if status_of(rs, cleared=cleared).startswith(REVIEW))
-    not_checked = {}
+    not_checked: dict[str, str] = {}
     for r in results:
         for name, why in r.not_checked.items():
             not_checked.setdefault(name, why)

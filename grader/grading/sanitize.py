@@ -98,7 +98,7 @@ def url_allowed(url: str, *, image: bool) -> bool:
         if cleaned.lower().startswith("attachment:"):
             return safe_name(cleaned[len("attachment:"):])
         match = re.fullmatch(r"data:(image/[a-z]+);base64,([A-Za-z0-9+/=]+)", cleaned)
-        return bool(match) and match[1] in IMAGE_TYPES
+        return match is not None and match[1] in IMAGE_TYPES
     return scheme is None or scheme[1].lower() in LINK_SCHEMES
 
 
@@ -337,7 +337,8 @@ def inert_output(output: dict) -> NotebookNode:
             "error", ename=_text(output.get("ename", "")), evalue=_text(output.get("evalue", "")),
             traceback=[_text(line) for line in output.get("traceback", []) if isinstance(line, str)],
         )
-    bundle = output.get("data") if isinstance(output.get("data"), dict) else {}
+    data_field = output.get("data")
+    bundle: dict = data_field if isinstance(data_field, dict) else {}
     data = {mime: text for mime in OUTPUT_IMAGE_TYPES & bundle.keys() if (text := _valid_base64(bundle[mime]))}
     dropped = sorted(set(bundle) - OUTPUT_IMAGE_TYPES - {"text/plain"})
     if "text/plain" in bundle:
@@ -356,20 +357,25 @@ def inert_output(output: dict) -> NotebookNode:
 
 # --------------------------------------------------------------------------------------------- metadata
 
-NBGRADER_TYPES = {"grade_id": str, "cell_type": str, "checksum": str, "grade": bool, "solution": bool,
-                  "locked": bool, "task": bool, "points": (int, float), "schema_version": int}
+NBGRADER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "grade_id": str, "cell_type": str, "checksum": str, "grade": bool, "solution": bool, "locked": bool, "task": bool,
+    "points": (int, float), "schema_version": int,
+}
 
 
 def _nbgrader_meta(meta: object) -> dict | None:
     """nbgrader's cell metadata with its own keys and types only, or None if its grade id is not a plain name."""
     if not isinstance(meta, dict):
         return None
-    kept = {k: v for k, v in meta.items() if k in NBGRADER_TYPES and isinstance(v, NBGRADER_TYPES[k])}
+    kept: dict[str, object] = {
+        k: v for k, v in meta.items() if k in NBGRADER_TYPES and isinstance(v, NBGRADER_TYPES[k])
+    }
     if "grade_id" in kept and not safe_name(kept["grade_id"]):
         return None  # formgrader writes the grade id into the page unescaped
     if kept.get("cell_type") not in (None, "code", "markdown"):
         del kept["cell_type"]
-    if isinstance(kept.get("checksum"), str) and not re.fullmatch(r"[0-9a-f]{1,128}", kept["checksum"]):
+    checksum = kept.get("checksum")
+    if isinstance(checksum, str) and not re.fullmatch(r"[0-9a-f]{1,128}", checksum):
         del kept["checksum"]
     return kept
 
@@ -455,7 +461,7 @@ def _sanitize_cell(cell: NotebookNode, index: int, report: Sanitized, reserved_i
             report.note(index, "outputs reduced to text and images")
     if cell_type != "code" and new.source != source:
         report.note(index, f"{cell_type} cell: markup made inert")
-    new.metadata = inert_cell_metadata(cell.get("metadata") or {}, cell_type)
+    new.metadata = inert_cell_metadata(cell.get("metadata") or {}, str(cell_type))
     if new.metadata != cell.get("metadata"):
         report.note(index, "metadata reduced to Jupyter's and nbgrader's keys")
     cell_id = cell.get("id")

@@ -162,7 +162,7 @@ def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> K
 def syntax_errors(executed: NotebookNode) -> dict[str, str]:
     """Per solution-cell grade id: 'SyntaxError (line 3 of your cell under "Exercise 2": ...)' when the student's cell
     does not parse."""
-    found = {}
+    found: dict[str, str] = {}
     places = cell_places(executed.cells)
     for cell in executed.cells:
         gid = nbgrader_meta(cell).get("grade_id")
@@ -171,7 +171,7 @@ def syntax_errors(executed: NotebookNode) -> dict[str, str]:
                 frames = _frames(output)
                 place = places.get(cell.get("execution_count"))
                 where = place.describe(int(frames[-1][1])) if frames and place else ""
-                found[gid] = f"{output['ename']}{where}"
+                found[str(gid)] = f"{output['ename']}{where}"
     return found
 
 

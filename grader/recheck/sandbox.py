@@ -251,15 +251,17 @@ def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tu
     feed = _CallFeed(calls)
     feed.pending.extend(json.dumps(job).encode() + b"\n")
     deadline = time.monotonic() + limits.wall_seconds
+    stdout, stdin = proc.stdout, proc.stdin
+    assert stdout is not None and stdin is not None  # Popen(stdin=PIPE, stdout=PIPE): both pipes exist
     try:
         data, output, timed_out, overflowed = _drain(
-            read_fd, proc.stdout.fileno(), proc.stdin.fileno(), feed, deadline, lambda: _over_cap(sandbox)
+            read_fd, stdout.fileno(), stdin.fileno(), feed, deadline, lambda: _over_cap(sandbox)
         )
     finally:
         os.close(read_fd)
-        proc.stdout.close()
+        stdout.close()
         try:
-            proc.stdin.close()
+            stdin.close()
         except BrokenPipeError:
             pass
     try:

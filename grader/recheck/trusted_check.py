@@ -277,12 +277,12 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
     for (key, case), want in plan.expected.items():
         if key in result.failures or key in result.not_checked:
             continue
-        event = report.answers.get((key, case))
-        if event is None:
+        answer = report.answers.get((key, case))
+        if answer is None:
             call = signature(object_name(key), want.args, plan.specs[key])
             result.failures[key] = Failure(Why.NO_ANSWER, call, crash or "stopped")
             continue
-        reason = _judge_safely(key, plan.specs[key], want, event, catalogue, result)
+        reason = _judge_safely(key, plan.specs[key], want, dict(answer), catalogue, result)
         if reason:
             result.failures[key] = reason
     for key, case in report.changed:

@@ -57,8 +57,9 @@ def functions_for(assignment: str, names: list[str]) -> dict[str, Callable]:
             errors.append(str(err))
             continue
         for name in names:
-            if name not in found and callable(functions.get(name)):
-                found[name] = functions[name]
+            function = functions.get(name)
+            if name not in found and callable(function):
+                found[name] = function
     missing = [name for name in names if name not in found]
     if missing:
         detail = f" ({'; '.join(errors)})" if errors else ""
