@@ -82,8 +82,14 @@ def pack(job: GradingJob, source_digest: str, settings: Settings) -> RemoteJob:
     return RemoteJob(job.student, job.assignment, job.notebook, job.fingerprint, files, source_digest, settings)
 
 
+def grade_job(ctx: WorkerContext, job: GradingJob) -> GradedNotebook:
+    """One job, in a forked process of its own (grader/grading/job_runner.py), on this machine or a Dask worker."""
+    init_worker(ctx)
+    return grade_one(job, ctx)
+
+
 _WORKSPACE: dict[str, Path] = {}
-_ONE_AT_A_TIME = threading.Lock()  # a job sets process-wide state (the kernel's configuration in os.environ)
+_ONE_AT_A_TIME = threading.Lock()  # one job at a time per worker thread pool: the worker's workspace is shared
 
 
 def warm_up() -> Path:
@@ -121,15 +127,31 @@ def _grade_remote(job: RemoteJob) -> GradedNotebook:
         deny = tuple(kernel_deny_list(workspace, []))
         ctx = WorkerContext(workspace, workspace / "gradebook.db", job.settings, deny)
         (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
-        init_worker(ctx)
         try:
             path = str(folder / f"{job.notebook}.ipynb")
             local = GradingJob(job.student, job.assignment, job.notebook, path, job.fingerprint)
-            graded = grade_one(local, ctx)
+            graded = _in_own_process(ctx, local, job.settings.job_seconds)
             graded.result.notes.append(f"graded on Dask worker {socket.gethostname()}:{os.getpid()}")
             return graded
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _in_own_process(ctx: WorkerContext, job: GradingJob, deadline: float) -> GradedNotebook:
+    """`grade_job` as the local pool runs it: forked, in a process group of its own that dies with the worker,
+    stopped past `deadline` seconds and tried once more. Raises RuntimeError with why when both tries failed."""
+    outcome: list[tuple[GradedNotebook | None, str | None]] = []
+
+    def noted(job: GradingJob) -> GradedNotebook:
+        graded = grade_job(ctx, job)
+        graded.result.notes.append(f"in a grading process of its own ({os.getpid()})")
+        return graded
+
+    run_jobs([job], noted, lambda _job, graded, why: outcome.append((graded, why)), workers=1, deadline=deadline)
+    graded, why = outcome[0]
+    if graded is None:
+        raise RuntimeError(why or "its grading process gave no result")
+    return graded
 
 
 def to_plain(graded: GradedNotebook) -> str:

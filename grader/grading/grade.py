@@ -33,17 +33,16 @@ from grader.course.sources import catalogue_of, reference_namespace, solution_fa
 from grader.errors import CourseError
 from grader.grading import lateness
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
-from grader.grading.executors import DaskCluster, LocalPool
+from grader.grading.executors import DaskCluster, LocalPool, grade_job
 from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
 from grader.grading.journal import class_results, job_basis, job_fingerprint, journal_path, problem_result, record
 from grader.grading.names import shown
-from grader.grading.pipeline import grade_one
 from grader.grading.records import Basis, GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.regrade import Confirm, Regrade, change, explain, moved
 from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
 from grader.grading.submissions import Layout, Submission
-from grader.grading.worker import WorkerContext, all_source_ids, init_worker, sources_of
+from grader.grading.worker import WorkerContext, all_source_ids, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 from grader.recheck.trusted_check import unfit_checks
 
@@ -479,7 +478,7 @@ def run_grade(
         executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
     else:
         _prepare_in_parent(plan.todo, workspace)
-        executor = LocalPool(partial(_work, ctx), workers, settings.job_seconds)
+        executor = LocalPool(partial(grade_job, ctx), workers, settings.job_seconds)
     interrupted: KeyboardInterrupt | None = None
     try:
         executor.run([job for _, job in plan.todo], finish)
@@ -512,8 +511,3 @@ def run_grade(
         raise interrupted
     return summary
 
-
-def _work(ctx: WorkerContext, job: GradingJob) -> GradedNotebook:
-    """One job, in its own forked process (grader/grading/job_runner.py)."""
-    init_worker(ctx)
-    return grade_one(job, ctx)

@@ -19,15 +19,44 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import ForkProcess
 from typing import Any, cast
 
 from grader.sandboxed import scratch_fs
 
 
 @dataclass
+class _Forked:
+    """A job's process, forked with os.fork: multiprocessing.Process refuses to start children from a daemonic
+    process, and a Dask worker (run by its nanny) is one."""
+
+    pid: int
+
+    def join(self, timeout: float) -> None:
+        """Reap the process, waiting at most `timeout` seconds (a process stopped with SIGKILL goes at once)."""
+        until = time.monotonic() + timeout
+        while True:
+            try:
+                done, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped already
+                return
+            if done or time.monotonic() > until:
+                return
+            time.sleep(0.01)
+
+
+def _fork(work: Callable[[Any], Any], job: Any, send: Connection, receive: Connection) -> _Forked:
+    pid = os.fork()
+    if pid == 0:  # the child never returns into the parent's code, whatever happens in it
+        try:
+            _child(work, job, send, receive)
+        finally:
+            os._exit(1)
+    return _Forked(pid)
+
+
+@dataclass
 class _Running:
-    process: ForkProcess
+    process: _Forked
     job: Any
     started: float
 
@@ -55,9 +84,7 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _stop(process: ForkProcess) -> None:
-    if process.pid is None:  # never started
-        return
+def _stop(process: _Forked) -> None:
     for target in (-process.pid, process.pid):  # the group first: the job's kernel and sandbox go with it
         try:
             os.kill(target, signal.SIGKILL)
@@ -77,16 +104,14 @@ def run_jobs(
 ) -> None:
     """Call `finish(job, result, None)` for every job `work(job)` completes, or `finish(job, None, why)` for one
     that failed `attempts` times (raised, died, or ran past `deadline` seconds)."""
-    context = multiprocessing.get_context("fork")
     pending = deque(jobs)
     tries: dict[int, int] = {}
     running: dict[Connection, _Running] = {}
     while pending or running:
         while pending and len(running) < workers:
             job = pending.popleft()
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(work, job, send, receive), daemon=True)
-            process.start()
+            receive, send = multiprocessing.Pipe(duplex=False)
+            process = _fork(work, job, send, receive)
             send.close()
             running[receive] = _Running(process, job, time.monotonic())
         for ready in multiprocessing.connection.wait(list(running), timeout=0.5):

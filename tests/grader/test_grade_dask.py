@@ -68,6 +68,11 @@ def test_dask_over_tls_grades_as_the_local_pool(tmp_path: Path, tls_cluster) -> 
     assert _rows(remote) == _rows(local)
     workers = {n for r in remote.results for n in r.notes if n.startswith("graded on Dask worker")}
     assert len(workers) == 2, workers  # both workers graded, none of it on this machine's pool
+    # each job in a forked process of its own (job_runner: deadline, retry, its process group), never the worker's
+    for r in remote.results:
+        worker_pid = next(n for n in r.notes if n.startswith("graded on Dask worker")).rsplit(":", 1)[1]
+        job_pids = [n for n in r.notes if n.startswith("in a grading process of its own")]
+        assert len(job_pids) == 1 and f"({worker_pid})" not in job_pids[0], r.notes
     assert len(_rows(local)) == len(STUDENTS)
     assert (dask_ws / "gradebook.db").exists() and sorted((dask_ws / "feedback").rglob("*.html"))
 
