@@ -108,13 +108,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 class _CellBar:
-    """One line on stderr: the cell running, and for how long (a stuck cell shows its seconds going up)."""
+    """tqdm's bar on stderr for the cells of the notebook being checked, with the running cell's seconds beside it,
+    refreshed twice a second by a thread of its own (a stuck cell shows its seconds going up)."""
 
     def __init__(self, disabled: bool) -> None:
         import threading
         import time
 
-        self.disabled, self.cell, self.count, self.since = disabled, 0, 0, time.monotonic()
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, desc="running cells", unit="cell", file=sys.stderr, disable=disabled, leave=False)
+        self.since = time.monotonic()
         self._stop = threading.Event()
         self._thread = None if disabled else threading.Thread(target=self._tick, daemon=True)
         if self._thread:
@@ -123,22 +127,23 @@ class _CellBar:
     def update(self, index: int, count: int) -> None:
         import time
 
-        self.cell, self.count, self.since = index + 1, count, time.monotonic()
+        self.bar.total = count
+        self.bar.n = index  # the cells before this one are done
+        self.since = time.monotonic()
+        self.bar.refresh()
 
     def _tick(self) -> None:
         import time
 
         while not self._stop.wait(0.5):
-            if self.count:
-                spent = time.monotonic() - self.since
-                print(f"\r  running cell {self.cell}/{self.count} ({spent:.0f} s)   ", end="", file=sys.stderr)
+            if self.bar.total:
+                self.bar.set_postfix_str(f"cell {self.bar.n + 1}: {time.monotonic() - self.since:.0f} s")
 
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()  # a tick after the line below would leave the terminal mid-line (issue 26)
-        if not self.disabled:
-            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+            self._thread.join()  # a tick after the bar closed would leave the terminal mid-line (issue 26)
+        self.bar.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="say what the grader does (logging at INFO)")
     parser.add_argument(
         "--debug", action="store_true", help="diagnostics for instructors: the kernels' guards, the re-check's output"
+    )
+    parser.add_argument(
+        "--course",
+        metavar="DIR",
+        help="the course's checkout (solutions/, contracts/, course/): needed when bpcourse is installed from a wheel "
+        "rather than from the checkout (default: $BPCOURSE_ROOT, else the checkout bpcourse is installed from)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_start_parser(sub)
@@ -253,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args)
     try:
+        if args.course:
+            from grader.course.paths import use_course
+
+            use_course(Path(args.course))
         return args.func(args)
     except CourseError as err:
         print(f"bpcourse {args.command}: error: {err}", file=sys.stderr)

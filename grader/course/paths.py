@@ -12,9 +12,24 @@ CONTRACTS_DIRNAME = "contracts"  # contracts/<assignment>/<notebook>.py: each no
 COURSE_DIRNAME = "course"
 
 
+_CHOSEN: list[Path] = []  # the course root `bpcourse --course DIR` chose for this process (use_course)
+
+
+def use_course(root: Path) -> None:
+    """Make `root` (a checkout of the course: solutions/, contracts/, course/) the course of this process: what
+    `bpcourse --course DIR` does; it wins over BPCOURSE_ROOT and the installed package's own location."""
+    root = Path(root).expanduser().resolve()
+    if not (root / COURSE_DIRNAME).is_dir():
+        raise CourseError(f"--course {root}: no {COURSE_DIRNAME}/ folder there (give the course's checkout)")
+    _CHOSEN[:] = [root]
+
+
 def _checkout() -> Path:
-    """`BPCOURSE_ROOT` when set; otherwise the folder above this package, which is the checkout when the package is
-    installed in editable mode (`pip install -e .`, as the Makefile does)."""
+    """The course root: `bpcourse --course DIR`, else `BPCOURSE_ROOT`, else the folder above this package, which is
+    the checkout when the package is installed in editable mode (`pip install -e .`, as the Makefile does). An
+    installed wheel has no course beside it: `repo_root` then says to give --course."""
+    if _CHOSEN:
+        return _CHOSEN[0]
     override = os.environ.get("BPCOURSE_ROOT")
     return Path(override) if override else Path(__file__).resolve().parents[2]
 
@@ -24,8 +39,9 @@ def repo_root() -> Path:
     root = _checkout()
     if not (root / COURSE_DIRNAME).is_dir():
         raise CourseError(
-            f"no course/ folder under {root}: install the course from its checkout with "
-            "`pip install -e .` (the Makefile does), or set BPCOURSE_ROOT to the checkout."
+            f"no course/ folder under {root}: this bpcourse is installed without its course. Give the course's "
+            "checkout with `bpcourse --course DIR ...` (or set BPCOURSE_ROOT), or install it from the checkout with "
+            "`pip install -e .` (the Makefile does)."
         )
     return root
 
