@@ -91,11 +91,11 @@ def record(workspace: Path, result: JobResult, graded: GradedNotebook | None = N
 
 def _record_grades(workspace: Path, url: str, result: JobResult, graded: GradedNotebook | None) -> None:
 
+    executed_text = graded.executed if graded is not None else None
     with Gradebook(url, COURSE_ID) as gb:
         gb.update_or_create_student(result.student)
         gb.update_or_create_submission(result.assignment, result.student)
-    if graded is not None and graded.executed is not None:
-        executed_text = graded.executed
+    if graded is not None and executed_text is not None:
         # SaveAutoGrades reads only the grade, solution and task cells: the worker sends them alone, so the parent
         # never parses a whole notebook (an older worker's result without them: the whole notebook)
         scored = nbformat.reads(graded.scored or executed_text, as_version=4)
