@@ -9,7 +9,6 @@ reported for that notebook alone. Every other student still gets a grade.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -22,6 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any, cast
 
 from grader.sandboxed import scratch_fs
+from grader.sandboxed.confinement import die_with_parent
 
 
 @dataclass
@@ -64,7 +64,7 @@ class _Running:
 def _child(work: Callable[[Any], Any], job: Any, conn, other_end) -> None:
     os.setpgid(0, 0)  # one group: the parent can stop this job with all it started
     scratch_fs.enter_private_mounts()  # where allowed, the job's folders get a capped tmpfs of their own
-    _die_with_parent()  # a stopped `bpcourse grade` leaves no job running (nor blocked on a pipe nobody reads)
+    die_with_parent()  # a stopped `bpcourse grade` leaves no job running (nor blocked on a pipe nobody reads)
     other_end.close()  # the parent's end: were it open here too, a send to a dead parent would block forever
     try:
         outcome = (True, work(job))
@@ -76,12 +76,6 @@ def _child(work: Callable[[Any], Any], job: Any, conn, other_end) -> None:
         conn.close()
         os._exit(0)
 
-
-def _die_with_parent() -> None:
-
-    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:  # the parent died before the line above: nobody waits for this job
-        os._exit(1)
 
 
 def _stop(process: _Forked) -> None:

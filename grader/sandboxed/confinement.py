@@ -26,8 +26,12 @@ def limit_resources(cpu_seconds: int = 0, memory_bytes: int = 0, file_bytes: int
 
 
 def die_with_parent() -> None:
-    """Be killed with the grading process that started this one (it may be stopped for running too long)."""
+    """Be killed with the grading process that started this one (it may be stopped for running too long); exit at
+    once if it is gone already (it died before the line below: nobody waits for this process)."""
+    parent = os.getppid()
     ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # reparented (to init or a subreaper): the parent died meanwhile
+        os._exit(1)
 
 
 def inside(path: str, roots: list[str]) -> bool:
