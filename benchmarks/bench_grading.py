@@ -28,7 +28,6 @@ from grader.course.paths import assignments, solutions_dir  # noqa: E402
 from grader.grading import demo_class  # noqa: E402
 from grader.grading.grade import run_grade  # noqa: E402
 from grader.grading.workspace import (
-    init_workspace,  # noqa: E402
     prepare_workspace,  # noqa: E402
 )
 
@@ -60,7 +59,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bpcourse-bench-"))
     try:
         plain_ws, ours_ws = tmp / "plain", tmp / "ours"
-        init_workspace(plain_ws)
+        prepare_workspace(plain_ws)
         prepare_workspace(ours_ws)
         submissions = demo_class.build_class(tmp / "class", ours_ws / "release", HONEST, chosen, copies=copies)
         students = sorted(p.name for p in submissions.iterdir())[: args.students]

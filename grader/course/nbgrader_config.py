@@ -28,6 +28,11 @@ def ensure_alembic_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p != bindir]])
 
 
+def sqlite_url(database: Path) -> str:
+    """An sqlite database file as the URL nbgrader's gradebook takes (sqlite:////abs/path)."""
+    return f"sqlite:///{database}"
+
+
 def course_config(
     root: Path,
     *,
@@ -50,7 +55,7 @@ def course_config(
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.source_directory = source_dir
     config.CourseDirectory.release_directory = str(release_dir)
-    config.CourseDirectory.db_url = f"sqlite:///{db_path or (Path(root) / 'gradebook.db')}"
+    config.CourseDirectory.db_url = sqlite_url(db_path or (Path(root) / "gradebook.db"))
     # nbgrader's defaults, and every hidden file or folder (04e's .hypothesis/ cache): never copied into a release
     config.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
     # Inert rendering (issue 21): every page nbconvert makes of a student's notebook (formgrader's submission page,

@@ -27,6 +27,7 @@ from nbgrader.preprocessors import (
 import bp_helpers
 from grader.course.cells import is_test_cell
 from grader.course.messages import describe_refusal, printable
+from grader.course.nbgrader_config import sqlite_url
 from grader.grading.job_kernel import (
     GradingKernelManager,
     GuardChannel,
@@ -75,7 +76,7 @@ def _job_folders(job: GradingJob, setup: WorkerContext) -> JobFolders:
 
 
 def _resources(job: GradingJob, setup: WorkerContext, workdir: Path) -> dict:
-    nbgrader = {"db_url": f"sqlite:///{setup.snapshot_db}", "assignment": job.assignment}
+    nbgrader = {"db_url": sqlite_url(setup.snapshot_db), "assignment": job.assignment}
     nbgrader |= {"notebook": job.notebook, "student": job.student}
     return {"nbgrader": nbgrader, "metadata": {"path": str(workdir)}}
 

@@ -30,7 +30,7 @@ from grader.errors import CourseError
 from grader.grading.names import shown
 from grader.grading.report import csv_text
 from grader.grading.roster import load_roster
-from grader.grading.workspace import state_dir
+from grader.grading.workspace import db_url, state_dir
 
 ROSTER_COLUMNS = ("student", "name", "email", "lms_id", "sis_user_id", "sis_login_id", "section", "id_number")
 NOT_SUBMITTED = "not submitted"
@@ -89,7 +89,7 @@ def class_scores(workspace: Path) -> ClassScores:
     """Every assignment's points possible and every student's score (after nbgrader's late penalty), from the
     gradebook."""
     found = ClassScores()
-    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(db_url(workspace), COURSE_ID) as gb:
         students = [s.id for s in gb.students]
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
             found.possible[assignment.name] = float(assignment.max_score)
@@ -124,7 +124,7 @@ def match(roster: list[Enrolled], workspace: Path) -> dict[str, Enrolled]:
 
 def fill_nbgrader_roster(workspace: Path, people: dict[str, Enrolled]) -> None:
     """nbgrader's student table from the roster: `nbgrader export` and formgrader then show names and e-mails."""
-    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(db_url(workspace), COURSE_ID) as gb:
         for student, p in people.items():
             if not student.startswith("lms:"):
                 gb.update_or_create_student(student, first_name=p.name or None, last_name=None,

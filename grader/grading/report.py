@@ -22,7 +22,7 @@ from grader.grading.names import shown
 from grader.grading.reviews import load_cleared, open_reasons
 from grader.grading.roster import Roster, load_roster
 from grader.grading.worker import sources_of
-from grader.grading.workspace import state_dir
+from grader.grading.workspace import db_url, state_dir
 
 if TYPE_CHECKING:
     from grader.grading.grade import GradeSummary
@@ -143,7 +143,7 @@ def _manual_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
         return {}
     scores = {}
     try:
-        with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+        with Gradebook(db_url(workspace), COURSE_ID) as gb:
             for assignment in gb.assignments:
                 for submission in gb.assignment_submissions(assignment.name):
                     for nb in submission.notebooks:

@@ -2,9 +2,9 @@
 
 It holds `source/` (a copy of `solutions/`), `release/`, `submitted/`, `autograded/`, `feedback/`,
 the gradebook and an `nbgrader_config.py`, so an instructor can also run plain `nbgrader` commands
-(formgrader, export) inside it. `init_workspace` prepares one for plain nbgrader (the tests' and the benchmark's
-baseline); `prepare_workspace` prepares one for `bpcourse grade`: it also keeps `.bpcourse/` (the journal,
-source digests) and the guarded kernel's spec.
+(formgrader, export) inside it. `prepare_workspace` prepares one, for `bpcourse grade` and for plain nbgrader alike
+(the tests' and the benchmark's baseline): it also keeps `.bpcourse/` (the journal, source digests) and the guarded
+kernel's spec, which plain nbgrader never reads.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
-from grader.course.nbgrader_config import COURSE_ID, config_file_text, course_config, ensure_alembic_on_path
+from grader.course.nbgrader_config import COURSE_ID, config_file_text, course_config, ensure_alembic_on_path, sqlite_url
 from grader.course.paths import assignments, contracts_dir, repo_root, solutions_dir
 from grader.course.release import generate_assignment
 from grader.errors import CourseError
@@ -30,27 +30,6 @@ def _nbgrader(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run an nbgrader command in the workspace (it reads the workspace's nbgrader_config.py)."""
     ensure_alembic_on_path()
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=workspace, capture_output=True, text=True)
-
-
-def init_workspace(workspace: Path) -> list[str]:
-    """Create or refresh a workspace from `solutions/`; record every assignment in its gradebook.
-
-    Returns the assignment ids. Raises `CourseError` if the folder is inside the checkout (grades and
-    student work must never be committed) or nbgrader fails.
-    """
-    workspace = _outside_checkout(workspace)
-    workspace.mkdir(parents=True, exist_ok=True)
-    write_config(workspace)
-    ids = assignments(solutions_dir())
-    for assignment in ids:
-        target = workspace / "source" / assignment
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(solutions_dir() / assignment, target)
-        done = _nbgrader(workspace, "generate_assignment", assignment, "--force")
-        if done.returncode != 0:
-            raise CourseError(f"nbgrader generate_assignment {assignment} failed: {done.stderr.strip()[-500:]}")
-    return ids
 
 
 def autograde(workspace: Path, assignment: str, student: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +42,7 @@ def autograded_scores(workspace: Path, assignment: str) -> dict[str, tuple[float
 
     ensure_alembic_on_path()
     scores = {}
-    with Gradebook(f"sqlite:///{workspace.resolve()}/gradebook.db", COURSE_ID) as gradebook:
+    with Gradebook(db_url(workspace.resolve()), COURSE_ID) as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
             scores[submission.student_id] = (
                 float(submission.code_score),
@@ -154,7 +133,8 @@ def _outside_checkout(workspace: Path) -> Path:
 
 
 def db_url(workspace: Path) -> str:
-    return f"sqlite:///{workspace / 'gradebook.db'}"
+    """The workspace's gradebook, as nbgrader's `Gradebook` wants it."""
+    return sqlite_url(workspace / "gradebook.db")
 
 
 def _generate(workspace: Path, assignment: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 from grader.course.paths import assignments
-from grader.grading.workspace import autograde, autograded_scores, init_workspace
+from grader.grading.workspace import autograde, autograded_scores, prepare_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workspace = tmp_path_factory.mktemp("grading")
-    ids = init_workspace(workspace)
+    ids = prepare_workspace(workspace)
     for student, origin in (("solution_student", ROOT / "solutions"), ("release_student", ROOT / "course")):
         for assignment in ids:
             shutil.copytree(origin / assignment, workspace / "submitted" / student / assignment)
@@ -50,4 +50,4 @@ def test_workspace_refuses_the_checkout() -> None:
     from grader.errors import CourseError
 
     with pytest.raises(CourseError, match="outside"):
-        init_workspace(ROOT / "grading")
+        prepare_workspace(ROOT / "grading")
