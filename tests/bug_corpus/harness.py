@@ -68,6 +68,18 @@ def test_cell_ids(notebook: str) -> set[str]:
     return {grade_id for grade_id, _, is_test in _cells(notebook) if is_test}
 
 
+def bugs(module) -> dict:
+    """A corpus module's known bugs: {test id: {name: (source, cause pattern)}}."""
+    return module.BUGGY
+
+
+def variants(module, rechecked: bool = False) -> dict:
+    """A corpus module's correct variants: {test id: {name: source}}; `rechecked`: without the test cells whose
+    variants are too slow for the re-check's tiers (the module's SLOW_VARIANTS)."""
+    slow = getattr(module, "SLOW_VARIANTS", set()) if rechecked else set()
+    return {test_id: table for test_id, table in module.CORRECT.items() if test_id not in slow}
+
+
 def entries(table: dict, with_cause: bool):
     """(test id, name, source) of a corpus table in any of the corpus files' three layouts:
     {test id: {name: (source, cause) or source}}, {(test id, name): (source, cause) or source} or

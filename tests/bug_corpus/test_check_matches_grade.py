@@ -36,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from harness import ROOT, entries
+from harness import ROOT, bugs, entries, variants
 from test_trusted_recheck import CORPUS
 
 from grader.course.sources import (
@@ -102,10 +102,7 @@ def _source(notebook: str) -> SourceInfo:
 
 
 def _table(module, kind: str) -> list[tuple[str, str, str]]:
-    if kind == "bug":
-        table = getattr(module, "TABLES", None) or module.BUGGY
-    else:
-        table = getattr(module, "CORRECT_TABLES", None) or module.CORRECT
+    table = bugs(module) if kind == "bug" else variants(module, rechecked=True)
     return sorted(entries(table, with_cause=kind == "bug"))
 
 

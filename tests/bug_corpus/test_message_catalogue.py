@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from harness import ROOT, entries, run_test_cell
+from harness import ROOT, bugs, entries, run_test_cell
 from test_trusted_recheck import CORPUS, _module
 
 from grader.course.sources import catalogue_of, read_source
@@ -20,7 +20,7 @@ def _bug_cases() -> list:
     found = []
     for module_name, notebook in CORPUS.items():
         module = _module(module_name)
-        table = getattr(module, "TABLES", None) or module.BUGGY
+        table = bugs(module)
         for test_id, name, (source, cause) in entries_with_cause(table):
             marks = [pytest.mark.slow] if "frameworks" in notebook else []
             found.append(pytest.param(notebook, test_id, source, cause, id=f"{test_id}-{name}", marks=marks))

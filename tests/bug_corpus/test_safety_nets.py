@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import nbformat
-from harness import ROOT, entries
+from harness import ROOT, bugs, entries, variants
 
 from grader.course.sources import read_source
 from grader.recheck.specs import check_keys, contract_for
@@ -46,19 +46,18 @@ def gaps(solutions: Path, contracts: Path, modules: dict[str, ModuleType]) -> li
         source = read_source(path.parent.name, path)
         specs = contract_for(path.parent.name, path.stem, contracts)
         module = modules.get(rel)
-        bugs = _counts(getattr(module, "TABLES", None) or module.BUGGY, True) if module else {}
-        correct = getattr(module, "CORRECT_VARIANTS", None) or getattr(module, "CORRECT_TABLES", None)
-        variants = _counts(correct or (module.CORRECT if module else {}), False)
+        bug_counts = _counts(bugs(module), True) if module else {}
+        variant_counts = _counts(variants(module), False) if module else {}
         if module is None:
             missing.append(f"{rel}: no bug corpus (a tests/bug_corpus/test_*_bugs.py whose NOTEBOOK is {rel!r})")
         for exercise in source.exercises:
             keys = check_keys(exercise, specs)
             missing += [f"{rel}: {key} has no re-check contract" for key in keys if key not in specs]
-            if module is not None and bugs.get(exercise.grade_id, 0) < MIN_BUGS:
-                missing.append(f"{rel}: {exercise.grade_id} has {bugs.get(exercise.grade_id, 0)} bugs (< {MIN_BUGS})")
-            if module is not None and variants.get(exercise.grade_id, 0) < MIN_CORRECT:
-                missing.append(f"{rel}: {exercise.grade_id} has {variants.get(exercise.grade_id, 0)} correct "
-                               f"variants (< {MIN_CORRECT})")
+            found_bugs, found_variants = bug_counts.get(exercise.grade_id, 0), variant_counts.get(exercise.grade_id, 0)
+            if module is not None and found_bugs < MIN_BUGS:
+                missing.append(f"{rel}: {exercise.grade_id} has {found_bugs} bugs (< {MIN_BUGS})")
+            if module is not None and found_variants < MIN_CORRECT:
+                missing.append(f"{rel}: {exercise.grade_id} has {found_variants} correct variants (< {MIN_CORRECT})")
     return missing
 
 

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from harness import ROOT, entries
+from harness import ROOT, bugs, entries, variants
 
 from grader.course.sources import SourceInfo, read_source
 from grader.grading import demo_class
@@ -43,10 +43,7 @@ def _cases(kind: str) -> list:
     found = []
     for module_name, notebook in CORPUS.items():
         module = _module(module_name)
-        if kind == "bug":
-            table = getattr(module, "TABLES", None) or module.BUGGY
-        else:
-            table = getattr(module, "CORRECT_TABLES", None) or module.CORRECT
+        table = bugs(module) if kind == "bug" else variants(module, rechecked=True)
         for test_id, name, source in entries(table, with_cause=kind == "bug"):
             # each case starts a sandboxed child: the corpus tier, left out of `make test-fast`
             marks = [pytest.mark.corpus] + ([pytest.mark.slow] if "frameworks" in notebook else [])
