@@ -25,7 +25,7 @@ from nbgrader.preprocessors import (
 )
 
 import bp_helpers
-from grader.course.cells import is_test_cell
+from grader.course.cells import grade_id, is_test_cell
 from grader.course.messages import describe_refusal, printable
 from grader.course.nbgrader_config import sqlite_url
 from grader.grading.job_kernel import (
@@ -58,6 +58,7 @@ class KernelRun:
     violations: list[str] = field(default_factory=list)  # refusals of the kernel's guard, in the grader's words
     isolation: str = ""  # how the kernel was isolated ("on: Landlock ABI 7 ...", or "off: why")
     ended_at: int | None = None  # the number of the cell during which the kernel died, when it did
+    left_out: dict[str, str] = field(default_factory=dict)  # grade id of a cell that ended the kernel -> why
 
 
 def bp_helpers_dir() -> Path:
@@ -113,25 +114,56 @@ def _cut_short(nb: NotebookNode, index: int | None) -> None:
         cell.outputs.append(nbformat.v4.new_output("error", ename="NotRun", evalue=why, traceback=[]))
 
 
+MAX_SKIPPED_CELLS = 2  # cells that ended the kernel, each left out of one more run: later exercises still run
+SKIPPED_SOURCE = "# left out by the grader: this cell ended the kernel in an earlier run\n"
+
+
 def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: KernelRun) -> NotebookNode:
-    """Run the notebook; a kernel that never answered is started once more (no cell ran: not the student's doing)."""
-    for attempt in (1, 2):
-        run = copy.deepcopy(nb)  # Execute fills outputs in place: a second attempt starts from the clean notebook
+    """Run the notebook. A kernel that never answered is started once more (no cell ran: not the student's doing).
+    A cell during which the kernel died (os._exit, a crash) is left out of a fresh run, so that only the exercises
+    whose code ran into it lose points (issue 26); not when the watchdog stopped the notebook for its budget (a
+    fresh run would spend it again), and for at most MAX_SKIPPED_CELLS cells."""
+    skipped: dict[int, list] = {}  # cell index -> its outputs until the kernel died
+    never_started_retry = True
+    while True:
+        run = copy.deepcopy(nb)  # Execute fills outputs in place: each run starts from the clean notebook
+        for left_out in skipped:
+            run.cells[left_out].source = SKIPPED_SOURCE
         try:
             run, _ = executor.preprocess(run, resources)
         except DeadKernelError:
-            outcome.ended_at = watchdog.cell + 1 if watchdog.cell is not None else None
-            where = cell_label(run.cells, watchdog.cell) if watchdog.cell is not None else "the notebook"
-            why = f"the kernel died while running {where} (it ended itself or ran out of memory)"
-            outcome.problems.append(watchdog.why_dead() or why)
-            _cut_short(run, watchdog.cell)
+            index = watchdog.cell
+            where = cell_label(run.cells, index) if index is not None else "the notebook"
+            outcome.problems.append(
+                watchdog.why_dead() or f"the kernel died while running {where} (it ended itself or ran out of memory)"
+            )
+            if index is not None and index not in skipped and watchdog.over_budget is None:
+                if len(skipped) < MAX_SKIPPED_CELLS:
+                    skipped[index] = list(run.cells[index].outputs)
+                    continue
+            outcome.ended_at = index + 1 if index is not None else None
+            _cut_short(run, index)
         except Exception as err:
-            if attempt == 1 and _kernel_never_started(err):
+            if never_started_retry and not skipped and _kernel_never_started(err):
+                never_started_retry = False
                 continue
             outcome.problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
             _cut_short(run, watchdog.cell)
-        return run
-    return nb
+        return _with_skipped_cells(run, nb, skipped, outcome)
+
+
+def _with_skipped_cells(run: NotebookNode, nb: NotebookNode, skipped: dict[int, list], outcome: KernelRun):
+    """The cells left out of the last run as the student wrote them, with what they printed before the kernel died
+    and an error saying so (a test cell among them fails: it never finished); `outcome.left_out` names each."""
+    for index, outputs in skipped.items():
+        cell = run.cells[index]
+        cell.source = nb.cells[index].source
+        why = f"{cell_label(run.cells, index)} ended the kernel; the grader ran the notebook again without it"
+        cell.outputs = [*outputs, nbformat.v4.new_output("error", ename="NotRun", evalue=why, traceback=[])]
+        gid = grade_id(cell)
+        if gid:
+            outcome.left_out[gid] = why
+    return run
 
 
 def _guard_report(channel: GuardChannel, folders: JobFolders, run: KernelRun, student: str) -> None:

@@ -189,18 +189,24 @@ class Watchdog:
     interrupted: list[int] = field(default_factory=list)
     over_budget: str | None = None  # "wall", "cpu" or "disk"
     over_budget_at: int | None = None
-    seen_cpu: float = 0.0
+    seen_cpu: float = 0.0  # CPU seconds of this notebook's kernels so far
+    cpu_before: float = 0.0  # of the kernels before the one running
     # a cell's name for the reports, from its 0-based index: autograde names it by heading and first line
     label: Callable[[int], str] = field(default=lambda index: f"cell {index + 1}")
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def attach(self, **_) -> None:
-        """on_notebook_start: the kernel runs; find its process and start watching."""
+        """on_notebook_start: the kernel runs; find its process and start watching. A notebook run again in a new
+        kernel (autograde leaves out a cell that ended the first) keeps one budget: the wall clock from the first
+        start, the CPU seconds of every kernel so far."""
         provisioner = getattr(getattr(self.executor, "km", None), "provisioner", None)
+        first = self.pid is None
         self.pid = getattr(provisioner, "pid", None) or getattr(getattr(provisioner, "process", None), "pid", None)
-        self.started = time.monotonic()
-        if self.pid and self._thread is None:
+        self.cpu_before = self.seen_cpu
+        if first:
+            self.started = time.monotonic()
+        if self.pid and (self._thread is None or not self._thread.is_alive()):
             self._thread = threading.Thread(target=self._watch, daemon=True)
             self._thread.start()
 
@@ -218,7 +224,7 @@ class Watchdog:
 
     def _watch(self) -> None:
         while not self._stop.wait(0.2):
-            self.seen_cpu = max(self.seen_cpu, self.cpu())
+            self.seen_cpu = max(self.seen_cpu, self.cpu_before + self.cpu())
             over = "wall" if time.monotonic() - self.started > self.budget.wall_seconds else None
             over = over or ("cpu" if self.seen_cpu > self.budget.cpu_seconds else None)
             over = over or ("disk" if self._over_disk() else None)

@@ -199,8 +199,11 @@ def merge(
         keys = check_keys(ex, specs)
         exercise = verdicts.verdict(ex, keys, cell, trusted, catalogue, places, g.result)
         unparsed = [broken[function_cell[f]] for f in ex.functions if function_cell.get(f) in broken]
+        ended = [kernel.left_out[function_cell[f]] for f in ex.functions if function_cell.get(f) in kernel.left_out]
         if unparsed and (exercise.points or 0.0) < exercise.max_points:
             exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"
+        elif ended and (exercise.points or 0.0) < exercise.max_points:
+            exercise.cause = ended[0]  # its own cell ended the kernel: that, not a NameError of the run without it
         if cell is not None and exercise.nbgrader_points == 0:
             cell.metadata[verdicts.CAUSE_KEY] = exercise.cause
         g.result.exercises.append(exercise)

@@ -375,20 +375,6 @@ def all_but(name: str) -> Callable:
     return score
 
 
-def before(name: str) -> Callable:
-    """The points of the exercises before the first that uses `name` (the kernel died in its test cell)."""
-
-    def score(info) -> float:
-        total = 0.0
-        for e in info.exercises:
-            if name in e.functions:
-                break
-            total += e.points
-        return total
-
-    return score
-
-
 def _redefine(name: str, code: str) -> Callable:
     """A right notebook whose solution cell defining `name` ends with `code` (which redefines it)."""
 
@@ -672,9 +658,10 @@ CASES = [
     Case(
         "kernel_suicide",
         lambda r, s, i, o: demo_class.kernel_suicide(r, s),
-        zero,
+        all_but_first,
         "kernel died",
-        "Is a kernel that kills itself reported, scoring 0?",
+        "Is a kernel that kills itself in the first solution cell reported, costing only that cell's exercise (the "
+        "notebook runs again without it, issue 26)?",
     ),
     Case(
         "huge_output",
@@ -857,16 +844,16 @@ CASES = [
     Case(
         "c_stack_overflow",
         _redefine("chain_backward", C_STACK_OVERFLOW),
-        before("chain_backward"),
+        all_but("chain_backward"),
         "kernel died",
         "Does a C stack overflow (recursion limit raised to 10**6) in a graded function, which kills the kernel and "
-        "the re-check's child, cost that exercise and the later ones (never run), keep the earlier ones, and get "
+        "the re-check's child, cost that exercise alone (the later ones run again without its cell) and get "
         "flagged?",
     ),
     Case(
         "dies_in_kernel_test",
         _redefine("chain_backward", DIES_IN_KERNEL_TEST),
-        before("chain_backward"),
+        all_but("chain_backward"),
         "kernel died",
         "Does a test cell during which the kernel died fail (not pass for lack of an error), even when the re-check "
         "is satisfied?",
