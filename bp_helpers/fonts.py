@@ -52,7 +52,7 @@ def use_korean_font() -> list[Path]:
         # it is the family's bold face: file it as 700.
         manager.ttflist = [dataclasses.replace(e, weight=700) if e.fname.endswith(FONT_FILES[1]) else e
                            for e in manager.ttflist]
-        manager._findfont_cached.cache_clear()
+        manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]  # matplotlib's private cache of lookups
     # Per-glyph fallback runs over the concrete families of font.family (a generic "sans-serif" resolves to one
     # font), so name them: DejaVu Sans (matplotlib's default, every Latin glyph) first, then NanumGothic.
     families = [f for f in matplotlib.rcParams["font.family"] if f != KOREAN_FAMILY]

@@ -71,7 +71,7 @@ def translate_plot_text() -> None:
     def set_text(self, s):
         return original(self, label(s) if isinstance(s, str) else s)
 
-    Text.set_text = set_text
+    Text.set_text = set_text  # type: ignore[method-assign]  # the one hook: every label a plot sets, translated
     _hooked.append(True)
 
 

@@ -22,11 +22,11 @@ def _axes(ax):
     return ax
 
 
-def plot_functions(functions: Mapping[str, Callable[[np.ndarray], np.ndarray]], x_range=(-5.0, 5.0),
-                   ax=None, title: str | None = None):
+def plot_functions(functions: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+                   x_range: tuple[float, float] = (-5.0, 5.0), ax=None, title: str | None = None):
     """Curves of scalar numpy functions over `x_range`, one labelled line each."""
     ax = _axes(ax)
-    x = np.linspace(*x_range, 400)
+    x = np.linspace(x_range[0], x_range[1], 400)
     for label, f in functions.items():
         ax.plot(x, f(x), label=label)
     ax.axhline(0, color="0.8", lw=0.8)
@@ -85,8 +85,8 @@ def _mark_start(ax, x, y) -> None:
 def plot_path_1d(f: Callable[[np.ndarray], np.ndarray], xs: Sequence[float], ax=None, title: str | None = None):
     """A 1-D function with a gradient-descent path `xs` (x0 first) drawn on it."""
     ax = _axes(ax)
-    xs = np.asarray(xs, dtype=np.float64).ravel()
-    finite = xs[np.isfinite(xs)]
+    path = np.asarray(xs, dtype=np.float64).ravel()
+    finite = path[np.isfinite(path)]
     span = max(1.0, float(np.abs(finite).max()) * 1.2) if finite.size else 1.0
     grid = np.linspace(-span, span, 400)
     ax.plot(grid, f(grid), color="0.3")

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as widgets
 import numpy as np
@@ -24,6 +25,9 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from bp_helpers.fonts import use_korean_font
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 use_korean_font()  # the explorers' figures carry Korean labels (한국어)
 
@@ -92,7 +96,7 @@ class View:
         self._memo.clear()
 
     def png(self) -> bytes:
-        canvas, fig = self.fig.canvas, self.fig
+        canvas, fig = cast(FigureCanvasAgg, self.fig.canvas), self.fig  # the explorers' figures draw with Agg
         if self._background is None:
             canvas.draw()  # animated artists are skipped here: the cached background holds the static part only
             self._background = canvas.copy_from_bbox(fig.bbox)
@@ -267,7 +271,7 @@ def missing_functions(functions: Mapping | None, overrides: Mapping, names: list
     return [name for name in names if not callable(merged.get(name))]
 
 
-def is_namespace(value) -> bool:
+def is_namespace(value: object) -> TypeIs[Mapping[str, Any]]:
     """Is `value` a notebook's namespace (`globals()`), rather than a function or a {label: function} mapping?"""
     return isinstance(value, Mapping) and "__builtins__" in value
 
@@ -278,7 +282,18 @@ def slider(kind, description: str, width: str = "260px", **kwargs):
                 layout=widgets.Layout(width=width), **kwargs)
 
 
-def from_namespace(namespace: Mapping, names: list[str]) -> dict | Unfinished:
+def student_functions(given: object, names: list[str]) -> dict[str, Any] | Unfinished:
+    """What an explorer was given, as {name: function or None}: from a notebook's `globals()` (an `Unfinished` note
+    while one of `names` is not defined yet), or `given` itself as names[0] (None: the course's own). A mapping
+    that is not a namespace is refused with a TypeError saying what to pass."""
+    if is_namespace(given):
+        return from_namespace(given, names)
+    if isinstance(given, Mapping):
+        raise TypeError(f"give your {names[0]} function, or the notebook's globals(), not a {type(given).__name__}")
+    return {names[0]: given}
+
+
+def from_namespace(namespace: Mapping[str, Any], names: list[str]) -> dict | Unfinished:
     """The named functions from a notebook's `globals()`, or an `Unfinished` note naming those not defined yet."""
     missing = missing_functions(namespace, {}, names)
     return Unfinished(missing) if missing else {name: namespace[name] for name in names}

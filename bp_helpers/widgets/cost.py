@@ -24,7 +24,7 @@ COLORS = ("tab:red", "tab:purple", "tab:blue", "tab:green", "tab:orange")
 
 def time_call(fn: Callable[[], object], min_total: float = 0.02, max_repeats: int = 25) -> float:
     """Median seconds per call of fn(), repeated until min_total seconds or max_repeats calls (once if slow)."""
-    times = []
+    times: list[float] = []
     total = 0.0
     while len(times) < 3 or (total < min_total and len(times) < max_repeats):
         start = time.perf_counter()
@@ -104,8 +104,8 @@ class CostView(View):
         count = self.counts[size]
         numbers: dict = {"size": size, "P": count}
         for name, line in self.lines.items():
-            pts = [(self.counts[m], self.measure(name, m)) for m in upto]
-            pts = [(p, t) for p, t in pts if t is not None]
+            measured = [(self.counts[m], self.measure(name, m)) for m in upto]
+            pts = [(p, t) for p, t in measured if t is not None]
             line.set_data([p for p, _ in pts], [t for _, t in pts])
             numbers[f"{name} seconds"] = self.times.get((name, size), float("nan"))
         ref = self.grads.get((self.reference, size))
@@ -117,7 +117,7 @@ class CostView(View):
             diff = float(np.max(np.abs(grad - ref))) if grad is not None and t is not None else float("nan")
             numbers[f"{name} max difference"] = diff
             rows.append(f"{name[:18]:<18} {t * 1e3:8.3f} ms" if t is not None else f"{name[:18]:<18}  too slow")
-            if name != self.reference and t is not None:
+            if name != self.reference and t is not None and ref_t is not None:
                 numbers[f"{name} / {self.reference}"] = t / ref_t
                 rows.append(f"    x{t / ref_t:,.0f} time, diff {diff:.1e}")
         self.table.set_text("\n".join(rows))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, slider, student_functions
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class DescentView(View):
         self.ax_gap.set_xlabel("step (단계)")
         self.ax_gap.set_title("loss − minimum (손실 − 최솟값)", fontsize=10)
         (self.gap_line,) = self.ax_gap.plot([], [], ".-", color="tab:red", ms=3, lw=1)
-        self._surface = None
+        self._surface: str | None = None
 
     def _build_surface(self, name: str) -> None:
         s = SURFACES[name]
@@ -145,12 +145,10 @@ def gradient_descent_explorer(gradient_descent: Callable | Mapping | None = None
     Returns:
         an ipywidgets container; while `globals()` has no `gradient_descent` yet, a note saying to write it first.
     """
-    if is_namespace(gradient_descent):
-        found = from_namespace(gradient_descent, ["gradient_descent"])
-        if isinstance(found, Unfinished):
-            return found
-        gradient_descent = found["gradient_descent"]
-    view = DescentView(gradient_descent)
+    found = student_functions(gradient_descent, ["gradient_descent"])
+    if isinstance(found, Unfinished):
+        return found
+    view = DescentView(found["gradient_descent"])
     controls = {
         "surface": widgets.Dropdown(options=list(SURFACES), description="surface",
                                     layout=widgets.Layout(width="330px")),

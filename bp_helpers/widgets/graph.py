@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Circle
+from matplotlib.text import Text
 
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, error_html, missing_functions, slider
 
@@ -54,7 +55,8 @@ class GraphView(View):
         ax.set_ylim(-1.9, 1.8)
         ax.axis("off")
         self.stage_text = ax.text(-0.6, 1.7, "", fontsize=10, va="top", fontweight="bold")
-        self.edges, self.edge_texts = {}, {}
+        self.edges: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+        self.edge_texts: dict[str, Text] = {}
         for i in range(2):
             for j in range(2):
                 self._edge(f"x{i}", f"z{j}", f"W1[{i},{j}]", 0.5 if i == j else 0.36)
@@ -87,7 +89,7 @@ class GraphView(View):
                                + list(self.grads.values()) + list(self.edge_texts.values()))
         self.set_layers([self._dynamic_graph, [self.curve, self.tangent, self.actual_pt, self.pred_pt,
                                                self.base_pt, self.w_title]])
-        self._weight = None
+        self._weight: str | None = None
 
     def _edge(self, a: str, b: str, weight: str | None, where: float) -> None:
         (ax0, ay0), (bx, by) = POS[a], POS[b]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
-from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, slider, student_functions
 
 EPS = 1e-12
 
@@ -78,7 +78,7 @@ class LossView(View):
         self.axes[0].set_ylim(-0.05, 1.1)
         self.axes[1].set_ylim(-0.2, 5.5)
         self.set_dynamic(self.curves + self.tangents + self.points + self.labels)
-        self._y = None
+        self._y: float | None = None
 
     def render(self, p: float = 0.3, y: float = 1.0) -> Frame:
         if not 0.0 < p < 1.0:
@@ -110,12 +110,10 @@ def loss_explorer(mse_forward: Callable | Mapping | None = None,
     Returns:
         an ipywidgets container; while `globals()` lacks one of them, a note saying which to write first.
     """
-    if is_namespace(mse_forward):
-        found = from_namespace(mse_forward, ["mse_forward", "binary_cross_entropy_forward"])
-        if isinstance(found, Unfinished):
-            return found
-        mse_forward, binary_cross_entropy_forward = found["mse_forward"], found["binary_cross_entropy_forward"]
-    view = LossView(mse_forward, binary_cross_entropy_forward)
+    found = student_functions(mse_forward, ["mse_forward", "binary_cross_entropy_forward"])
+    if isinstance(found, Unfinished):
+        return found
+    view = LossView(found["mse_forward"], found.get("binary_cross_entropy_forward", binary_cross_entropy_forward))
     controls = {
         "p": slider(widgets.FloatSlider, "prediction $p$", min=0.01, max=0.99, step=0.01, value=0.3),
         "y": widgets.ToggleButtons(options=[("target y = 0", 0.0), ("target y = 1", 1.0)], value=1.0,

@@ -61,7 +61,7 @@ class NeuronView(View):
         self.title = self.ax_plane.set_title("", fontsize=9)
         self.set_dynamic([self.curve, self.zline, self.probe_line, self.image, self.boundary, self.probe_plane,
                           self.title])
-        self._activation = None
+        self._activation: str | None = None
 
     def render(self, w1: float = 1.0, w2: float = -1.0, b: float = 0.0, activation: str = "sigmoid") -> Frame:
         if activation not in self.activations:

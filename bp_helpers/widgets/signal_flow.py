@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Circle
 
-from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
+from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, slider, student_functions
 
 Stage = tuple[str, Callable, Callable]  # (label of the node it produces, f, df/dinput)
 
@@ -65,7 +65,7 @@ class SignalFlowView(View):
         self.propagate_back = propagate_back
         self.ax_chain = self.fig.add_axes((0.02, 0.45, 0.96, 0.53))
         self.ax_curve = self.fig.add_axes((0.09, 0.1, 0.88, 0.3))
-        self._chain_name = None
+        self._chain_name: str | None = None
 
     def _build_chain(self, name: str) -> None:
         ax = self.ax_chain
@@ -123,7 +123,7 @@ class SignalFlowView(View):
         values = _run(stages, x)
         local = [float(df(v)) for (_, _, df), v in zip(stages, values[:-1], strict=False)]
         grads = [_suffix_derivative(stages, i, values[i]) for i in range(len(stages))] + [1.0]
-        numbers = {"x_K": values[-1], "dx_K/dx_0": grads[0]}
+        numbers: dict[str, float | list[float]] = {"x_K": values[-1], "dx_K/dx_0": grads[0]}
         if self.propagate_back is not None:
             back = [float(g) for g in self.propagate_back(list(local))]  # output -> input, as the exercise returns
             yours = back[::-1]
@@ -156,16 +156,14 @@ def signal_flow_explorer(propagate_back: Callable | Mapping | None = None) -> Ex
         an ipywidgets container (display it as the last line of a cell); while `globals()` has no
         `propagate_back` yet, a note saying to write it first.
     """
-    if is_namespace(propagate_back):
-        found = from_namespace(propagate_back, ["propagate_back"])
-        if isinstance(found, Unfinished):
-            return found
-        propagate_back = found["propagate_back"]
-    view = SignalFlowView(propagate_back)
+    found = student_functions(propagate_back, ["propagate_back"])
+    if isinstance(found, Unfinished):
+        return found
+    view = SignalFlowView(found["propagate_back"])
     controls = {
         "chain": widgets.Dropdown(options=list(CHAINS), description="chain", layout=widgets.Layout(width="300px")),
         "x": slider(widgets.FloatSlider, "input $x_0$", min=-2.0, max=2.0, step=0.05, value=0.5),
     }
-    keys = ["x_K", "dx_K/dx_0"] + (["your dx_K/dx_0", "yours agrees"] if propagate_back else [])
+    keys = ["x_K", "dx_K/dx_0"] + (["your dx_K/dx_0", "yours agrees"] if found["propagate_back"] else [])
     return Explorer(view, controls, lambda: {k: c.value for k, c in controls.items()},
                     title="Signal flow: forward values, backward gradients (순전파 / 역전파)", number_keys=keys)

@@ -151,7 +151,7 @@ class TrainingView(View):
         xs = np.arange(1, len(run.train_loss) + 1)
         self.train_line.set_data(xs, run.train_loss)
         self.val_line.set_data(xs, run.val_loss)
-        numbers = {"epoch": run.epoch}
+        numbers: dict[str, float] = {"epoch": run.epoch}
         if run.train_loss:
             numbers.update({"train loss": run.train_loss[-1], "validation loss": run.val_loss[-1]})
         numbers.update({"train accuracy": run.accuracy(run.X, run.y),
