@@ -765,7 +765,7 @@ def test_a_name_not_defined_while_drawing_says_to_run_its_cell() -> None:
     assert "bpcourse explore" in e.message.value and "NameError" not in e.message.value
 
 
-@pytest.mark.parametrize("explorer", ["signal_flow_explorer", "loss_explorer", "descent_explorer"])
+@pytest.mark.parametrize("explorer", ["signal_flow_explorer", "loss_explorer", "gradient_descent_explorer"])
 def test_an_explorer_given_a_mapping_that_is_not_globals_says_what_to_pass(explorer: str) -> None:
     """A {name: function} mapping where the function or `globals()` belongs is refused with what to pass, not
     drawn with a dict in place of a function."""
@@ -773,7 +773,7 @@ def test_an_explorer_given_a_mapping_that_is_not_globals_says_what_to_pass(explo
         getattr(widgets, explorer)({"propagate_back": print})
 
 
-@pytest.mark.parametrize("explorer", ["signal_flow_explorer", "loss_explorer", "descent_explorer"])
+@pytest.mark.parametrize("explorer", ["signal_flow_explorer", "loss_explorer", "gradient_descent_explorer"])
 def test_an_explorer_given_globals_without_the_function_names_it(explorer: str) -> None:
     note = getattr(widgets, explorer)({"__builtins__": {}})
     assert isinstance(note, Unfinished) and note.missing
