@@ -302,6 +302,29 @@ def _cell_that_ended(lines: list[str], crash: str | None, plan: _Plan, cells: li
     return finished if report.begun and not report.broken and finished < len(cells) else None
 
 
+def _calls_after_a_crash(lines: list[str], crash: str | None, plan: _Plan, cells: int) -> tuple[_Plan, _Plan] | None:
+    """When the child died during a call, after every cell ran: (the calls up to and including the check it died
+    in, the later calls) so that the later checks run in a fresh child and only the one that ended it fails (a
+    C stack overflow in one graded function must not cost the next); None otherwise."""
+    if crash is None:
+        return None
+    report = read_report(lines, set(plan.expected))
+    if not report.begun or report.broken or len(report.cells) < cells:
+        return None
+    pending = [call for call in plan.calls if (call["key"], call["case"]) not in report.answers]
+    later = [call for call in pending if call["key"] != pending[0]["key"]] if pending else []
+    if not later:
+        return None
+    later_ids = {(call["key"], call["case"]) for call in later}
+
+    def part(calls: list[dict], keep) -> _Plan:
+        expected = {k: v for k, v in plan.expected.items() if keep(k)}
+        return _Plan(calls=calls, expected=expected, context_names=plan.context_names, specs=plan.specs)
+
+    done = part([c for c in plan.calls if (c["key"], c["case"]) not in later_ids], lambda k: k not in later_ids)
+    return done, part(later, lambda k: k in later_ids)
+
+
 def _fail_cells(cells: list[tuple[str, str]], result: TrustedResult, what: str, replace: bool = False) -> None:
     """Fail every checked name the given cells define: "its solution cell (ID) <what>" (`replace`: over a failure
     found before)."""
@@ -355,6 +378,14 @@ def trusted_check(
             result.crash = result.crash or crash
             cells = cells[:ended] + cells[ended + 1 :]
             lines, crash = run(cells)
+        for _ in range(MAX_LEFT_OUT_CELLS):  # a call that ended the child: the later calls get a child of their own
+            split = _calls_after_a_crash(lines, crash, plan, len(cells))
+            if split is None:
+                break
+            done, plan = split
+            _collect(lines, crash, done, result, catalogue)
+            result.crash = result.crash or crash
+            lines, crash = run(cells, plan=plan)
         _collect(lines, crash, plan, result, catalogue)
     for cell_id, code in student_cells:  # a def followed by an endless top-level loop does not count
         if cell_id in result.timed_out_cells:

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from grader.course.sources import read_source
+from grader.course.sources import defined_names, read_source
 from grader.grading import demo_class
 from grader.recheck.compare import compare
+from grader.recheck.specs import object_name
 from grader.recheck.trusted_check import trusted_check
 from grader.sandboxed.values import decode, encode
 
@@ -92,11 +93,26 @@ def test_guard_refuses_and_reports(info, code: str, phrase: str) -> None:
     assert any(phrase in v for v in result.violations), result.violations
 
 
-def test_process_suicide_is_reported(info) -> None:
-    """Is a solution cell that ends the process reported as such, failing every re-check?"""
-    result = trusted_check(info, _cells(info, first_prefix="import os\nos._exit(3)\n"), "amy")
+def test_process_suicide_costs_only_the_cell_that_did_it(info) -> None:
+    """Is a solution cell that ends the process reported as such, failing the names it defines, while the other
+    cells run again in a fresh child and keep their verdicts (issue 26)?"""
+    cells = _cells(info, first_prefix="import os\nos._exit(3)\n")
+    result = trusted_check(info, cells, "amy")
     assert result.crash and "exited early" in result.crash
-    assert set(result.failures) == set(result.checked)
+    first = set(defined_names(cells[0][1]))
+    assert result.failures and {object_name(k) for k in result.failures} <= first, result.failures
+    assert any(object_name(k) not in first for k in result.checked if k not in result.failures)
+    assert all("ended the re-check process" in str(f) for f in result.failures.values())
+
+
+def test_a_call_that_kills_the_child_costs_only_its_own_check(info) -> None:
+    """A graded function that kills the re-check's child when called (a C stack overflow: SIGSEGV) fails its own
+    check; the checks planned after it run in a fresh child and pass (issue 26)."""
+    overflow = "import sys as _sys\n_sys.setrecursionlimit(10**6)\nclass _Deeper:\n    def __add__(self, other):\n" \
+               "        return self + other\ndef chain_backward(cache):\n    return _Deeper() + 1\n"
+    result = trusted_check(info, _cells(info, last_suffix="\n" + overflow), "amy")
+    assert set(result.failures) == {"chain_backward"}, result.failures
+    assert "neuron_gradients" in result.checked and result.crash and "SIGSEGV" in result.crash
 
 
 def test_inputs_are_seeded_per_student() -> None:
