@@ -6,7 +6,9 @@ The class: every assignment in solutions/, each student a recipe from grader.gra
 wrong, untouched; repeated to reach --students). Both graders start from a prepared workspace (generate_assignment
 done, not timed). Plain nbgrader runs `nbgrader autograde <assignment>` once per assignment (all students in one
 process: its fastest sequential use). `bpcourse grade` runs with the trusted re-check, the default worker count and
-a fresh journal. Prints both times, their ratio, and whether both gave the same autograded scores.
+a fresh journal. Prints both times, their ratio, the CPU-seconds each spent a notebook (this process and every
+process it waited for: nbgrader's kernels, bpcourse's jobs, kernels and re-check children), and whether both gave the
+same autograded scores.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,9 +30,7 @@ from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # n
 from grader.course.paths import assignments, solutions_dir  # noqa: E402
 from grader.grading import demo_class  # noqa: E402
 from grader.grading.grade import run_grade  # noqa: E402
-from grader.grading.workspace import (
-    prepare_workspace,  # noqa: E402
-)
+from grader.grading.workspace import db_url, prepare_workspace  # noqa: E402
 
 HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
 
@@ -38,12 +39,18 @@ def gradebook_scores(workspace: Path) -> dict[tuple[str, str, str], float]:
     from nbgrader.api import Gradebook
 
     scores = {}
-    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(db_url(workspace), COURSE_ID) as gb:
         for assignment in gb.assignments:
             for submission in gb.assignment_submissions(assignment.name):
                 for nb in submission.notebooks:
                     scores[(submission.student_id, assignment.name, nb.name)] = float(nb.code_score)
     return scores
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of every descendant it (or they) waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -72,7 +79,7 @@ def main() -> int:
         )
         shutil.copytree(submissions, plain_ws / "submitted")
 
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), cpu_seconds()
         for assignment in chosen:
             done = subprocess.run(
                 [sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"],
@@ -83,17 +90,18 @@ def main() -> int:
             if done.returncode != 0:
                 print(f"nbgrader autograde {assignment} failed:\n{done.stderr[-1500:]}")
                 return 1
-        plain = time.monotonic() - started
-        print(f"plain nbgrader autograde (sequential): {plain:7.1f} s  ({plain / len(notebooks):.2f} s/notebook)")
+        plain, plain_cpu = time.monotonic() - started, cpu_seconds() - cpu_started
+        print(f"plain nbgrader autograde (sequential): {plain:7.1f} s  ({plain / len(notebooks):.2f} s/notebook, "
+              f"{plain_cpu / len(notebooks):.2f} CPU-s/notebook)")
 
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), cpu_seconds()
         summary = run_grade(submissions, ours_ws, jobs=args.jobs, progress=False, out=io.StringIO())
-        ours = time.monotonic() - started
+        ours, ours_cpu = time.monotonic() - started, cpu_seconds() - cpu_started
         print(
             f"bpcourse grade ({summary.workers} workers, trusted re-check): {ours:7.1f} s  "
-            f"({ours / len(notebooks):.2f} s/notebook)"
+            f"({ours / len(notebooks):.2f} s/notebook, {ours_cpu / len(notebooks):.2f} CPU-s/notebook)"
         )
-        print(f"ratio: {plain / ours:.2f}x faster")
+        print(f"ratio: {plain / ours:.2f}x faster; CPU a notebook: {ours_cpu / plain_cpu:.2f}x nbgrader's")
 
         plain_scores, our_scores = gradebook_scores(plain_ws), gradebook_scores(ours_ws)
         differ = sorted(k for k in plain_scores if abs(plain_scores[k] - our_scores.get(k, -1)) > 1e-9)

@@ -1,0 +1,84 @@
+"""Profile: where one grading job's seconds go, step by step (issue 27, item 1).
+
+    python benchmarks/profile_job.py [--assignment 01_term] [--notebook NAME] [--repeat 2]
+
+Grades the solution notebook of one assignment through `bpcourse check`'s path (the grader's own pipeline, the
+guarded kernel, the re-check in its sandbox), with every step of `grader.grading.pipeline` timed: wall seconds and
+CPU-seconds (this process plus the processes it has reaped: the kernel, the re-check's child). A child's CPU counts
+when it is reaped: the re-check runs in a thread beside the kernel and its child usually ends while `run_autograde`
+runs, so both children's CPU shows there. The first run pays the workspace and the solution's reference; later runs
+are warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grader.course.paths import solutions_dir  # noqa: E402
+from grader.grading import pipeline  # noqa: E402
+from grader.student.check import run_check  # noqa: E402
+
+STEPS = (
+    "read", "identify", "inspect_changes", "restore_metadata", "start_recheck", "run_autograde", "recheck", "merge",
+)
+
+
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(name: str, step: Callable, table: dict[str, list[float]]) -> Callable:
+    def wrapper(*args, **kwargs):
+        wall, cpu = time.monotonic(), cpu_seconds()
+        try:
+            return step(*args, **kwargs)
+        finally:
+            entry = table.setdefault(name, [0.0, 0.0])
+            entry[0] += time.monotonic() - wall
+            entry[1] += cpu_seconds() - cpu
+
+    return wrapper
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="01_term")
+    parser.add_argument("--notebook", help="the notebook's name without .ipynb (default: the assignment's first)")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    folder = solutions_dir() / args.assignment
+    path = folder / f"{args.notebook}.ipynb" if args.notebook else sorted(folder.glob("*.ipynb"))[0]
+    for run in range(1, args.repeat + 1):
+        table: dict[str, list[float]] = {}
+        originals = {name: getattr(pipeline, name) for name in STEPS}
+        for name, step in originals.items():
+            setattr(pipeline, name, timed(name, step, table))
+        try:
+            wall, cpu = time.monotonic(), cpu_seconds()
+            report = run_check(path)
+            wall, cpu = time.monotonic() - wall, cpu_seconds() - cpu
+        finally:
+            for name, step in originals.items():
+                setattr(pipeline, name, step)
+        score = sum(e.points or 0.0 for e in report.result.exercises if e.kind == "auto")
+        print(f"run {run} ({'cold' if run == 1 else 'warm'}): {path.name}, {score:g} points, {wall:.2f} s wall, "
+              f"{cpu:.2f} CPU-s")
+        print(f"  {'step':<18}{'wall s':>9}{'CPU s':>9}")
+        for name in STEPS:
+            spent = table.get(name, [0.0, 0.0])
+            print(f"  {name:<18}{spent[0]:9.2f}{spent[1]:9.2f}")
+        inside = sum(v[0] for v in table.values())
+        print(f"  {'outside the steps':<18}{wall - inside:9.2f}   (workspace, staging, the solution's reference)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
