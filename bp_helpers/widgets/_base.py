@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from bp_helpers.fonts import use_korean_font
+from bp_helpers.i18n import label
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -145,7 +146,7 @@ def format_numbers(numbers: Mapping, keys: list[str] | None = None) -> str:
             text = "(" + ", ".join(f"{v:.4g}" for v in value) + ")"
         else:
             text = str(value)
-        parts.append(f"<b>{html.escape(str(key))}</b> = {html.escape(text)}")
+        parts.append(f"<b>{html.escape(label(str(key)) or '')}</b> = {html.escape(text)}")
     return "<span style='font-family: monospace'>" + " &middot; ".join(parts) + "</span>"
 
 
@@ -173,7 +174,8 @@ class Explorer(widgets.VBox):
         self.last_render_seconds = 0.0
         rows = layout_rows or [list(self.controls)]
         boxes = [widgets.HBox([self.controls[name] for name in row]) for row in rows]
-        header = [widgets.HTML(f"<h4 style='margin:4px 0'>{html.escape(title)}</h4>")] if title else []
+        header = [header_html(title)] if title else []
+        in_course_language(*self.controls.values(), *(extra or []))
         super().__init__(header + boxes + list(extra or []) + [self.image, self.numbers_html, self.message])
         for control in self.controls.values():
             if hasattr(control, "value"):
@@ -274,6 +276,28 @@ def missing_functions(functions: Mapping | None, overrides: Mapping, names: list
 def is_namespace(value: object) -> TypeIs[Mapping[str, Any]]:
     """Is `value` a notebook's namespace (`globals()`), rather than a function or a {label: function} mapping?"""
     return isinstance(value, Mapping) and "__builtins__" in value
+
+
+def in_course_language(*controls: widgets.Widget) -> None:
+    """Each control's label, button text and menu entries in the course's language (the `plots` catalog); the
+    values stay the English keys the code reads (a menu's entries become (shown label, value) pairs). Boxes are
+    walked: the buttons in a row are translated too."""
+    for control in controls:
+        description = getattr(control, "description", "")
+        if isinstance(description, str) and description:
+            control.description = label(description) or description
+        options = getattr(control, "options", None)
+        if options:
+            pairs = [o if isinstance(o, tuple) else (str(o), o) for o in options]
+            value = control.value
+            control.options = [(label(shown) or shown, value_of) for shown, value_of in pairs]
+            control.value = value
+        in_course_language(*(getattr(control, "children", None) or ()))
+
+
+def header_html(title: str) -> widgets.HTML:
+    """An explorer's title line, in the course's language."""
+    return widgets.HTML(f"<h4 style='margin:4px 0'>{html.escape(label(title) or title)}</h4>")
 
 
 def slider(kind, description: str, width: str = "260px", **kwargs):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.i18n import _, label
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace
 
 SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
@@ -116,13 +117,14 @@ class CostView(View):
             grad = self.grads.get((name, size))
             diff = float(np.max(np.abs(grad - ref))) if grad is not None and t is not None else float("nan")
             numbers[f"{name} max difference"] = diff
-            rows.append(f"{name[:18]:<18} {t * 1e3:8.3f} ms" if t is not None else f"{name[:18]:<18}  too slow")
+            shown = (label(name) or name)[:18]
+            rows.append(f"{shown:<18} {t * 1e3:8.3f} ms" if t is not None else f"{shown:<18}  " + _("too slow"))
             if name != self.reference and t is not None and ref_t is not None:
                 numbers[f"{name} / {self.reference}"] = t / ref_t
-                rows.append(f"    x{t / ref_t:,.0f} time, diff {diff:.1e}")
+                rows.append("    " + _("x{ratio:,.0f} time, diff {diff:.1e}", ratio=t / ref_t, diff=diff))
         self.table.set_text("\n".join(rows))
         self.marker.set_data([count, count], [1e-6, 10.0])
-        self.title.set_text(f"measured cost of one gradient, up to P = {count}")
+        self.title.set_text(_("measured cost of one gradient, up to P = {count}", count=count))
         return Frame(self.fig, numbers, self)
 
 

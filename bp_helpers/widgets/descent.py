@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, slider, student_functions
 
 
@@ -123,8 +124,8 @@ class DescentView(View):
         diverged = (not bool(finite.all())) or bool(len(losses) > 2 and losses[-1] > 10 * max(losses[0], 1.0))
         lo, hi = s.box
         left_view = bool(np.any(np.abs(shown) > max(abs(lo), abs(hi))))
-        self.status.set_text("diverged: the learning rate is too large" if diverged
-                             else ("left the view" if left_view else ""))
+        self.status.set_text(_("diverged: the learning rate is too large") if diverged
+                             else (_("left the view") if left_view else ""))
         final = path[-1]
         numbers = {
             "final x": [float(v) for v in final],

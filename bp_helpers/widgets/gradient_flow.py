@@ -17,6 +17,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import Explorer, Frame, View, slider
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -73,8 +74,8 @@ class GradientFlowView(View):
             self._limits = limits
             self.invalidate()
         ratio = float(plain[0] / plain[-1]) if plain[-1] > 0 else float("inf")
-        self.title.set_text(f"{activation}, depth {depth}, std = {init_scale:.2f}/√width: "
-                            f"first/last layer = {ratio:.1e}")
+        self.title.set_text(_("{activation}, depth {depth}, std = {scale:.2f}/√width: first/last layer = {ratio:.1e}",
+                              activation=activation, depth=depth, scale=init_scale, ratio=ratio))
         numbers = {
             "first layer": float(plain[0]),
             "last layer": float(plain[-1]),

@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.patches import Circle
 from matplotlib.text import Text
 
+from bp_helpers.i18n import _, label
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, error_html, missing_functions, slider
 
 X = np.array([[0.5, -1.0]])
@@ -132,7 +133,8 @@ class GraphView(View):
         vals, caches = self.forward(self.params)
         self.layer_keys[0] = (stage, weight)  # the graph layer depends on these only (the parameters are fixed)
         grads = self.backward(caches)
-        self.stage_text.set_text(f"step {stage}/{len(STAGES) - 1}: {STAGES[stage]}")
+        self.stage_text.set_text(_("step {stage}/{last}: {what}", stage=stage, last=len(STAGES) - 1,
+                                   what=label(STAGES[stage])))
         show_v = {"x": stage >= 1, "z": stage >= 2, "h": stage >= 3, "s": stage >= 4, "L": stage >= 5}
         show_g = {"L": stage >= 6, "s": stage >= 6, "h": stage >= 7, "z": stage >= 8, "x": stage >= 9}
         node_val = {"x0": X[0, 0], "x1": X[0, 1], "z0": vals["z"][0, 0], "z1": vals["z"][0, 1],
@@ -146,10 +148,10 @@ class GraphView(View):
             self.grads[node].set_text(f"∂L: {node_grad[node]:.3f}" if show_g[kind] else "")
         for w, text in self.edge_texts.items():
             name, index = _key(w)
-            label = f"{self.params[name][index]:.2f}"
+            shown = f"{self.params[name][index]:.2f}"
             if (name == "W2" and stage >= 7) or (name == "W1" and stage >= 9):
-                label += f"\n∂L {grads[name][index]:.3f}"
-            text.set_text(label)
+                shown += f"\n∂L {grads[name][index]:.3f}"
+            text.set_text(shown)
         bias = f"b1 = {np.round(self.params['b1'], 2).tolist()}, b2 = {np.round(self.params['b2'], 2).tolist()}"
         if stage >= 9:
             bias += f";  ∂L/∂b1 = {np.round(grads['b1'], 3).tolist()}, ∂L/∂b2 = {np.round(grads['b2'], 3).tolist()}"
@@ -173,14 +175,15 @@ class GraphView(View):
             self.ax_w.set_xlim(ws[0], ws[-1])
             pad = 0.1 * (ls.max() - ls.min() + 1e-6)
             self.ax_w.set_ylim(min(ls.min(), base - abs(slope)) - pad, max(ls.max(), base + abs(slope)) + pad)
-            self.ax_w.set_xlabel(f"weight {weight}", labelpad=0)
+            self.ax_w.set_xlabel(_("weight {name}", name=weight), labelpad=0)
             self._weight = weight
             self.invalidate()
         self.tangent.set_data([w0 - 1.0, w0 + 1.0], [base - slope, base + slope])
         self.base_pt.set_data([w0], [base])
         self.actual_pt.set_data([w0 + delta], [base + actual])
         self.pred_pt.set_data([w0 + delta], [base + predicted])
-        self.w_title.set_text(f"Δ = {delta:+.2f}: actual ΔL {actual:+.4f}, predicted {predicted:+.4f}")
+        self.w_title.set_text(_("Δ = {delta:+.2f}: actual ΔL {actual:+.4f}, predicted {predicted:+.4f}", delta=delta,
+                                actual=actual, predicted=predicted))
         h = 1e-6
         numeric = (self.loss_at(weight, w0 + h) - self.loss_at(weight, w0 - h)) / (2 * h)
         numbers = {"loss": base, "dL/dw": slope, "delta": float(delta), "actual change": actual,
@@ -321,8 +324,8 @@ class ValueGraphView(View):
         if step == 0:
             self.marker.set_visible(False)
             self.edges_hl.set_data([], [])
-            self.title.set_text(f"seed: output grad = 1; {len(self.order)} nodes to process, in reverse "
-                                "topological order")
+            self.title.set_text(_("seed: output grad = 1; {count} nodes to process, in reverse topological order",
+                                  count=len(self.order)))
             current = None
         else:
             current = self.reverse[step - 1]
@@ -335,8 +338,9 @@ class ValueGraphView(View):
                 xs += [qx, px, np.nan]
                 ys += [qy, py, np.nan]
             self.edges_hl.set_data(xs, ys)
-            self.title.set_text(f"step {step}/{len(self.order)}: {_node_name(current)}._backward() added into its "
-                                f"{len(current._prev)} input(s)")
+            self.title.set_text(_("step {step}/{count}: {node}._backward() added into its {inputs} input(s)",
+                                  step=step, count=len(self.order), node=_node_name(current),
+                                  inputs=len(current._prev)))
         numbers = {"step": step, "nodes": len(self.order),
                    "processed": _node_name(current) if current is not None else "(seed only)",
                    "grads": [float(node.grad) for node in self.order]}

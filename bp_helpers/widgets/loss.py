@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, slider, student_functions
 
 EPS = 1e-12
@@ -93,7 +94,7 @@ class LossView(View):
             half = 0.15
             self.tangents[i].set_data([p - half, p + half], [value - half * grad, value + half * grad])
             self.points[i].set_data([p], [value])
-            self.labels[i].set_text(f"loss {value:.3f},  slope d loss/dp = {grad:.3f}")
+            self.labels[i].set_text(_("loss {value:.3f},  slope d loss/dp = {slope:.3f}", value=value, slope=grad))
             numbers[name] = value
             numbers[f"d{name}/dp"] = grad
         return Frame(self.fig, numbers, self)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace, slider
 
 # Demo curves for the picture; the graded *_forward functions (with their caches) are the student's to write.
@@ -90,7 +91,8 @@ class NeuronView(View):
         out_probe = float(_as_output(act(np.array([[z_probe]])))[0, 0])
         out_line_probe = float(_as_output(act(np.array([[w1 * PROBE[0] + b]])))[0, 0])
         self.probe_line.set_data([PROBE[0]], [out_line_probe])
-        self.title.set_text(f"{activation}$(w_1 x_1 + w_2 x_2 + b)$; red dot: $x = {PROBE}$")
+        self.title.set_text(_("{activation}$(w_1 x_1 + w_2 x_2 + b)$; red dot: $x = {probe}$", activation=activation,
+                              probe=PROBE))
         numbers = {"z at probe": float(z_probe), "output at probe": out_probe,
                    "output range": (float(plane.min()), float(plane.max()))}
         return Frame(self.fig, numbers, self)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import Explorer, Frame, View, slider
 from bp_helpers.widgets.gradient_flow import _decades
 
@@ -57,8 +58,8 @@ class RecurrentGradientView(View):
             self._limits = limits
             self.invalidate()
         growth = float(norms[-1] / norms[-2]) if steps > 1 and norms[-2] > 0 else float("nan")
-        self.title.set_text(f"spectral norm s = {scale:.2f}, input scale {input_scale:.0e}: "
-                            f"factor per step {growth:.3f}")
+        self.title.set_text(_("spectral norm s = {scale:.2f}, input scale {input_scale:.0e}: factor per step "
+                              "{growth:.3f}", scale=scale, input_scale=input_scale, growth=growth))
         numbers = {
             "‖∂L/∂h_0‖ at T = 1": float(norms[0]),
             f"at T = {steps}": float(norms[-1]),

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from bp_helpers.datasets import load, train_val_split
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import (
     Frame,
     Unfinished,
@@ -26,6 +27,8 @@ from bp_helpers.widgets._base import (
     error_html,
     figure_image,
     format_numbers,
+    header_html,
+    in_course_language,
     missing_functions,
     slider,
 )
@@ -157,10 +160,12 @@ class TrainingView(View):
         numbers.update({"train accuracy": run.accuracy(run.X, run.y),
                         "validation accuracy": run.accuracy(run.Xv, run.yv)})
         hidden = len(run.params) // 2 - 1
-        self.loss_title.set_text(f"cross-entropy loss; {hidden} × {run.params['W1'].shape[1]} {run.activation}, "
-                                 f"rate {run.lr:.3g}")
-        self.status.set_text(f"epoch {run.epoch}: train accuracy {numbers['train accuracy']:.0%}, "
-                             f"validation {numbers['validation accuracy']:.0%}")
+        self.loss_title.set_text(_("cross-entropy loss; {layers} × {width} {activation}, rate {rate:.3g}",
+                                   layers=hidden, width=run.params["W1"].shape[1], activation=run.activation,
+                                   rate=run.lr))
+        self.status.set_text(_("epoch {epoch}: train accuracy {train:.0%}, validation {validation:.0%}",
+                               epoch=run.epoch, train=numbers["train accuracy"],
+                               validation=numbers["validation accuracy"]))
         return Frame(self.fig, numbers, self)
 
 
@@ -200,9 +205,9 @@ class TrainingDashboard(widgets.VBox):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         c = self.controls
+        in_course_language(*c.values(), self.train_button, self.stop_button, self.progress)
         super().__init__([
-            widgets.HTML("<h4 style='margin:4px 0'>Training dashboard (학습): your forward and backward passes "
-                         "at work</h4>"),
+            header_html("Training dashboard (학습): your forward and backward passes at work"),
             widgets.HBox([c["dataset"], c["activation"], c["layers"]]),
             widgets.HBox([c["hidden"], c["lr"], c["epochs"]]),
             widgets.HBox([self.train_button, self.stop_button, self.progress, c["speed"]]),
@@ -226,7 +231,7 @@ class TrainingDashboard(widgets.VBox):
             self.run = self.new_run()
             self.progress.max = self.controls["epochs"].value
             self.progress.value = 0
-            self.progress.description = "epoch 0"
+            self.progress.description = _("epoch {epoch}", epoch=0)
             try:
                 self.redraw()
                 self.error = None
@@ -262,7 +267,7 @@ class TrainingDashboard(widgets.VBox):
         last = 0.0
         paced_from, paced_epochs, speed = time.perf_counter(), 0, None
         try:
-            for _ in range(epochs):
+            for _epoch in range(epochs):
                 if self._stop.is_set():
                     break
                 with self._lock:
@@ -278,15 +283,16 @@ class TrainingDashboard(widgets.VBox):
                 if now - last >= REDRAW_SECONDS:
                     last = now
                     self.progress.value = self.run.epoch
-                    self.progress.description = f"epoch {self.run.epoch}"
+                    self.progress.description = _("epoch {epoch}", epoch=self.run.epoch)
                     self.redraw()
-            self.message.value = f"stopped at epoch {self.run.epoch}" if self._stop.is_set() else "done"
+            self.message.value = (_("stopped at epoch {epoch}", epoch=self.run.epoch) if self._stop.is_set()
+                                  else _("done"))
         except Exception as err:  # a student's function raised: show it instead of dying silently in a thread
-            self.message.value = "training stopped: " + error_html(err)
+            self.message.value = _("training stopped: ") + error_html(err)
             self.error = err
         finally:
             self.progress.value = self.run.epoch
-            self.progress.description = f"epoch {self.run.epoch}"
+            self.progress.description = _("epoch {epoch}", epoch=self.run.epoch)
             with contextlib.suppress(Exception):  # the error, if any, is shown above
                 self.redraw()
             self.train_button.disabled = False
