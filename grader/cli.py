@@ -6,10 +6,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import CourseError
 from grader.grading.command import add_cluster_keys_parser, add_export_parser, add_grade_parser, add_review_parser
 from grader.student.explore import add_explore_parser
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 DEFAULT_STUDENT_DIR = "my-backprop-course"
 
@@ -109,16 +113,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 class _CellBar:
     """tqdm's bar on stderr for the cells of the notebook being checked, with the running cell's seconds beside it,
-    refreshed twice a second by a thread of its own (a stuck cell shows its seconds going up)."""
+    refreshed twice a second by a thread of its own (a stuck cell shows its seconds going up). Nothing is drawn
+    before the first cell starts (a file refused at once leaves its one-line error alone)."""
 
     def __init__(self, disabled: bool) -> None:
         import threading
         import time
 
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=0, desc="running cells", unit="cell", file=sys.stderr, disable=disabled, leave=False)
-        self.since = time.monotonic()
+        self.disabled, self.since = disabled, time.monotonic()
+        self.bar: tqdm | None = None
         self._stop = threading.Event()
         self._thread = None if disabled else threading.Thread(target=self._tick, daemon=True)
         if self._thread:
@@ -127,23 +130,29 @@ class _CellBar:
     def update(self, index: int, count: int) -> None:
         import time
 
-        self.bar.total = count
-        self.bar.n = index  # the cells before this one are done
-        self.since = time.monotonic()
+        from tqdm import tqdm
+
+        if self.disabled:
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=count, desc="running cells", unit="cell", file=sys.stderr, leave=False)
+        self.bar.total, self.bar.n, self.since = count, index, time.monotonic()  # the cells before it are done
         self.bar.refresh()
 
     def _tick(self) -> None:
         import time
 
         while not self._stop.wait(0.5):
-            if self.bar.total:
-                self.bar.set_postfix_str(f"cell {self.bar.n + 1}: {time.monotonic() - self.since:.0f} s")
+            bar = self.bar
+            if bar is not None:
+                bar.set_postfix_str(f"cell {bar.n + 1}: {time.monotonic() - self.since:.0f} s")
 
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()  # a tick after the bar closed would leave the terminal mid-line (issue 26)
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
