@@ -25,7 +25,9 @@ from nbgrader.preprocessors import (
 )
 
 import bp_helpers
+from bp_helpers.i18n import LANGUAGES
 from grader.course.cells import grade_id, is_test_cell
+from grader.course.i18n import notebook_lang
 from grader.course.messages import describe_refusal, printable
 from grader.course.nbgrader_config import sqlite_url
 from grader.grading.job_kernel import (
@@ -223,7 +225,8 @@ def autograde(
             nb = _sanitize(nb, resources)
         except Exception as err:  # noqa: BLE001 - nbgrader's own refusal of the notebook, reported
             return KernelRun(None, [f"nbgrader could not prepare the notebook ({type(err).__name__})"])
-        config = kernel_config(setup.settings, folders, [str(bp_helpers_dir())], setup.deny)
+        lang = notebook_lang(nb) if notebook_lang(nb) in LANGUAGES else "en"  # the student's metadata: a known one only
+        config = kernel_config(setup.settings, folders, [str(bp_helpers_dir())], setup.deny, lang)
         channel = GuardChannel(folders.private / "channel")
         watchdog = Watchdog(
             setup.settings.cell_cpu_seconds, notebook_budget(setup.settings, reference_seconds), folders=folders

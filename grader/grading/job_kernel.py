@@ -113,9 +113,11 @@ def notebook_budget(settings, reference_seconds: float) -> Budget:
     return Budget(cpu, wall)
 
 
-def kernel_config(settings, folders: JobFolders, read: list[str], deny: Sequence[str]) -> dict:
-    """BPCOURSE_KERNEL_GUARD for one job (grader/sandboxed/kernel_guard.py)."""
+def kernel_config(settings, folders: JobFolders, read: list[str], deny: Sequence[str], lang: str = "en") -> dict:
+    """BPCOURSE_KERNEL_GUARD for one job (grader/sandboxed/kernel_guard.py); `lang`: the notebook's language, in
+    which the helpers' hints are written (bp_helpers.i18n)."""
     return {
+        "lang": lang,
         "job": str(folders.kernel),
         "private": str(folders.private),
         "read": read,

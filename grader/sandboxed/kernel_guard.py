@@ -112,6 +112,15 @@ def grants(config: dict) -> list[str]:
     return granted
 
 
+def _lang(config_text: str) -> str:
+    """The job's language from its configuration: two lowercase letters, else English."""
+    try:
+        lang = json.loads(config_text).get("lang", "en")
+    except (ValueError, AttributeError):
+        return "en"
+    return lang if isinstance(lang, str) and len(lang) == 2 and lang.isascii() and lang.islower() else "en"
+
+
 def clean_environment(config_text: str, job: str) -> dict[str, str]:
     """The only variables the kernel gets: its own folders, the plotting backend, one thread per numeric library."""
     env = {
@@ -128,6 +137,7 @@ def clean_environment(config_text: str, job: str) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "BPCOURSE_KERNEL_GUARD": config_text,
+        "BPCOURSE_LANG": _lang(config_text),  # the helpers' hints in the notebook's language
         STAGE: "confined",
     }
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "JPY_PARENT_PID"):  # correct BLAS results; parent polling

@@ -48,3 +48,11 @@ def test_korean_and_english_notebooks_grade_the_same(tmp_path: Path) -> None:
         assert rows[f"{name}-ko"] == rows[name], (name, rows[name], rows[f"{name}-ko"])
     # the class is not all one grade: the comparison means something
     assert len({rows[name][0] for name in STUDENTS}) >= 3, rows
+    # the helpers' hints in the notebook's language: a Korean twin reads in Korean what its English twin reads
+    causes = {(r.student, e.grade_id): e.cause for r in summary.results for e in r.exercises}
+    hinted = [(name, gid) for (name, gid), cause in causes.items()
+              if name in STUDENTS and re.search(r"is wrong: relative error|has shape|was modified in place", cause)]
+    assert hinted, "no English student met a helper's hint: nothing compared"
+    for name, gid in hinted:
+        korean = causes[(f"{name}-ko", gid)]
+        assert re.search("[가-힣]", korean) and korean != causes[(name, gid)], (causes[(name, gid)], korean)

@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 
+import pytest
+
 from grader.grading.job_kernel import GradingKernelManager
 
 
@@ -21,3 +23,16 @@ def test_each_job_hands_its_own_guard_settings_to_its_kernel_and_not_to_os_envir
         manager.cleanup_resources()
     assert envs == {"a": {"job": "a"}, "b": {"job": "b"}}
     assert "BPCOURSE_KERNEL_GUARD" not in os.environ
+
+
+@pytest.mark.parametrize(
+    "lang, expected",
+    [("ko", "ko"), ("en", "en"), (None, "en"), ("KO", "en"), ("../x", "en"), (3, "en"), ("kor", "en")],
+)
+def test_the_kernel_writes_hints_in_the_notebooks_language(lang, expected) -> None:
+    """The grading kernel's BPCOURSE_LANG is the job's language (a Korean notebook gets the helpers' Korean hints),
+    and anything but two lowercase letters from the student's metadata falls back to English."""
+    from grader.sandboxed.kernel_guard import clean_environment
+
+    config = json.dumps({} if lang is None else {"lang": lang})
+    assert clean_environment(config, "/tmp/job")["BPCOURSE_LANG"] == expected
