@@ -96,36 +96,37 @@ def compiled(po: Path) -> bytes:
     return out.getvalue()
 
 
-def compile_all() -> list[Path]:
-    """Write the `.mo` beside every `.po` of bp_helpers/locale; return them."""
+def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
+    """Write the `.mo` beside every `.po` of `locale_dir` (bp_helpers/locale by default); return them."""
     written = []
-    for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po")):
+    for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         mo.write_bytes(compiled(po))
         written.append(mo)
     return written
 
 
-def extract_messages(lang: str) -> Path:
-    """Update the `bp_helpers` catalog of `lang` with every `_("...")` of the package (new ones empty, changed
-    ones fuzzy)."""
+def extract_messages(lang: str, domain: str = "bp_helpers", package: Path = LOCALE_DIR.parent,
+                     keywords: dict | None = None) -> Path:
+    """Update the `domain` catalog of `lang` in `package`/locale with every marked message of the package's Python
+    files (`_("...")` by default; new ones empty, changed ones fuzzy). The grader's own words use it too
+    (grader/course/words.py: `say(lang, "...")`)."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po, write_po
 
-    template = Catalog(project="backprop-course", domain="bp_helpers", fuzzy=False)
-    root = LOCALE_DIR.parent
+    template = Catalog(project="backprop-course", domain=domain, fuzzy=False)
     for filename, lineno, message, comments, _context in extract_from_dir(
-        root, method_map=[("**.py", "python")], keywords={"_": None}
+        package, method_map=[("**.py", "python")], keywords=keywords or {"_": None}
     ):
-        template.add(message, locations=[(f"bp_helpers/{filename}", lineno)], auto_comments=comments)
-    po = po_path("bp_helpers", lang)
+        template.add(message, locations=[(f"{package.name}/{filename}", lineno)], auto_comments=comments)
+    po = package / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
     if po.is_file():
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
         catalog.update(template, update_creation_date=False)
     else:
-        catalog = Catalog(locale=lang, project="backprop-course", domain="bp_helpers", fuzzy=False)
+        catalog = Catalog(locale=lang, project="backprop-course", domain=domain, fuzzy=False)
         catalog.update(template)
     po.parent.mkdir(parents=True, exist_ok=True)
     with po.open("wb") as fh:

@@ -178,6 +178,13 @@ def notebook_lang(nb: nbformat.NotebookNode) -> str:
     return (nb.metadata.get(LANG_KEY) or {}).get("lang", ENGLISH)
 
 
+def student_lang(nb: nbformat.NotebookNode) -> str:
+    """The language of a handed-in notebook, from its metadata (which the student can write): one the course has,
+    else English. The grader writes the student's causes, and the kernel the helpers' hints, in it."""
+    lang = notebook_lang(nb)
+    return lang if lang in LANGUAGES else ENGLISH
+
+
 # --- plot labels: English in the shared code cells, translated when drawn (bp_helpers.i18n, domain "plots") ----
 
 PLOT_KEYWORDS = {"title", "xlabel", "ylabel", "label"}

@@ -25,11 +25,11 @@ from nbgrader.preprocessors import (
 )
 
 import bp_helpers
-from bp_helpers.i18n import LANGUAGES
 from grader.course.cells import grade_id, is_test_cell
-from grader.course.i18n import notebook_lang
+from grader.course.i18n import student_lang
 from grader.course.messages import describe_refusal, printable
 from grader.course.nbgrader_config import sqlite_url
+from grader.course.words import say
 from grader.grading.job_kernel import (
     GradingKernelManager,
     GuardChannel,
@@ -61,6 +61,7 @@ class KernelRun:
     isolation: str = ""  # how the kernel was isolated ("on: Landlock ABI 7 ...", or "off: why")
     ended_at: int | None = None  # the number of the cell during which the kernel died, when it did
     left_out: dict[str, str] = field(default_factory=dict)  # grade id of a cell that ended the kernel -> why
+    lang: str = "en"  # the notebook's language: the words a student reads in its outputs (grader/course/words.py)
 
 
 def bp_helpers_dir() -> Path:
@@ -107,12 +108,12 @@ def _on_cell(watchdog: Watchdog, count: int, progress: Progress | None):
     return started
 
 
-def _cut_short(nb: NotebookNode, index: int | None) -> None:
+def _cut_short(nb: NotebookNode, index: int | None, lang: str) -> None:
     """The test cell that was running when execution stopped did not finish: it fails. (Cut short, it has no error
     output, and nbgrader scores a test cell without one as passed.)"""
     cell = nb.cells[index] if index is not None and 0 <= index < len(nb.cells) else None
     if cell is not None and is_test_cell(cell) and not any(o.get("output_type") == "error" for o in cell.outputs):
-        why = "the test did not finish: the kernel stopped while it ran"
+        why = say(lang, "the test did not finish: the kernel stopped while it ran")
         cell.outputs.append(nbformat.v4.new_output("error", ename="NotRun", evalue=why, traceback=[]))
 
 
@@ -144,13 +145,13 @@ def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: Kern
                     skipped[index] = list(run.cells[index].outputs)
                     continue
             outcome.ended_at = index + 1 if index is not None else None
-            _cut_short(run, index)
+            _cut_short(run, index, outcome.lang)
         except Exception as err:
             if never_started_retry and not skipped and _kernel_never_started(err):
                 never_started_retry = False
                 continue
             outcome.problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
-            _cut_short(run, watchdog.cell)
+            _cut_short(run, watchdog.cell, outcome.lang)
         return _with_skipped_cells(run, nb, skipped, outcome)
 
 
@@ -160,7 +161,8 @@ def _with_skipped_cells(run: NotebookNode, nb: NotebookNode, skipped: dict[int, 
     for index, outputs in skipped.items():
         cell = run.cells[index]
         cell.source = nb.cells[index].source
-        why = f"{cell_label(run.cells, index)} ended the kernel; the grader ran the notebook again without it"
+        why = say(outcome.lang, "{cell} ended the kernel; the grader ran the notebook again without it",
+                  cell=cell_label(run.cells, index, outcome.lang))
         cell.outputs = [*outputs, nbformat.v4.new_output("error", ename="NotRun", evalue=why, traceback=[])]
         gid = grade_id(cell)
         if gid:
@@ -198,9 +200,12 @@ def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings, cpu_stop
         out_of_memory += [number] if "MemoryError" in names else []
         timed_out += [number] if names & {"CellTimeoutError", "KeyboardInterrupt"} else []
         if is_test_cell(cell) and cell.get("execution_count") is None and not cell.outputs:
-            stopped = (f"{cell_label(nb.cells, run.ended_at - 1)} ended the kernel" if run.ended_at
-                       else "an earlier cell stopped the kernel")
-            why = f"the test did not run: {stopped}"
+            if run.ended_at:
+                ended = cell_label(nb.cells, run.ended_at - 1, run.lang)
+                stopped = say(run.lang, "{cell} ended the kernel", cell=ended)
+            else:
+                stopped = say(run.lang, "an earlier cell stopped the kernel")
+            why = say(run.lang, "the test did not run: {why}", why=stopped)
             cell.outputs.append({"output_type": "error", "ename": "NotRun", "evalue": why, "traceback": []})
         elif is_test_cell(cell) and not errors:
             for output in cell.outputs:
@@ -225,7 +230,7 @@ def autograde(
             nb = _sanitize(nb, resources)
         except Exception as err:  # noqa: BLE001 - nbgrader's own refusal of the notebook, reported
             return KernelRun(None, [f"nbgrader could not prepare the notebook ({type(err).__name__})"])
-        lang = notebook_lang(nb) if notebook_lang(nb) in LANGUAGES else "en"  # the student's metadata: a known one only
+        lang = student_lang(nb)
         config = kernel_config(setup.settings, folders, [str(bp_helpers_dir())], setup.deny, lang)
         channel = GuardChannel(folders.private / "channel")
         watchdog = Watchdog(
@@ -244,7 +249,7 @@ def autograde(
         )
         watchdog.executor = executor
         watchdog.label = lambda index: cell_label(nb.cells, index)  # nb's cells: the same list nbclient runs
-        run = KernelRun(None)
+        run = KernelRun(None, lang=lang)
         executed = _execute(nb, resources, executor, watchdog, run)
         watchdog.stop()
         run.problems += watchdog.cpu_reports()

@@ -24,8 +24,10 @@ from nbformat import NotebookNode
 from nbgrader.utils import is_grade, is_solution, is_task
 
 from grader.course.cells import is_test_cell
+from grader.course.i18n import student_lang
 from grader.course.notebooks import grade_ids, read_notebook
 from grader.course.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
+from grader.course.words import say
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.hidden_tests import strip_hidden_tests
@@ -89,6 +91,7 @@ def read(g: Grading) -> NotebookNode:
             nb = read_notebook(path)
     except Exception as err:  # noqa: BLE001 - CourseError, or anything nbformat did not anticipate
         raise Stopped(_unreadable(err)) from None
+    g.result.lang = student_lang(nb)
     replaced = make_valid(nb)[1]  # before the kernel, the re-check or nbgrader's checksum meets the text
     if replaced:
         g.result.review.append(replaced_reason(replaced))
@@ -201,7 +204,8 @@ def merge(
         unparsed = [broken[function_cell[f]] for f in ex.functions if function_cell.get(f) in broken]
         ended = [kernel.left_out[function_cell[f]] for f in ex.functions if function_cell.get(f) in kernel.left_out]
         if unparsed and (exercise.points or 0.0) < exercise.max_points:
-            exercise.cause = f"{unparsed[0]}: the cell never ran, so its functions are not defined; fix it first"
+            exercise.cause = say(g.result.lang, "{error}: the cell never ran, so its functions are not defined; fix it "
+                                 "first", error=unparsed[0])
         elif ended and (exercise.points or 0.0) < exercise.max_points:
             exercise.cause = ended[0]  # its own cell ended the kernel: that, not a NameError of the run without it
         if cell is not None and exercise.nbgrader_points == 0:

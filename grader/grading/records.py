@@ -140,6 +140,7 @@ class JobResult:
     # The review reasons that are integrity flags (code the guards refused, a tampered report, a test that passed
     # in the kernel but not in the re-check): for the instructor's eyes; the student's page only says it was flagged.
     integrity: list[str] = field(default_factory=list)
+    lang: str = "en"  # the notebook's language: the causes a student reads are written in it (grader/course/words.py)
 
     def flag_integrity(self, reason: str) -> None:
         """A needs-review reason the student's feedback withholds."""

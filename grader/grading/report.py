@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from nbgrader.api import Gradebook
 
 from grader.course.nbgrader_config import COURSE_ID
+from grader.course.words import say
 from grader.grading.lateness import late_by_text
 from grader.grading.names import shown
 from grader.grading.reviews import load_cleared, open_reasons
@@ -82,14 +83,16 @@ def write_feedback(workspace: Path, result) -> Path:
     hidden = _hidden_lines(workspace, result.assignment) if result.assignment != "?" else set()
     source = sources_of(workspace, result.assignment).get(result.notebook) if result.assignment != "?" else None
     titles = source.titles if source is not None else {}
+    lang = result.lang  # the student's notebook's language (grader/course/words.py)
     rows = []
     for ex in result.exercises:
         if ex.kind == "manual":
-            score = "awaiting a person" if ex.points is None else f"{ex.points:g} / {ex.max_points:g}"
+            score = say(lang, "awaiting a person") if ex.points is None else f"{ex.points:g} / {ex.max_points:g}"
             cause = "" if ex.points is None else safe_cause(ex.cause, hidden)
         else:
             score = f"{(ex.points or 0):g} / {ex.max_points:g}"
-            cause = "" if ex.points == ex.max_points else safe_cause(ex.cause or "the check failed", hidden)
+            failed = ex.cause or say(lang, "the check failed")
+            cause = "" if ex.points == ex.max_points else safe_cause(failed, hidden)
         rows.append(
             f"<tr><td>{html.escape(_exercise_label(ex.grade_id, titles))}</td><td>{html.escape(score)}</td>"
             f"<td>{html.escape(cause)}</td></tr>"
@@ -97,16 +100,22 @@ def write_feedback(workspace: Path, result) -> Path:
     shown_reasons = [r for r in result.review if r not in result.integrity]  # integrity flags: the instructor's
     notes = "".join(f"<li>{html.escape(shown(safe_cause(r, hidden), None))}</li>" for r in shown_reasons)
     if result.integrity:
-        notes += "<li>flagged for your instructor's review (your instructor has the details)</li>"
-    review = f"<h2>Flagged for your instructor</h2><ul>{notes}</ul>" if notes else ""
+        flagged = say(lang, "flagged for your instructor's review (your instructor has the details)")
+        notes += f"<li>{flagged}</li>"
+    flagged_title = say(lang, "Flagged for your instructor")
+    review = f"<h2>{flagged_title}</h2><ul>{notes}</ul>" if notes else ""
+    score_line = say(lang, "Autograded score: <b>{score} / {most}</b> (written answers are graded by a person and "
+                     "added later).", score=f"{result.score:g}", most=f"{result.max_score:g}")
+    feedback_word = say(lang, "Feedback")
+    columns = "".join(f"<th>{name}</th>" for name in (say(lang, "exercise"), say(lang, "points"),
+                                                        say(lang, "what to fix")))
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Feedback: {html.escape(result.assignment)}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{feedback_word}: {html.escape(result.assignment)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{border-bottom:1px solid #ccc;
 padding:.3em .6em;text-align:left;vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>
 <h1>{html.escape(result.assignment)}: {html.escape(shown(result.student))}</h1>
-{_submitted_line(workspace, result)}<p>Autograded score: <b>{result.score:g} / {result.max_score:g}</b>
-(written answers are graded by a person and added later).</p>
-<table><tr><th>exercise</th><th>points</th><th>what to fix</th></tr>
+{_submitted_line(workspace, result)}<p>{score_line}</p>
+<table><tr>{columns}</tr>
 {"".join(rows)}
 </table>
 {review}

@@ -15,6 +15,7 @@ from nbgrader.utils import determine_grade
 from grader.course.cells import is_test_cell, last_heading, nbgrader_meta
 from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.sources import Exercise, SourceInfo
+from grader.course.words import ENGLISH, say
 from grader.grading.records import ExerciseResult, JobResult, Kind, Recheck
 from grader.recheck.reasons import Failure, Why
 from grader.recheck.trusted_check import TrustedResult
@@ -54,26 +55,29 @@ class CellPlace:
     heading: str  # the nearest markdown heading above it ("Exercise 5"), or its own first line
     lines: tuple[str, ...]  # its source, to quote the student's own line
 
-    def describe(self, line: int) -> str:
+    def describe(self, line: int, lang: str = ENGLISH) -> str:
         """' (line 3 of your cell under "Exercise 5": h = h @ W)': the student's own line, made printable."""
         code = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
         quoted = f": {printable(code, 80)}" if code else ""
-        return f' (line {line} of your cell under "{printable(self.heading, 60)}"{quoted})'
+        where = say(lang, 'line {line} of your cell under "{heading}"', line=line, heading=printable(self.heading, 60))
+        return f" ({where}{quoted})"
 
 
 def _heading_above(cells: list, index: int) -> str:
     return next((h for cell in reversed(cells[:index]) if (h := last_heading(cell))), "")
 
 
-def cell_label(cells: list, index: int) -> str:
+def cell_label(cells: list, index: int, lang: str = ENGLISH) -> str:
     """A cell named as a student finds it, from its 0-based index: 'the cell under "Exercise 2" that starts
     "while True:"' (never a number to count)."""
     if not 0 <= index < len(cells):
-        return "a cell"
-    first = next((ln.strip() for ln in cells[index].source.splitlines() if ln.strip()), "")
+        return say(lang, "a cell")
+    first = printable(next((ln.strip() for ln in cells[index].source.splitlines() if ln.strip()), ""), 60)
     heading = _heading_above(cells, index)
-    under = f' under "{printable(heading, 60)}"' if heading else ""
-    return f'the cell{under} that starts "{printable(first, 60)}"'
+    if heading:
+        heading = printable(heading, 60)
+        return say(lang, 'the cell under "{heading}" that starts "{first}"', heading=heading, first=first)
+    return say(lang, 'the cell that starts "{first}"', first=first)
 
 
 def cell_places(cells: list) -> dict[int, CellPlace]:
@@ -98,7 +102,7 @@ def _student_frame(output: dict, test_count: int | None, places: dict[int, CellP
     return None
 
 
-def _undefined_name(output: dict, frame: tuple[CellPlace, int] | None) -> str:
+def _undefined_name(output: dict, frame: tuple[CellPlace, int] | None, lang: str) -> str:
     """': x is not defined' for a NameError whose name is on the student's own line (a name only a hidden test
     uses is never said)."""
     named = re.fullmatch(r"name '(\w+)' is not defined", str(output.get("evalue", "")).strip())
@@ -106,34 +110,39 @@ def _undefined_name(output: dict, frame: tuple[CellPlace, int] | None) -> str:
         return ""
     place, line = frame
     code = place.lines[line - 1] if 0 < line <= len(place.lines) else ""
-    return f": {named[1]} is not defined" if re.search(rf"\b{re.escape(named[1])}\b", code) else ""
+    found = re.search(rf"\b{re.escape(named[1])}\b", code)
+    return say(lang, ": {name} is not defined", name=named[1]) if found else ""
 
 
-def _error_cause(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> KernelCause:
-    words = _words_for(output, cell, catalogue, places)
-    return KernelCause(words) if words is not None else _raised(output, cell, places)
+def _error_cause(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace], lang: str) -> KernelCause:
+    words = _words_for(output, cell, catalogue, places, lang)
+    return KernelCause(words) if words is not None else _raised(output, cell, places, lang)
 
 
-def _raised(output: dict, cell, places: dict[int, CellPlace]) -> KernelCause:
+def _raised(output: dict, cell, places: dict[int, CellPlace], lang: str) -> KernelCause:
     """An exception without words of the course's: its type, the student's line and what the line tells."""
     ename = safe_identifier(output.get("ename"), "an exception")
     frame = _student_frame(output, cell.get("execution_count"), places)
-    where = frame[0].describe(frame[1]) if frame else ""
-    detail = _undefined_name(output, frame)
-    return KernelCause(f"{ename} raised{where or ' while the test ran'}{detail}", ename, where, detail)
+    where = frame[0].describe(frame[1], lang) if frame else ""
+    detail = _undefined_name(output, frame, lang)
+    text = say(lang, "{error} raised{where}", error=ename, where=where or say(lang, " while the test ran"))
+    return KernelCause(f"{text}{detail}", ename, where, detail)
 
 
-def _words_for(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> str | None:
+def _words_for(output: dict, cell, catalogue: Catalogue, places: dict[int, CellPlace], lang: str) -> str | None:
     """The cause of the errors the course has words for (not implemented, a timeout, a test that did not run, a
     failed check), or None for any other exception."""
     ename = safe_identifier(output.get("ename"), "an exception")
     evalue = str(output.get("evalue", "")).strip()
     if ename == "NotImplementedError" and not evalue:
-        return "not implemented yet (the cell still raises NotImplementedError)"
+        return say(lang, "not implemented yet (the cell still raises NotImplementedError)")
     if ename in _TIMEOUTS:  # interrupted: the traceback's deepest student frame is where the loop was
         frame = _student_frame(output, cell.get("execution_count"), places)
-        running = f": your code was still running{frame[0].describe(frame[1])}" if frame else " (an infinite loop?)"
-        return f"the test did not finish within the time limit{running}"
+        if frame:
+            where = frame[0].describe(frame[1], lang)
+            return say(lang, "the test did not finish within the time limit: your code was still running{where}",
+                       where=where)
+        return say(lang, "the test did not finish within the time limit (an infinite loop?)")
     if ename == "NotRun":
         return evalue  # the grader's own words (grader/grading/autograde.py)
     if ename == "AssertionError":
@@ -142,20 +151,20 @@ def _words_for(output: dict, cell, catalogue: Catalogue, places: dict[int, CellP
             return f"AssertionError: {said}"
         if evalue:
             log.debug("a failed check's message is not in the catalogue: %r", printable(evalue))
-        return "AssertionError: a check failed (its message is not one of the course's, so it is not shown)"
+        return say(lang, "AssertionError: a check failed (its message is not one of the course's, so it is not shown)")
     return None
 
 
-def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace]) -> KernelCause:
+def failure_cause(cell, catalogue: Catalogue, places: dict[int, CellPlace], lang: str = ENGLISH) -> KernelCause:
     """Why a test cell failed in nbgrader's kernel, in words the grader vouches for (grader/course/messages.py);
     any other exception by its type and the student's line."""
     outputs = cell.get("outputs", [])
     # The error first: a warning printed to stderr before it (torch's, say) must not hide the named cause (issue 26).
     for output in outputs:
         if output.get("output_type") == "error":
-            return _error_cause(output, cell, catalogue, places)
+            return _error_cause(output, cell, catalogue, places, lang)
     if any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outputs):
-        return KernelCause("the test wrote to stderr")
+        return KernelCause(say(lang, "the test wrote to stderr"))
     return KernelCause("")
 
 
@@ -198,21 +207,25 @@ def verdict(
     ran student code and can be made to pass anything. An exercise the re-check could not judge keeps the kernel's
     points and is flagged for a person (`result`'s review). `keys`: the exercise's checks in its notebook's
     contract."""
+    lang = result.lang
     nb_points = float(determine_grade(cell)[0] or 0.0) if cell is not None else 0.0
-    kernel = failure_cause(cell, catalogue, places) if cell is not None else KernelCause("the test cell did not run")
+    if cell is None:
+        kernel = KernelCause(say(lang, "the test cell did not run"))
+    else:
+        kernel = failure_cause(cell, catalogue, places, lang)
     failures = [trusted.failures[k] for k in keys if k in trusted.failures]
     unchecked = [k for k in keys if k in trusted.not_checked or k not in trusted.checked]
     if failures:
         # a function missing because its cell stopped (a failed import): the re-check knows why; the kernel's
         # NameError does not
         known = failures[0].kind is Why.NOT_DEFINED and failures[0].detail
-        cause = str(failures[0]) if known else _with_call(kernel, failures[0])
+        cause = failures[0].render(lang) if known else _with_call(kernel, failures[0], lang)
         if nb_points > 0:
             # a kernel that passed what the re-check fails: a forged pass, or a test fooled: the instructor's to judge
             result.flag_integrity(f"{ex.grade_id}: nbgrader passed it but the trusted re-check did not: {failures[0]}")
-            cause = f"the trusted re-check failed: {failures[0]}"
+            cause = say(lang, "the trusted re-check failed: {why}", why=failures[0].render(lang))
         return ExerciseResult(
-            ex.grade_id, ex.points, 0.0, Kind.AUTO, nb_points, Recheck.FAILED, cause or str(failures[0])
+            ex.grade_id, ex.points, 0.0, Kind.AUTO, nb_points, Recheck.FAILED, cause or failures[0].render(lang)
         )
     if keys and not unchecked:
         return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.AGREES, kernel.text)
@@ -222,12 +235,12 @@ def verdict(
     return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.NOT_CHECKED, kernel.text)
 
 
-def _with_call(kernel: KernelCause, failure: Failure) -> str:
+def _with_call(kernel: KernelCause, failure: Failure, lang: str) -> str:
     """An exception the kernel's test met, told with the re-check's call when it raised the same type there: the
     function and its inputs' shapes (the grader's inputs), and the student's cell and line, e.g.
     'relu_forward(array(4, 3)) raised KeyError (line 3 of your cell under "Exercise 2": return cache[k])'."""
     if kernel.raised and failure.kind is Why.RAISED and failure.detail == kernel.raised:
-        return str(failure) + kernel.where + kernel.detail
+        return failure.render(lang) + kernel.where + kernel.detail
     return kernel.text
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from grader.course.words import ENGLISH, say
+
 
 class Why(Enum):
     """The kinds of failure of one checked name."""
@@ -42,38 +44,53 @@ class Failure:
     detail: str = ""
 
     def __str__(self) -> str:
-        return _RENDER[self.kind](self.call, self.detail)
+        return self.render(ENGLISH)
+
+    def render(self, lang: str) -> str:
+        """The failure in words, in `lang` (the student's notebook's language)."""
+        return _RENDER[self.kind](lang, self.call, self.detail)
 
 
 _RENDER = {
-    Why.NOT_DEFINED: lambda call, d: (
-        f"{call} is not defined: {d}"
+    Why.NOT_DEFINED: lambda lang, call, d: (
+        say(lang, "{call} is not defined: {detail}", call=call, detail=d)
         if d
-        else f"{call} is not defined by the solution cells (was it renamed or deleted?)"
+        else say(lang, "{call} is not defined by the solution cells (was it renamed or deleted?)", call=call)
     ),
-    Why.NOT_SET: lambda call, _: f"{call} is not set by the solution cells (was it renamed or deleted?)",
-    Why.WRONG_ON_INVALID: lambda call, d: f"{call} {d}",
-    Why.TIMED_OUT: lambda call, _: f"{call} did not finish within its CPU-time limit (an infinite loop?)",
-    Why.CONTRACT: lambda call, d: f"{call}: {d}" if d else f"{call} breaks its documented contract",
-    Why.FLOATING_POINT: lambda call, _: (
-        f"{call} hit a floating-point error (overflow, 0/0 or log(0)): a numerically unstable formula"
+    Why.NOT_SET: lambda lang, call, _: say(
+        lang, "{call} is not set by the solution cells (was it renamed or deleted?)", call=call
     ),
-    Why.NOT_IMPLEMENTED: lambda call, _: (
-        f"{call} raised NotImplementedError: it, or a function it calls, is not implemented yet"
+    Why.WRONG_ON_INVALID: lambda lang, call, d: f"{call} {d}",
+    Why.TIMED_OUT: lambda lang, call, _: say(
+        lang, "{call} did not finish within its CPU-time limit (an infinite loop?)", call=call
     ),
-    Why.RAISED: lambda call, d: f"{call} raised {d}",
-    Why.MUTATED: lambda call, d: (
-        f"{call} changed its argument {d} in place: inputs must be left unchanged (work on a copy)"
+    Why.CONTRACT: lambda lang, call, d: (
+        f"{call}: {d}" if d else say(lang, "{call} breaks its documented contract", call=call)
     ),
-    Why.UNREADABLE: lambda call, _: f"{call} returned data that cannot be read",
-    Why.NOT_A_PAIR: lambda call, _: f"{call} did not return a pair (out, cache)",
-    Why.WRONG_VALUE: lambda _, d: d,
-    Why.GRADER_ERROR: lambda call, d: f"{call}: the grader could not compare its result ({d})",
-    Why.NO_ANSWER: lambda call, d: f"{call} gave no answer: the check {d}",
-    Why.TAMPERED: lambda _, d: f"the re-check's report was tampered with ({d})",
-    Why.CHANGED_BETWEEN_CALLS: lambda call, _: (
-        f"the result of {call} changed when it was called again: it keeps an array or dict between calls (a "
-        "module-level buffer or a mutable default argument); return a new one each call"
+    Why.FLOATING_POINT: lambda lang, call, _: say(
+        lang, "{call} hit a floating-point error (overflow, 0/0 or log(0)): a numerically unstable formula", call=call
     ),
-    Why.CELL_FAILED: lambda _, d: f"its solution cell {d}",
+    Why.NOT_IMPLEMENTED: lambda lang, call, _: say(
+        lang, "{call} raised NotImplementedError: it, or a function it calls, is not implemented yet", call=call
+    ),
+    Why.RAISED: lambda lang, call, d: say(lang, "{call} raised {error}", call=call, error=d),
+    Why.MUTATED: lambda lang, call, d: say(
+        lang, "{call} changed its argument {which} in place: inputs must be left unchanged (work on a copy)",
+        call=call, which=d,
+    ),
+    Why.UNREADABLE: lambda lang, call, _: say(lang, "{call} returned data that cannot be read", call=call),
+    Why.NOT_A_PAIR: lambda lang, call, _: say(lang, "{call} did not return a pair (out, cache)", call=call),
+    Why.WRONG_VALUE: lambda lang, _, d: d,
+    Why.GRADER_ERROR: lambda lang, call, d: say(
+        lang, "{call}: the grader could not compare its result ({error})", call=call, error=d
+    ),
+    Why.NO_ANSWER: lambda lang, call, d: say(lang, "{call} gave no answer: the check {how}", call=call, how=d),
+    Why.TAMPERED: lambda lang, _, d: say(lang, "the re-check's report was tampered with ({how})", how=d),
+    Why.CHANGED_BETWEEN_CALLS: lambda lang, call, _: say(
+        lang,
+        "the result of {call} changed when it was called again: it keeps an array or dict between calls (a "
+        "module-level buffer or a mutable default argument); return a new one each call",
+        call=call,
+    ),
+    Why.CELL_FAILED: lambda lang, _, d: say(lang, "its solution cell {what}", what=d),
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grader.course.notebooks import find_source, read_notebook
 from grader.course.paths import repo_root
+from grader.course.words import say
 from grader.grading.job_kernel import copy_regular_files
 from grader.grading.pipeline import grade_one
 from grader.grading.records import ExerciseResult, GradingJob, JobResult, Settings
@@ -78,7 +79,9 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
 
 
 def print_report(report: CheckReport, out=sys.stdout) -> None:
-    """One line per exercise (PASS, FAIL or TODO with the cause), then the totals and the grader's notes."""
+    """One line per exercise (PASS, FAIL or TODO with the cause), then the totals and the grader's notes, in the
+    notebook's language."""
+    lang = report.result.lang
     exercises = report.result.exercises
     width = max((len(e.grade_id.removesuffix("_test")) for e in exercises), default=8)
     failed = {id(e) for e in report.failed}
@@ -92,12 +95,14 @@ def print_report(report: CheckReport, out=sys.stdout) -> None:
     manual = [e for e in exercises if e.kind == "manual"]
     score = sum(e.points or 0.0 for e in auto)
     print(
-        f"autograded: {score:g}/{sum(e.max_points for e in auto):g} points, "
-        f"{len(auto) - len(report.failed)}/{len(auto)} exercises pass",
+        say(lang, "autograded: {score}/{most} points, {passed}/{count} exercises pass", score=f"{score:g}",
+            most=f"{sum(e.max_points for e in auto):g}", passed=len(auto) - len(report.failed), count=len(auto)),
         file=out,
     )
     if manual:
         worth = sum(e.max_points for e in manual)
-        print(f"written answers: {len(manual)} (worth {worth:g} points) await a person", file=out)
+        print(say(lang, "written answers: {count} (worth {worth} points) await a person", count=len(manual),
+                  worth=f"{worth:g}"), file=out)
+    note_word = say(lang, "note")
     for note in report.result.review:
-        print(f"  note: {note}", file=out)
+        print(f"  {note_word}: {note}", file=out)

@@ -57,7 +57,7 @@ def test_decisions_read_the_reason_records_not_their_words(monkeypatch) -> None:
     from grader.recheck.reasons import Failure, Why
     from grader.recheck.trusted_check import TrustedResult
 
-    monkeypatch.setattr(reasons, "_RENDER", {why: (lambda call, d: f"REWORDED {call} / {d}") for why in Why})
+    monkeypatch.setattr(reasons, "_RENDER", {why: (lambda lang, call, d: f"REWORDED {call} / {d}") for why in Why})
     source = read_source("01_term", ROOT / "solutions" / "01_term" / "01_term.ipynb")
     exercise = source.exercises[0]
     name = exercise.functions[0]

@@ -1,0 +1,52 @@
+"""The grader's words to a student, in the language of the student's notebook (issue 25): `say(lang, "...")`.
+
+What a student reads of a grade (the causes of `bpcourse check` and of the feedback page, the report's frame) is
+written through `say`, a template with `{named}` fields looked up in the gettext catalog
+grader/locale/<lang>/LC_MESSAGES/grader.po (an untranslated one stays English). The instructor's summary and CSV stay
+English. For maintainers:
+
+    python -m grader.course.words extract ko    # every say(lang, "...") into the catalog: new ones empty
+    python -m grader.course.words compile       # the .mo beside each .po (a test checks they are fresh)
+"""
+
+from __future__ import annotations
+
+import gettext
+import sys
+from functools import cache
+from pathlib import Path
+
+DOMAIN = "grader"
+PACKAGE = Path(__file__).resolve().parents[1]
+LOCALE_DIR = PACKAGE / "locale"
+ENGLISH = "en"
+
+
+@cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def say(lang: str, message: str, **fields: object) -> str:
+    """`message` (a template with `{named}` fields) in `lang` (English when it has no translation), filled in."""
+    text = message if lang == ENGLISH else _translations(lang).gettext(message)
+    return text.format(**fields) if fields else text
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bp_helpers.i18n import compile_all, extract_messages
+
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["extract"]:
+        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, {"say": (2,)}))
+    elif args[:1] == ["compile"]:
+        for mo in compile_all(LOCALE_DIR):
+            print(mo)
+    else:
+        print("usage: python -m grader.course.words extract [LANG] | compile")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Issue 25 item 3: does the grader speak to a Korean student in Korean?
+
+Fast: every `say(lang, "...")` of grader/ is in the Korean catalog (grader/locale/ko/LC_MESSAGES/grader.po) with a
+translation holding the same fields, the .mo is fresh, and the re-check's reasons, the kernel's causes and the
+report's frame come out in the language asked for, English unchanged. Slow: `bpcourse check` on the Korean release
+notebook, untouched, prints its verdicts in Korean.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from conftest import ROOT
+
+from bp_helpers.i18n import compiled
+from grader.course import words
+from grader.recheck.reasons import Failure, Why
+
+FIELD = re.compile(r"\{(\w+)[^}]*\}")
+PO = ROOT / "grader" / "locale" / "ko" / "LC_MESSAGES" / "grader.po"
+HANGUL = re.compile("[가-힣]")
+
+
+def test_every_grader_message_is_extracted_and_translated() -> None:
+    in_code = {m for _, _, m, _, _ in extract_from_dir(ROOT / "grader", method_map=[("**.py", "python")],
+                                                         keywords={"say": (2,)})}
+    with PO.open("rb") as fh:
+        messages = {m.id: m for m in read_po(fh) if m.id}
+    assert len(in_code) > 40 and in_code <= set(messages), sorted(in_code - set(messages))
+    for text in in_code:
+        message = messages[text]
+        assert message.string and not message.fuzzy and HANGUL.search(message.string), text
+        assert sorted(FIELD.findall(message.string)) == sorted(FIELD.findall(text)), text
+
+
+def test_the_compiled_catalog_is_fresh() -> None:
+    assert PO.with_suffix(".mo").read_bytes() == compiled(PO)
+
+
+@pytest.mark.parametrize("kind", list(Why))
+def test_every_reason_renders_in_korean_and_english_is_unchanged(kind: Why) -> None:
+    failure = Failure(kind, "relu_forward(array(4, 3))", "detail words")
+    assert failure.render("en") == str(failure)
+    if kind not in (Why.WRONG_ON_INVALID, Why.WRONG_VALUE, Why.CONTRACT):  # the call and a sentence of its own
+        assert HANGUL.search(failure.render("ko")), failure.render("ko")
+
+
+def test_an_unknown_language_falls_back_to_english() -> None:
+    assert words.say("xx", "the test wrote to stderr") == "the test wrote to stderr"
+
+
+@pytest.mark.slow  # one `bpcourse check` of a notebook: about 5 s
+def test_check_speaks_korean_to_a_korean_notebook(tmp_path: Path) -> None:
+    from grader.student.check import print_report, run_check
+
+    notebook = tmp_path / "01_term.ipynb"
+    shutil.copyfile(ROOT / "course-ko" / "01_term" / "01_term.ipynb", notebook)
+    report = run_check(notebook)
+    out = io.StringIO()
+    print_report(report, out)
+    text = out.getvalue()
+    assert report.result.lang == "ko" and report.failed
+    assert "자동 채점:" in text and "아직 구현되지 않았습니다" in text, text
+    assert "not implemented yet" not in text and "autograded:" not in text, text
