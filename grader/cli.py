@@ -50,6 +50,7 @@ def _student_dir(args: argparse.Namespace) -> Path:
 
 def _cmd_start(args: argparse.Namespace) -> int:
     from grader.course.paths import course_dir, edition_dir
+    from grader.course.words import say
     from grader.student.lab import open_lab
     from grader.student.start import copy_course, fresh_copy
 
@@ -61,23 +62,23 @@ def _cmd_start(args: argparse.Namespace) -> int:
         raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
     if args.fresh:
         fresh = fresh_copy(course_dir(), dest, args.fresh, edition)
-        print(f"fresh copy: {fresh.notebook}")
+        print(say(args.lang, "fresh copy: {notebook}", notebook=fresh.notebook))
         if fresh.kept_as:
-            print(f"  your old file is kept beside it as {fresh.kept_as.name}")
+            print("  " + say(args.lang, "your old file is kept beside it as {name}", name=fresh.kept_as.name))
     report = copy_course(course_dir(), dest, edition)
-    print(f"your course folder: {dest}")
+    print(say(args.lang, "your course folder: {folder}", folder=dest))
     if edition is not None:
         from grader.course.i18n import released
 
         translated = released(course_dir().parent, args.lang)
         english = sorted(p.stem for p in course_dir().glob("*/*.ipynb") if p.stem not in translated)
         if english:
-            print(f"  in English until translated ({args.lang}): {', '.join(english)}")
-    for line in report.lines():
+            print("  " + say(args.lang, "in English until translated: {names}", names=", ".join(english)))
+    for line in report.lines(args.lang):
         print(f"  {line}")
     if args.no_lab:
         return 0
-    print("opening JupyterLab (stop it with Ctrl+C) ...")
+    print(say(args.lang, "opening JupyterLab (stop it with Ctrl+C) ..."))
     return open_lab(dest, no_browser=args.no_browser)
 
 
@@ -99,9 +100,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if problem:
         raise CourseError(problem)
 
+    from bp_helpers.i18n import course_lang
+    from grader.course.words import say
     from grader.student.check import print_report, run_check
 
-    print(f"checking {path} with every test, hidden ones included, as the grader grades it ...")
+    # the language of the student's JupyterLab (bpcourse start --lang sets it for its terminals); the verdicts that
+    # follow are in the notebook's own
+    print(say(course_lang(), "checking {path} with every test, hidden ones included, as the grader grades it ...",
+              path=path))
     bar = _CellBar(disabled=args.quiet)
     try:
         report = run_check(path, progress=bar.update)

@@ -105,7 +105,7 @@ def write_feedback(workspace: Path, result) -> Path:
     flagged_title = say(lang, "Flagged for your instructor")
     review = f"<h2>{flagged_title}</h2><ul>{notes}</ul>" if notes else ""
     score_line = say(lang, "Autograded score: <b>{score} / {most}</b> (written answers are graded by a person and "
-                     "added later).", score=f"{result.score:g}", most=f"{result.max_score:g}")
+                     "added later).", score=format(result.score, "g"), most=format(result.max_score, "g"))
     feedback_word = say(lang, "Feedback")
     columns = "".join(f"<th>{name}</th>" for name in (say(lang, "exercise"), say(lang, "points"),
                                                         say(lang, "what to fix")))

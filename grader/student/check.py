@@ -95,14 +95,14 @@ def print_report(report: CheckReport, out=sys.stdout) -> None:
     manual = [e for e in exercises if e.kind == "manual"]
     score = sum(e.points or 0.0 for e in auto)
     print(
-        say(lang, "autograded: {score}/{most} points, {passed}/{count} exercises pass", score=f"{score:g}",
-            most=f"{sum(e.max_points for e in auto):g}", passed=len(auto) - len(report.failed), count=len(auto)),
+        say(lang, "autograded: {score}/{most} points, {passed}/{count} exercises pass", score=format(score, "g"),
+            most=format(sum(e.max_points for e in auto), "g"), passed=len(auto) - len(report.failed), count=len(auto)),
         file=out,
     )
     if manual:
         worth = sum(e.max_points for e in manual)
         print(say(lang, "written answers: {count} (worth {worth} points) await a person", count=len(manual),
-                  worth=f"{worth:g}"), file=out)
+                  worth=format(worth, "g")), file=out)
     note_word = say(lang, "note")
     for note in report.result.review:
         print(f"  {note_word}: {note}", file=out)

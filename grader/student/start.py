@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.course.words import say
 from grader.errors import CourseError
 
 DELIVERED_DIRNAME = ".bpcourse/delivered"
@@ -30,14 +31,15 @@ class CopyReport:
     kept_student_edits: list[str] = field(default_factory=list)
     updates_beside: list[tuple[str, str]] = field(default_factory=list)  # (student's copy, new version)
 
-    def lines(self) -> list[str]:
-        out = [f"added       {p}" for p in self.added]
-        out += [f"kept        {p} (your edits; the course has not changed it)" for p in self.kept_student_edits]
-        out += [
-            f"updated     {new} (a newer course version; your {mine} is untouched)" for mine, new in self.updates_beside
-        ]
+    def lines(self, lang: str = "en") -> list[str]:
+        """One line per notebook that changed, and a count of those that did not, in `lang`."""
+        out = [say(lang, "added       {path}", path=p) for p in self.added]
+        out += [say(lang, "kept        {path} (your edits; the course has not changed it)", path=p)
+                for p in self.kept_student_edits]
+        out += [say(lang, "updated     {new} (a newer course version; your {mine} is untouched)", new=new, mine=mine)
+                for mine, new in self.updates_beside]
         if self.unchanged:
-            out.append(f"up to date  {len(self.unchanged)} notebook(s)")
+            out.append(say(lang, "up to date  {count} notebook(s)", count=len(self.unchanged)))
         return out
 
 

@@ -154,7 +154,11 @@ def test_start_in_korean_gives_the_korean_notebooks(tmp_path, capsys, monkeypatc
     for stem in english:
         assert (dest / _rel(stem)).read_bytes() == RELEASE[stem].read_bytes()
     said = capsys.readouterr().out
-    assert ("in English until translated (ko): " in said) == bool(english), said
+    from grader.course.words import say
+
+    untranslated = say("ko", "in English until translated: {names}", names="").strip()
+    assert (untranslated in said) == bool(english), said
+    assert say("ko", "your course folder: {folder}", folder=dest) in said, said  # start speaks the course's language
     for stem in DECLARED:
         assert i18n.notebook_lang(nbformat.read(dest / _rel(stem), as_version=4)) == "ko", stem
     assert os.environ["BPCOURSE_LANG"] == "ko"
