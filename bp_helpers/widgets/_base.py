@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from bp_helpers.fonts import use_korean_font
-from bp_helpers.i18n import label
+from bp_helpers.i18n import _, label
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -211,8 +211,10 @@ class Explorer(widgets.VBox):
             return frame
 
 
-EXPLORE_HINT = ("To see this explorer now, drawn with the course's reference functions, run "
-                "<code>bpcourse explore</code> in a terminal.")
+def explore_hint() -> str:
+    """The line under every note: how to see the explorer drawn with the course's own functions."""
+    return _("To see this explorer now, drawn with the course's reference functions, run "
+             "<code>bpcourse explore</code> in a terminal.")
 
 
 def figure_image() -> widgets.Image:
@@ -236,17 +238,24 @@ def error_html(err: BaseException) -> str:
     """A short, red, worded note for an exception raised while drawing (usually by a student's function)."""
     if isinstance(err, NotImplementedError):
         name = _raised_in(err)
-        who = f"your <code>{html.escape(name)}</code>" if name and not name.startswith("<") else "a function it runs"
         detail = f" ({html.escape(str(err))})" if str(err) else ""
-        return (f"<span style='color:#b00'>This explorer runs {who}, which is not implemented yet{detail}: write "
-                f"that function first, run its cell, then run this cell again.</span><br>{EXPLORE_HINT}")
+        if name and not name.startswith("<"):
+            said = _("This explorer runs your <code>{name}</code>, which is not implemented yet{detail}: write "
+                     "that function first, run its cell, then run this cell again.", name=html.escape(name),
+                     detail=detail)
+        else:
+            said = _("This explorer runs a function that is not implemented yet{detail}: write that function "
+                     "first, run its cell, then run this cell again.", detail=detail)
+        return f"<span style='color:#b00'>{said}</span><br>{explore_hint()}"
     if isinstance(err, NameError):
         name = getattr(err, "name", None) or str(err)
-        return (f"<span style='color:#b00'>This explorer needs <code>{html.escape(str(name))}</code>, which is not "
-                "defined yet: write it (or run the cells above: Run &gt; Run All Above Selected Cell), then run "
-                f"this cell again.</span><br>{EXPLORE_HINT}")
-    return ("<span style='color:#b00'>the explorer could not draw this: "
-            f"{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>")
+        said = _("This explorer needs <code>{name}</code>, which is not defined yet: write it (or run the cells "
+                 "above: Run &gt; Run All Above Selected Cell), then run this cell again.",
+                 name=html.escape(str(name)))
+        return f"<span style='color:#b00'>{said}</span><br>{explore_hint()}"
+    said = _("the explorer could not draw this: {kind}: {error}", kind=html.escape(type(err).__name__),
+             error=html.escape(str(err)))
+    return f"<span style='color:#b00'>{said}</span>"
 
 
 class Unfinished(widgets.HTML):
@@ -258,12 +267,14 @@ class Unfinished(widgets.HTML):
     def __init__(self, missing: list[str], exercise_hint: str = ""):
         self.missing = list(missing)
         names = ", ".join(f"<code>{html.escape(n)}</code>" for n in self.missing)
-        it, them = ("it", "its cell") if len(self.missing) == 1 else ("them", "their cells")
-        super().__init__(
-            f"<div style='border-left:3px solid #b00;padding:4px 8px'><b>Write {names} first.</b> This explorer "
-            f"runs your own {'function' if len(self.missing) == 1 else 'functions'}, and {names} "
-            f"{'is' if len(self.missing) == 1 else 'are'} not defined yet{exercise_hint}: write {it} and run "
-            f"{them}, then run this cell again.<br>{EXPLORE_HINT}</div>")
+        if len(self.missing) == 1:
+            said = _("<b>Write {names} first.</b> This explorer runs your own function, and {names} is not defined "
+                     "yet{hint}: write it and run its cell, then run this cell again.", names=names, hint=exercise_hint)
+        else:
+            said = _("<b>Write {names} first.</b> This explorer runs your own functions, and {names} are not "
+                     "defined yet{hint}: write them and run their cells, then run this cell again.", names=names,
+                     hint=exercise_hint)
+        super().__init__(f"<div style='border-left:3px solid #b00;padding:4px 8px'>{said}<br>{explore_hint()}</div>")
 
 
 def missing_functions(functions: Mapping | None, overrides: Mapping, names: list[str]) -> list[str]:
