@@ -258,11 +258,21 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "    return w + c['velocity'], c\n",
             "wrong sign",
         ),
+        "momentum_velocity_ignored": (
+            "def sgd_momentum(w, dw, config=None):\n"
+            "    c = {'learning_rate': 1e-2, 'momentum': 0.9}\n"
+            "    c.update(config or {})\n"
+            "    c['velocity'] = c['momentum'] * c.get('velocity', 0 * w) - c['learning_rate'] * dw\n"
+            "    return w - c['learning_rate'] * dw, c\n",
+            "the velocity is ignored",
+        ),
     },
     "lay_rnn_step_test": {
         "missing_tanh_derivative": (_step_backward(da="dnext_h"), "tanh derivative is missing"),
         "tanh_derivative_at_the_input": (
             _step_backward(da="dnext_h * (1 - (x @ Wx + prev_h @ Wh)**2)"), "tanh derivative is taken at the input"),
+        "tanh_derivative_at_the_input_from_arctanh": (
+            _step_backward(da="dnext_h * (1 - np.arctanh(next_h)**2)"), "tanh derivative is taken at the input a ="),
         "dWh_from_next_h": (_step_backward(dwh="next_h.T @ da"), "dWh uses next_h"),
         "forward_without_tanh": (
             "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
@@ -321,7 +331,7 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
     "lay_pool_test": {
         "routed_to_every_element": (_pool_backward("dx[n, c, i*s:i*s+ph, j*s:j*s+pw] += g"), "every element"),
         "routed_to_every_tied_maximum": (
-            _pool_backward("dx[n, c, i*s:i*s+ph, j*s:j*s+pw] += g * (win == win.max())"), "tie"),
+            _pool_backward("dx[n, c, i*s:i*s+ph, j*s:j*s+pw] += g * (win == win.max())"), "every tied maximum"),
         "overlapping_windows_overwrite": (
             _pool_backward("a, b = np.unravel_index(np.argmax(win), win.shape)\n"
                            "                    dx[n, c, i*s + a, j*s + b] = g"), "overwrite"),
