@@ -110,15 +110,16 @@ class CostView(View):
             line.set_data([p for p, _ in pts], [t for _, t in pts])
             numbers[f"{name} seconds"] = self.times.get((name, size), float("nan"))
         ref = self.grads.get((self.reference, size))
-        rows = [f"P = {count} parameters", ""]
+        rows = [_("P = {count} parameters", count=count), ""]
         ref_t = self.times.get((self.reference, size))
         for name in self.methods:
             t = self.times.get((name, size))
             grad = self.grads.get((name, size))
             diff = float(np.max(np.abs(grad - ref))) if grad is not None and t is not None else float("nan")
             numbers[f"{name} max difference"] = diff
-            shown = (label(name) or name)[:18]
-            rows.append(f"{shown:<18} {t * 1e3:8.3f} ms" if t is not None else f"{shown:<18}  " + _("too slow"))
+            # the name on a line of its own: a Korean name is wider than the table's monospace columns
+            rows.append(label(name) or name)
+            rows.append(f"    {t * 1e3:8.3f} ms" if t is not None else "    " + _("too slow"))
             if name != self.reference and t is not None and ref_t is not None:
                 numbers[f"{name} / {self.reference}"] = t / ref_t
                 rows.append("    " + _("x{ratio:,.0f} time, diff {diff:.1e}", ratio=t / ref_t, diff=diff))
