@@ -81,26 +81,11 @@ def variants(module, rechecked: bool = False) -> dict:
 
 
 def entries(table: dict, with_cause: bool):
-    """(test id, name, source) of a corpus table in any of the corpus files' three layouts:
-    {test id: {name: (source, cause) or source}}, {(test id, name): (source, cause) or source} or
-    {name: (test id, source, cause) or (test id, source)}."""
-    for key, value in table.items():
-        if isinstance(value, dict):
-            for name, item in value.items():
-                yield key, name, item[0] if with_cause else item
-        elif isinstance(key, tuple):
-            yield key[0], key[1], value[0] if with_cause else value
-        else:
-            yield value[0], key, value[1]
-
-
-def by_test_cell(table: dict) -> dict:
-    """{name: (test id, source[, cause])} regrouped as corpus_tests takes it: {test id: {name: (source, cause) or
-    source}}."""
-    grouped: dict = {}
-    for name, (test_id, *rest) in table.items():
-        grouped.setdefault(test_id, {})[name] = tuple(rest) if len(rest) > 1 else rest[0]
-    return grouped
+    """(test id, name, source) of a corpus table, in the one layout every corpus file uses:
+    {test id: {name: (source, cause pattern)}} for bugs (`with_cause`), {test id: {name: source}} for variants."""
+    for test_id, items in table.items():
+        for name, item in items.items():
+            yield test_id, name, item[0] if with_cause else item
 
 
 def corpus_tests(notebook: str, buggy: dict[str, dict[str, tuple[str, str]]], correct: dict[str, dict[str, str]]):
