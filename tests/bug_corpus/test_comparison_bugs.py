@@ -363,7 +363,7 @@ SUMMARY_BUGGY = {
     "hard_coded_theory": (
         "def cost_summary(rows):\n"
         "    return {'finite_differences': 1.0, 'forward_mode': 1.0, 'backprop': 0.0, 'backprop_ratio': 3.0}\n",
-        "relative error",
+        "textbook ratio, not a measurement",
     ),
     "mean_ratio": (summary_source().replace("np.median", "np.mean"), "mean of the ratios"),
     "ratio_over_the_small_rows": (
