@@ -22,11 +22,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.course.paths import solutions_dir  # noqa: E402
-from grader.grading import pipeline  # noqa: E402
+from grader.grading import autograde, pipeline  # noqa: E402
+from grader.recheck import trusted_check  # noqa: E402
 from grader.student.check import run_check  # noqa: E402
 
 STEPS = (
     "read", "identify", "inspect_changes", "restore_metadata", "start_recheck", "run_autograde", "recheck", "merge",
+)
+# Inside the steps: (module, function, what it is); their time is part of the step that calls them.
+INSIDE = (
+    (autograde, "_sanitize", "  nbgrader's sanitize (run_autograde)"),
+    (autograde, "_execute", "  kernel start + cells (run_autograde)"),
+    (autograde, "_tidy_outputs", "  outputs tidied (run_autograde)"),
+    (trusted_check, "run_job", "  re-check child, in its thread"),
 )
 
 
@@ -61,6 +69,10 @@ def main() -> int:
         originals = {name: getattr(pipeline, name) for name in STEPS}
         for name, step in originals.items():
             setattr(pipeline, name, timed(name, step, table))
+        inner = {(module, name): getattr(module, name) for module, name, _ in INSIDE}
+        for (module, name), function in inner.items():
+            label = next(what for m, n, what in INSIDE if m is module and n == name)
+            setattr(module, name, timed(label, function, table))
         try:
             wall, cpu = time.monotonic(), cpu_seconds()
             report = run_check(path)
@@ -68,15 +80,20 @@ def main() -> int:
         finally:
             for name, step in originals.items():
                 setattr(pipeline, name, step)
+            for (module, name), function in inner.items():
+                setattr(module, name, function)
         score = sum(e.points or 0.0 for e in report.result.exercises if e.kind == "auto")
         print(f"run {run} ({'cold' if run == 1 else 'warm'}): {path.name}, {score:g} points, {wall:.2f} s wall, "
               f"{cpu:.2f} CPU-s")
-        print(f"  {'step':<18}{'wall s':>9}{'CPU s':>9}")
+        print(f"  {'step':<40}{'wall s':>9}{'CPU s':>9}")
         for name in STEPS:
             spent = table.get(name, [0.0, 0.0])
-            print(f"  {name:<18}{spent[0]:9.2f}{spent[1]:9.2f}")
-        inside = sum(v[0] for v in table.values())
-        print(f"  {'outside the steps':<18}{wall - inside:9.2f}   (workspace, staging, the solution's reference)")
+            print(f"  {name:<40}{spent[0]:9.2f}{spent[1]:9.2f}")
+        for _module, _name, label in INSIDE:
+            spent = table.get(label, [0.0, 0.0])
+            print(f"  {label:<40}{spent[0]:9.2f}{spent[1]:9.2f}")
+        inside = sum(table.get(name, [0.0])[0] for name in STEPS)
+        print(f"  {'outside the steps':<40}{wall - inside:9.2f}   (workspace, staging, the solution's reference)")
     return 0
 
 

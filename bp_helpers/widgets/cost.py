@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import numpy as np
 
+from bp_helpers.fonts import KOREAN_FAMILY
 from bp_helpers.i18n import _, label
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, from_namespace, is_namespace
 
@@ -77,7 +78,8 @@ class CostView(View):
             self.lines[name] = line
         self.ax.legend(loc="upper left", fontsize=8, frameon=False)
         (self.marker,) = self.ax.plot([], [], color="0.5", lw=1, ls="--")
-        self.table = self.fig.text(0.65, 0.85, "", va="top", fontsize=9, family="monospace")
+        # monospace for the columns, with NanumGothic for the Hangul of a Korean method name (DejaVu Sans Mono has none)
+        self.table = self.fig.text(0.65, 0.85, "", va="top", fontsize=9, family=["DejaVu Sans Mono", KOREAN_FAMILY])
         self.title = self.ax.set_title("", fontsize=10)
         self.set_dynamic(list(self.lines.values()) + [self.marker, self.table, self.title])
 

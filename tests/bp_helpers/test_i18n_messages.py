@@ -90,3 +90,17 @@ def test_the_filter_shows_a_hint_in_either_language(catalogue, monkeypatch, lang
 ])
 def test_the_filter_still_refuses_student_text(catalogue, forged: str) -> None:
     assert catalogue.sanitize(forged) is None
+
+
+def test_no_korean_plot_text_goes_through_mathtext() -> None:
+    """A matplotlib text with a `$` is drawn by mathtext, whose fonts have no Hangul: a Korean label that keeps a
+    `$...$` span draws its Korean as empty boxes. Korean translations write their mathematics in Unicode (x₁, ∂, ε)."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    mixed = []
+    for domain in ("plots", "bp_helpers"):
+        with (i18n.LOCALE_DIR / "ko" / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
+            mixed += [m.string for m in read_po(fh) if m.string and "$" in m.string and re.search("[가-힣]", m.string)]
+    assert not mixed, mixed

@@ -19,7 +19,7 @@ import pytest
 from conftest import ROOT
 
 COLLECT = r"""
-import json, re
+import json, logging, re, warnings
 import matplotlib
 matplotlib.use("Agg")
 import ipywidgets as W
@@ -38,15 +38,30 @@ def walk(w, out):
     for child in getattr(w, "children", ()) or ():
         walk(child, out)
 
-found = {}
-for name in EXPLORERS:
-    shown, texts = show(name), []
-    walk(shown, texts)
-    figure = getattr(getattr(shown, "view", None), "fig", None)
-    if figure is not None:
-        texts += [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
-    found[name] = sorted(set(texts))
-print(json.dumps(found))
+class Said(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+said = Said()
+logging.getLogger("matplotlib").addHandler(said)
+found, problems = {}, []
+with warnings.catch_warnings(record=True) as warned:
+    warnings.simplefilter("always")
+    for name in EXPLORERS:
+        shown, texts = show(name), []
+        walk(shown, texts)
+        figure = getattr(getattr(shown, "view", None), "fig", None)
+        if figure is not None:
+            figure.canvas.draw()  # every glyph of every text looked up now
+            texts += [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+        found[name] = sorted(set(texts))
+problems = [str(w.message) for w in warned] + said.messages
+print(json.dumps({"texts": found, "said": problems}))
 """
 
 TECHNICAL = {"tanh", "sigmoid", "exp", "sin", "mse", "bce", "cse", "Dual", "XOR", "ms", "diff"}
@@ -60,14 +75,18 @@ def english_words(text: str) -> list[str]:
             and not w.endswith("()") and "._" not in w]
 
 
-@pytest.mark.slow  # one interpreter builds the nine explorers: about 10 s
+@pytest.mark.slow  # one interpreter builds and draws the nine explorers: about 10 s
 def test_every_explorer_shows_korean_in_the_korean_edition() -> None:
+    """...and draws each of its glyphs with a font that has it (a missing glyph is an empty box)."""
     env = {**os.environ, "BPCOURSE_LANG": "ko", "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", COLLECT], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    found = report["texts"]
     assert len(found) >= 9 and all(found.values())
+    missing = [m for m in report["said"] if "missing from font" in m or "does not have a glyph" in m]
+    assert not missing, f"glyphs drawn as empty boxes in the Korean explorers: {missing[:5]}"
     left = {name: [t for t in texts if english_words(t) and not re.search("[가-힣]", t)]
             for name, texts in found.items()}
     left = {name: texts for name, texts in left.items() if texts}
