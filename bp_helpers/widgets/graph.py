@@ -379,7 +379,7 @@ def value_graph_explorer(root, topological_order: Callable) -> Explorer | widget
     step.on_click(lambda _b: move(+1))
     reset.on_click(lambda _b: setattr(stage, "value", 0))
     box = Explorer(view, {"step": stage}, lambda: {"step": stage.value}, extra=[widgets.HBox([back, step, reset])],
-                   title="Your engine's backward pass, one node at a time (역위상 순서)",
+                   title="Your engine's backward pass, one node at a time (위상 정렬의 역순)",
                    number_keys=["step", "nodes", "processed"])
     box.buttons = {"back": back, "step": step, "reset": reset}
     return box

@@ -106,7 +106,7 @@ class TrainingView(View):
         self.ax_l = self.fig.add_axes((0.56, 0.14, 0.41, 0.72))
         self.ax_l.set_yscale("log")
         self.ax_l.set_ylim(1e-3, 5.0)
-        self.ax_l.set_xlabel("epoch (에폭)")
+        self.ax_l.set_xlabel("epoch (에포크)")
         self.loss_title = self.ax_l.set_title("", fontsize=10)
         (self.train_line,) = self.ax_l.plot([], [], color="tab:blue", label="train")
         (self.val_line,) = self.ax_l.plot([], [], color="tab:orange", label="validation")
