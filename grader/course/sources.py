@@ -82,6 +82,20 @@ class SourceInfo:
         return self.path.stem
 
 
+def graded_titles(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Each graded cell's grade id -> the heading above it, as the notebook words it (an answer cell's own lines are
+    its answer). Read from a translated release, the headings are the student's language's."""
+    titles: dict[str, str] = {}
+    heading = ""
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if is_grade(cell) and "grade_id" in meta and heading:
+            titles[meta["grade_id"]] = heading
+        elif not is_grade(cell):
+            heading = last_heading(cell) or heading
+    return titles
+
+
 def read_source(assignment: str, path: Path) -> SourceInfo:
     nb = nbformat.read(path, as_version=4)
     exercises: list[Exercise] = []
@@ -92,14 +106,9 @@ def read_source(assignment: str, path: Path) -> SourceInfo:
     pending: list[str] = []
     hidden: set[str] = set()
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    titles: dict[str, str] = {}
-    heading = ""
+    titles = graded_titles(nb)
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
-        if is_grade(cell) and "grade_id" in meta and heading:
-            titles[meta["grade_id"]] = heading  # the heading above it (an answer cell's own lines are its answer)
-        elif not is_grade(cell):
-            heading = last_heading(cell) or heading
         if is_solution_code(cell) and "grade_id" in meta:
             solution_cells[meta["grade_id"]] = cell.source
             # a cell of answers that are values (03's orders of accuracy) is graded by the names it sets

@@ -14,10 +14,14 @@ from collections.abc import Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import nbformat
 from nbgrader.api import Gradebook
 
 from grader.course.nbgrader_config import COURSE_ID
+from grader.course.paths import edition_dir
+from grader.course.sources import graded_titles
 from grader.course.words import say
+from grader.errors import CourseError
 from grader.grading.lateness import late_by_text
 from grader.grading.names import shown
 from grader.grading.reviews import load_cleared, open_reasons
@@ -78,12 +82,24 @@ def _exercise_label(grade_id: str, titles: dict[str, str]) -> str:
     return titles.get(grade_id) or grade_id.removesuffix("_test")
 
 
+def _titles_in(lang: str, result) -> dict[str, str]:
+    """The exercises' headings of the release in the student's language (course-ko/...), {} in English or when
+    that edition has no such notebook."""
+    if lang == "en" or result.assignment == "?":
+        return {}
+    try:
+        release = edition_dir(lang) / result.assignment / f"{result.notebook}.ipynb"
+    except CourseError:  # an installation without its course
+        return {}
+    return graded_titles(nbformat.read(release, as_version=4)) if release.is_file() else {}
+
+
 def write_feedback(workspace: Path, result) -> Path:
     """feedback/<student>/<assignment>/<notebook>.html: scores and causes, never test code."""
     hidden = _hidden_lines(workspace, result.assignment) if result.assignment != "?" else set()
     source = sources_of(workspace, result.assignment).get(result.notebook) if result.assignment != "?" else None
-    titles = source.titles if source is not None else {}
     lang = result.lang  # the student's notebook's language (grader/course/words.py)
+    titles = _titles_in(lang, result) or (source.titles if source is not None else {})
     rows = []
     for ex in result.exercises:
         if ex.kind == "manual":

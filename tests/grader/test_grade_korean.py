@@ -7,6 +7,7 @@ One shared class of the demo students, each handing in 01_term twice: in English
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from pathlib import Path
@@ -56,3 +57,11 @@ def test_korean_and_english_notebooks_grade_the_same(tmp_path: Path) -> None:
     for name, gid in hinted:
         korean = causes[(f"{name}-ko", gid)]
         assert re.search("[가-힣]", korean) and korean != causes[(name, gid)], (causes[(name, gid)], korean)
+    # the feedback page in Korean: its frame and the exercises' Korean headings (from course-ko/)
+    from grader.course.sources import graded_titles
+
+    page = (workspace / "feedback" / "bob-ko" / "01_term" / "01_term.html").read_text(encoding="utf-8")
+    english = (workspace / "feedback" / "bob" / "01_term" / "01_term.html").read_text(encoding="utf-8")
+    headings = graded_titles(nbformat.read(ROOT / "course-ko" / "01_term" / "01_term.ipynb", as_version=4))
+    assert "자동 채점 점수" in page and 'lang="ko"' in page and "Autograded score" in english
+    assert any(html.escape(h) in page for h in headings.values() if re.search("[가-힣]", h)), page[-2000:]
