@@ -6,7 +6,8 @@ one method of the solution's class (`Value.tanh = ...`), as a student's later ce
 
 from __future__ import annotations
 
-from harness import corpus_tests
+import pytest
+from harness import corpus_tests, run_test_cell
 
 NOTEBOOK = "04_usage/04e_engine.ipynb"
 
@@ -545,6 +546,8 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "grads not zeroed",
         ),
         "zero_grad_does_nothing": (_zero_grad_method("    pass\n"), "grads not zeroed"),
+        # issue 26: a given reflected operator edited the wrong way round
+        "rsub_reversed": ("Value.__rsub__ = lambda self, other: self - other\n", "2.0 - x is computed as x - 2.0"),
     },
     "eng_unbroadcast_test": {
         "averages": (
@@ -584,6 +587,7 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
         "tanh_at_input": (TENSOR_TANH_INPUT, "tanh' computed from the input"),
         "mean_not_divided": (TENSOR_MEAN_NO_DIVIDE, "divide by the number of entries"),
         "matmul_no_transpose": (TENSOR_MATMUL_NO_TRANSPOSE, "a.grad = out.grad @ b.T"),
+        "rsub_reversed": ("Tensor.__rsub__ = lambda self, other: self - other\n", "2.0 - Z is computed as Z - 2.0"),
     },
     "eng_tensor_softmax_ce_test": {
         "missing_one_over_n": (_softmax_ce(STABLE, "self.grad += (probs - onehot) * out.grad"), "missing 1/N"),
@@ -804,3 +808,43 @@ CORRECT: dict[str, dict[str, str]] = {
     test_hidden_test_passes_a_correct_variant,
     test_every_test_cell_is_covered,
 ) = corpus_tests(NOTEBOOK, BUGGY, CORRECT)
+
+
+# Bugs only a hidden test sees (issue 26): the trusted re-check's probes (grader/recheck/probes.py, not this file's)
+# reach the nn library through MLP alone and run one LayerNorm forward per backward, so these are kept out of BUGGY
+# (test_trusted_recheck.py asks the re-check to fail every BUGGY entry) and checked against the hidden tests only.
+HIDDEN_ONLY: dict[str, dict[str, tuple[str, str]]] = {
+    "eng_layernorm_test": {
+        "state_on_the_class": (
+            LAYERNORM_FN.format(**LAYERNORM_RIGHT)
+            .replace("ctx.save_for_backward(x, x_hat, gamma, inv_std)", "LayerNorm.saved = (x, x_hat, gamma, inv_std)")
+            .replace("x, x_hat, gamma, inv_std = ctx.saved_tensors", "x, x_hat, gamma, inv_std = LayerNorm.saved"),
+            "state kept on the class",
+        ),
+    },
+    "eng_nn_test": {
+        "layer_parameters_weights_only": (  # MLP.parameters walks the neurons itself, so MLP's count is right
+            "Layer.parameters = lambda self: [w for n in self.neurons for w in n.w]\n"
+            "MLP.parameters = lambda self: [p for l in self.layers for n in l.neurons for p in n.w + [n.b]]\n",
+            "Layer\\(3, 2\\).parameters\\(\\) has 6 entries.*missing biases",
+        ),
+        "neuron_relu_always": (  # MLP.__call__ computes each layer itself, so MLP's outputs are right
+            "_neuron_call = Neuron.__call__\n"
+            "Neuron.__call__ = lambda self, x: _neuron_call(self, x).relu()\n"
+            "def _mlp_call(self, x):\n"
+            "    for layer in self.layers:\n"
+            "        x = [sum((w * xi for w, xi in zip(n.w, x)), n.b) for n in layer.neurons]\n"
+            "        x = [v.relu() for v in x] if layer.neurons[0].nonlin else x\n"
+            "    return x[0] if len(x) == 1 else x\n"
+            "MLP.__call__ = _mlp_call\n",
+            "relu applied where nonlin=False",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize(("test_id", "name"), [(t, n) for t, bugs in sorted(HIDDEN_ONLY.items()) for n in sorted(bugs)])
+def test_hidden_test_names_a_bug_the_recheck_does_not_reach(test_id: str, name: str) -> None:
+    source, cause = HIDDEN_ONLY[test_id][name]
+    with pytest.raises(AssertionError, match=cause):
+        run_test_cell(NOTEBOOK, test_id, source)

@@ -124,7 +124,7 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "            _CACHE[k].copy_(torch.as_tensor(v))\n"
             "    torch_mlp_loss(x, y, _CACHE, activation).backward()  # no zero_grad: .grad keeps adding up\n"
             "    return {k: t.grad.numpy().copy() for k, t in _CACHE.items()}\n",
-            "accumulates",
+            "call it twice: the gradients doubled; zero them at the start",
         ),
         "grads_backward_twice": (
             "def torch_gradients(x, y, params, activation='relu'):\n"
