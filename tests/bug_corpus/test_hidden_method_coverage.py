@@ -136,6 +136,7 @@ def test_some_notebooks_have_graded_classes() -> None:
     assert "Function" not in names  # given whole: no student part
 
 
+@pytest.mark.slow  # runs each notebook's graded cells: about 2.6 s a notebook
 @pytest.mark.parametrize("path", WITH_CLASSES, ids=notebook_id)
 def test_every_method_of_a_graded_class_is_called_by_a_hidden_test(path, monkeypatch) -> None:
     import matplotlib
