@@ -495,7 +495,8 @@ def test_dashboard_watch_speed_paces_the_epochs(training_functions) -> None:
     d.controls["epochs"].value = 100
     renders, start = d.renders, time.perf_counter()
     d.train()
-    assert 0.9 <= time.perf_counter() - start < 5 and d.run.epoch == 100
+    # paced: 100 epochs at 100 a second cannot take less than about a second (no upper bound: the machine is shared)
+    assert 0.9 <= time.perf_counter() - start and d.run.epoch == 100
     assert d.renders - renders >= 5
 
 
