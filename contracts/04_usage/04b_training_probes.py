@@ -1,24 +1,9 @@
-"""Probes of 04b_training's re-check contract (04b_training.py): grader-written code that exercises a graded
-class or framework object the way the hidden test does and returns plain data to compare.
-
-Run on both sides from this one text (grader/sandboxed/probe_kit.py `probe_namespace`): in the grader's process on
-the solution's object (the expected value) and in the sandbox child on the student's. So it imports nothing from
-grader/ (the child cannot) and imports numpy, torch and keras inside the probes. A probe raises `ContractError`
-(matched by name) when the object breaks its contract in a way that has no value to compare; the grade names its
-message.
+"""Probes of 04b_training's re-check contract (04b_training.py). What a probe is, what it may use (`ContractError`,
+`is_unchanged`, numpy and the frameworks imported inside) and how this file is run on both sides: see
+grader/sandboxed/probe_kit.py.
 """
 
 from __future__ import annotations
-
-
-class ContractError(Exception):
-    """The graded object breaks its documented contract; the message says how, in the student's terms."""
-
-
-def _is_unchanged(before: dict, after: dict) -> bool:
-    import numpy as np
-
-    return all(np.array_equal(before[k], after[k]) for k in before)
 
 
 def train_alone(train, part1: dict, X, y, params: dict, kwargs: dict):
@@ -49,7 +34,7 @@ def train_alone(train, part1: dict, X, y, params: dict, kwargs: dict):
         raise ContractError("train must return (params, history), both dicts")
     if not {"loss", "accuracy"} <= set(history):
         raise ContractError(f"history has the keys {sorted(history)}, expected 'loss' and 'accuracy'")
-    unchanged = _is_unchanged(before, params) and np.array_equal(X_before, X) and np.array_equal(y_before, y)
+    unchanged = is_unchanged(before, params) and np.array_equal(X_before, X) and np.array_equal(y_before, y)
     return {
         "params": {k: np.asarray(v, dtype=np.float64) for k, v in trained.items()},
         "loss": [float(v) for v in history["loss"]],

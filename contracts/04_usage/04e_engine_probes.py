@@ -1,11 +1,6 @@
-"""Probes of 04e_engine's re-check contract (04e_engine.py): grader-written code that exercises a graded
-class or framework object the way the hidden test does and returns plain data to compare.
-
-Run on both sides from this one text (grader/sandboxed/probe_kit.py `probe_namespace`): in the grader's process on
-the solution's object (the expected value) and in the sandbox child on the student's. So it imports nothing from
-grader/ (the child cannot) and imports numpy, torch and keras inside the probes. A probe raises `ContractError`
-(matched by name) when the object breaks its contract in a way that has no value to compare; the grade names its
-message.
+"""Probes of 04e_engine's re-check contract (04e_engine.py). What a probe is, what it may use (`ContractError`,
+`is_unchanged`, numpy and the frameworks imported inside) and how this file is run on both sides: see
+grader/sandboxed/probe_kit.py.
 
 The probes build the grader's own graphs from the student's class and report plain numbers. They call one node's
 `_backward()` alone where the hidden tests do (an operation's local rule), and the student's `backward()` where the
@@ -13,10 +8,6 @@ hidden tests do (the order, the seed, the accumulation, zero_grad).
 """
 
 from __future__ import annotations
-
-
-class ContractError(Exception):
-    """The graded object breaks its documented contract; the message says how, in the student's terms."""
 
 
 class _GraphNode:

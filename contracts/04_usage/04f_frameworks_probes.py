@@ -1,24 +1,9 @@
-"""Probes of 04f_frameworks's re-check contract (04f_frameworks.py): grader-written code that exercises a graded
-class or framework object the way the hidden test does and returns plain data to compare.
-
-Run on both sides from this one text (grader/sandboxed/probe_kit.py `probe_namespace`): in the grader's process on
-the solution's object (the expected value) and in the sandbox child on the student's. So it imports nothing from
-grader/ (the child cannot) and imports numpy, torch and keras inside the probes. A probe raises `ContractError`
-(matched by name) when the object breaks its contract in a way that has no value to compare; the grade names its
-message.
+"""Probes of 04f_frameworks's re-check contract (04f_frameworks.py). What a probe is, what it may use (`ContractError`,
+`is_unchanged`, numpy and the frameworks imported inside) and how this file is run on both sides: see
+grader/sandboxed/probe_kit.py.
 """
 
 from __future__ import annotations
-
-
-class ContractError(Exception):
-    """The graded object breaks its documented contract; the message says how, in the student's terms."""
-
-
-def _is_unchanged(before: dict, after: dict) -> bool:
-    import numpy as np
-
-    return all(np.array_equal(before[k], after[k]) for k in before)
 
 
 def torch_params(to_torch_params, params: dict):
@@ -40,12 +25,12 @@ def torch_params(to_torch_params, params: dict):
             "requires_grad": bool(t.requires_grad),
             "is_leaf": bool(t.is_leaf),
         }
-    unchanged = _is_unchanged(before, params)
+    unchanged = is_unchanged(before, params)
     with torch.no_grad():
         for t in tparams.values():
             if t.is_floating_point():
                 t.add_(1.0)
-    return {"tensors": described, "params_unchanged": unchanged, "copies": _is_unchanged(before, params)}
+    return {"tensors": described, "params_unchanged": unchanged, "copies": is_unchanged(before, params)}
 
 
 def _leaf_tensors(params: dict) -> dict:

@@ -1,18 +1,9 @@
-"""Probes of 05_comparison's re-check contract (05_comparison.py): grader-written code that exercises a graded
-class or framework object the way the hidden test does and returns plain data to compare.
-
-Run on both sides from this one text (grader/sandboxed/probe_kit.py `probe_namespace`): in the grader's process on
-the solution's object (the expected value) and in the sandbox child on the student's. So it imports nothing from
-grader/ (the child cannot) and imports numpy, torch and keras inside the probes. A probe raises `ContractError`
-(matched by name) when the object breaks its contract in a way that has no value to compare; the grade names its
-message.
+"""Probes of 05_comparison's re-check contract (05_comparison.py). What a probe is, what it may use (`ContractError`,
+`is_unchanged`, numpy and the frameworks imported inside) and how this file is run on both sides: see
+grader/sandboxed/probe_kit.py.
 """
 
 from __future__ import annotations
-
-
-class ContractError(Exception):
-    """The graded object breaks its documented contract; the message says how, in the student's terms."""
 
 
 def _dual_parts(Dual, result, what: str):

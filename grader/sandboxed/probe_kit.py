@@ -35,10 +35,19 @@ def counting_calls(fn, f, *args):
     return {"result": fn(counted, *args), "calls": len(calls)}
 
 
+def is_unchanged(before: dict, after: dict) -> bool:
+    """Are the arrays of `after` equal to the copies in `before` (a probe's check that its arguments were left
+    alone)?"""
+    import numpy as np
+
+    return all(np.array_equal(before[k], after[k]) for k in before)
+
+
 def probe_namespace(source: str, filename: str = "<trusted probes>") -> dict:
     """The probes a contract may name: this kit's generic ones, then those a notebook's probe file `source` defines
-    (its names win). Executed, never imported: the child cannot import the course's files."""
-    namespace = {"__name__": "trusted_probes", "ContractError": ContractError}
+    (its names win). A probe file may use `ContractError` and `is_unchanged` without importing them (it is executed
+    here, never imported: the child cannot import the course's files)."""
+    namespace = {"__name__": "trusted_probes", "ContractError": ContractError, "is_unchanged": is_unchanged}
     namespace.update(call_twice=call_twice, counting_calls=counting_calls)
     exec(compile(source, filename, "exec"), namespace)
     return namespace
