@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from bp_helpers.i18n import _
 from bp_helpers.widgets._base import _raised_in
 
 # The last function found unwritten in this kernel: a later cell that fails only because an earlier cell stopped
@@ -27,8 +28,10 @@ def first_line(err: NotImplementedError | NameError) -> str:
         name = _last_missing[0]
     else:
         undefined = getattr(err, "name", None) or str(err)
-        return f"`{undefined}` is not defined yet: run the cells above this one first (Run > Run All Above)."
-    return f"Write `{name}` first: this cell runs it, and it is not written yet. Then run this cell again."
+        return _("`{name}` is not defined yet: run the cells above this one first (Run > Run All Above).",
+                 name=undefined)
+    return _("Write `{name}` first: this cell runs it, and it is not written yet. Then run this cell again.",
+             name=name)
 
 
 @contextlib.contextmanager
