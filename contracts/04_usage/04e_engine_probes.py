@@ -224,18 +224,20 @@ def tensor_softmax_ce(Tensor, logits, y, before, upstream: float):
 def mlp_library(MLP, seed: int):
     """04e's nn library: MLP(3, [5, 4, 2]) with the grader's parameter values set in micrograd's order (layer by
     layer, neuron by neuron, weights then bias); its outputs, the gradients of a loss, what zero_grad leaves, and the
-    gradients of a second step (zero_grad, forward, backward): parameters missing, copies, gradients piling up."""
+    gradients of a second step (zero_grad, forward, backward): parameters missing, copies, gradients piling up. And
+    the parts on their own (`_nn_parts`)."""
     import random
 
     import numpy as np
 
     random.seed(seed)
     rng = np.random.default_rng(seed)
+    report = {"parts": _nn_parts(MLP, rng)}
     model = MLP(3, [5, 4, 2])
     params = model.parameters()
     if not isinstance(params, list):
         raise ContractError(f"parameters() returned a {type(params).__name__}, expected a list of Values")
-    report = {"count": len(params), "distinct": len({id(p) for p in params})}
+    report.update(count=len(params), distinct=len({id(p) for p in params}))
     expected = (3 + 1) * 5 + (5 + 1) * 4 + (4 + 1) * 2
     if report["count"] != expected:
         return report  # parameters missing (or extra): nothing more can be compared
@@ -261,6 +263,38 @@ def mlp_library(MLP, seed: int):
     loss().backward()
     report["second step"] = np.array([float(p.grad) for p in params])
     return report
+
+
+def _nn_parts(MLP, rng) -> dict:
+    """The library's parts on their own, reached as the hidden test does (through an MLP's own layer and neuron, and
+    its base class): a neuron's value with and without nonlinearity, the parameters of a neuron and of a layer (the
+    parts' own Values, in order) and Module's. An MLP that computes its layers itself still shows a part's slip."""
+    import numpy as np
+
+    tiny = MLP(3, [2])
+    try:
+        layer_cls, neuron_cls = type(tiny.layers[0]), type(tiny.layers[0].neurons[0])
+    except (AttributeError, IndexError, TypeError) as err:
+        raise ContractError("MLP(3, [2]) should keep its layers in .layers, a layer its neurons in .neurons") from err
+    module_cls = type(tiny).__bases__[0]
+    parts = {"Module().parameters()": len(module_cls().parameters())}
+    w, x = rng.normal(size=3), rng.normal(size=3)
+    for nonlin in (True, False):
+        neuron = neuron_cls(3, nonlin=nonlin)
+        for p, v in zip(neuron.w, w, strict=True):
+            p.data = float(v)
+        own = neuron.parameters()
+        parts[f"Neuron(3, nonlin={nonlin}) parameters are its own w + [b]"] = (
+            len(own) == 4 and all(p is q for p, q in zip(own, [*neuron.w, neuron.b], strict=False)))
+        # w . x and -w . x: one of the two is negative, where relu gives 0
+        parts[f"Neuron(3, nonlin={nonlin})(x), (-x)"] = np.array([float(neuron(list(v)).data) for v in (x, -x)])
+    layer = layer_cls(3, 2, nonlin=False)
+    own = layer.parameters()
+    neurons = [p for n in layer.neurons for p in n.parameters()]
+    parts["Layer(3, 2).parameters() count"] = len(own)
+    parts["Layer(3, 2) parameters are its neurons' own"] = len(own) == len(neurons) and all(
+        p is q for p, q in zip(own, neurons, strict=False))
+    return parts
 
 
 class _Context:
@@ -291,7 +325,8 @@ def function_op(op, x, upstream, second_input):
 
 
 def function_layernorm(op, x, gamma, beta, upstream, eps: float):
-    """op.forward(ctx, x, gamma, beta) with op.eps = eps (restored after), then op.backward(ctx, upstream); each
+    """op.forward(ctx, x, gamma, beta) with op.eps = eps (restored after), a second node's forward on other inputs,
+    then op.backward(ctx, upstream) of the first (state kept on the class shows); each
     gradient summed over the axes its input was broadcast along, as Function.apply does: [out, dx, dgamma, dbeta]."""
     import numpy as np
 
@@ -300,6 +335,8 @@ def function_layernorm(op, x, gamma, beta, upstream, eps: float):
     try:
         ctx = _Context()
         out = np.array(op.forward(ctx, x.copy(), gamma.copy(), beta.copy()), dtype=np.float64)
+        # a second node's forward in between, with a context of its own: what the first saved must stay on its ctx
+        op.forward(_Context(), 0.5 * x[::-1] + 1.0, gamma[::-1].copy(), beta.copy())
         grads = op.backward(ctx, upstream.copy())
     finally:
         op.eps = saved

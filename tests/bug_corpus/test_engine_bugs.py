@@ -6,8 +6,7 @@ one method of the solution's class (`Value.tanh = ...`), as a student's later ce
 
 from __future__ import annotations
 
-import pytest
-from harness import corpus_tests, run_test_cell
+from harness import corpus_tests
 
 NOTEBOOK = "04_usage/04e_engine.ipynb"
 
@@ -655,6 +654,23 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "MLP.__init__ = _all_relu\n",
             "relu on every layer but the last",
         ),
+        # the parts on their own: MLP's own code is right, so only the probe's parts report sees these (issue 26)
+        "layer_parameters_weights_only": (  # MLP.parameters walks the neurons itself, so MLP's count is right
+            "Layer.parameters = lambda self: [w for n in self.neurons for w in n.w]\n"
+            "MLP.parameters = lambda self: [p for l in self.layers for n in l.neurons for p in n.w + [n.b]]\n",
+            "Layer\\(3, 2\\).parameters\\(\\) has 6 entries.*missing biases",
+        ),
+        "neuron_relu_always": (  # MLP.__call__ computes each layer itself, so MLP's outputs are right
+            "_neuron_call = Neuron.__call__\n"
+            "Neuron.__call__ = lambda self, x: _neuron_call(self, x).relu()\n"
+            "def _mlp_call(self, x):\n"
+            "    for layer in self.layers:\n"
+            "        x = [sum((w * xi for w, xi in zip(n.w, x)), n.b) for n in layer.neurons]\n"
+            "        x = [v.relu() for v in x] if layer.neurons[0].nonlin else x\n"
+            "    return x[0] if len(x) == 1 else x\n"
+            "MLP.__call__ = _mlp_call\n",
+            "relu applied where nonlin=False",
+        ),
     },
     "eng_function_test": {
         "derivative_at_input": (
@@ -690,6 +706,12 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             _layernorm(dx="inv_std * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True) "
                           "- x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))"),
             "a factor D too many",
+        ),
+        "state_on_the_class": (
+            LAYERNORM_FN.format(**LAYERNORM_RIGHT)
+            .replace("ctx.save_for_backward(x, x_hat, gamma, inv_std)", "LayerNorm.saved = (x, x_hat, gamma, inv_std)")
+            .replace("x, x_hat, gamma, inv_std = ctx.saved_tensors", "x, x_hat, gamma, inv_std = LayerNorm.saved"),
+            "state kept on the class",
         ),
     },
 }
@@ -808,43 +830,3 @@ CORRECT: dict[str, dict[str, str]] = {
     test_hidden_test_passes_a_correct_variant,
     test_every_test_cell_is_covered,
 ) = corpus_tests(NOTEBOOK, BUGGY, CORRECT)
-
-
-# Bugs only a hidden test sees (issue 26): the trusted re-check's probes (grader/recheck/probes.py, not this file's)
-# reach the nn library through MLP alone and run one LayerNorm forward per backward, so these are kept out of BUGGY
-# (test_trusted_recheck.py asks the re-check to fail every BUGGY entry) and checked against the hidden tests only.
-HIDDEN_ONLY: dict[str, dict[str, tuple[str, str]]] = {
-    "eng_layernorm_test": {
-        "state_on_the_class": (
-            LAYERNORM_FN.format(**LAYERNORM_RIGHT)
-            .replace("ctx.save_for_backward(x, x_hat, gamma, inv_std)", "LayerNorm.saved = (x, x_hat, gamma, inv_std)")
-            .replace("x, x_hat, gamma, inv_std = ctx.saved_tensors", "x, x_hat, gamma, inv_std = LayerNorm.saved"),
-            "state kept on the class",
-        ),
-    },
-    "eng_nn_test": {
-        "layer_parameters_weights_only": (  # MLP.parameters walks the neurons itself, so MLP's count is right
-            "Layer.parameters = lambda self: [w for n in self.neurons for w in n.w]\n"
-            "MLP.parameters = lambda self: [p for l in self.layers for n in l.neurons for p in n.w + [n.b]]\n",
-            "Layer\\(3, 2\\).parameters\\(\\) has 6 entries.*missing biases",
-        ),
-        "neuron_relu_always": (  # MLP.__call__ computes each layer itself, so MLP's outputs are right
-            "_neuron_call = Neuron.__call__\n"
-            "Neuron.__call__ = lambda self, x: _neuron_call(self, x).relu()\n"
-            "def _mlp_call(self, x):\n"
-            "    for layer in self.layers:\n"
-            "        x = [sum((w * xi for w, xi in zip(n.w, x)), n.b) for n in layer.neurons]\n"
-            "        x = [v.relu() for v in x] if layer.neurons[0].nonlin else x\n"
-            "    return x[0] if len(x) == 1 else x\n"
-            "MLP.__call__ = _mlp_call\n",
-            "relu applied where nonlin=False",
-        ),
-    },
-}
-
-
-@pytest.mark.parametrize(("test_id", "name"), [(t, n) for t, bugs in sorted(HIDDEN_ONLY.items()) for n in sorted(bugs)])
-def test_hidden_test_names_a_bug_the_recheck_does_not_reach(test_id: str, name: str) -> None:
-    source, cause = HIDDEN_ONLY[test_id][name]
-    with pytest.raises(AssertionError, match=cause):
-        run_test_cell(NOTEBOOK, test_id, source)
