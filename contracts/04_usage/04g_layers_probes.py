@@ -14,3 +14,18 @@ def batchnorm_train_then_test(batchnorm_forward, x, gamma, beta, bn_param: dict,
     test_param = dict(bn_param, mode="test")
     test_out, test_cache = batchnorm_forward(x_test, gamma, beta, test_param)
     return {"out": out, "cache": cache, **running, "test_out": test_out, "test_cache": test_cache}
+
+
+def step_then_default_twice(optimizer, w, dw, config):
+    """optimizer(w, dw, config), compared as a plain call's result, then two steps from the same w, dw with the default
+    config: equal unless state is kept between calls outside the config (a shared default dict, a global)."""
+    import numpy as np
+
+    step = optimizer(w, dw, config)
+    first, second = optimizer(w.copy(), dw.copy())[0], optimizer(w.copy(), dw.copy())[0]
+    if not np.allclose(first, second, rtol=1e-12, atol=0.0):
+        raise ContractError(
+            f"{optimizer.__name__}(w, dw) called twice with the default config gave two different steps: state is "
+            "kept between calls outside the config (a shared default dict, a global?)"
+        )
+    return {"step": step, "default step": first}

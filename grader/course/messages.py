@@ -100,6 +100,9 @@ LIBRARY_NAMES = {
     "index",
     "size",
     "and",
+    "True",  # Python's constants are values, as numbers are ("nonlin=False")
+    "False",
+    "None",
 }
 _PARAMETER_KEY = re.compile(
     r"[Wb]\d{1,2}|(?:sequential|dense|functional|input_layer)(?:_\d{1,4})?|\d{1,5}(?:x\d{1,5}){1,3}"

@@ -266,6 +266,16 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "    return w - c['learning_rate'] * dw, c\n",
             "the velocity is ignored",
         ),
+        "state_in_a_shared_default_config": (  # issue 26: a stateful function called twice
+            "_DEFAULT = {'learning_rate': 1e-2, 'momentum': 0.9}\n"
+            "def sgd_momentum(w, dw, config=None):\n"
+            "    c = _DEFAULT if config is None else config\n"
+            "    c.setdefault('learning_rate', 1e-2)\n"
+            "    c.setdefault('momentum', 0.9)\n"
+            "    c['velocity'] = c['momentum'] * c.get('velocity', 0 * w) - c['learning_rate'] * dw\n"
+            "    return w + c['velocity'], c\n",
+            "called twice with the default config",
+        ),
     },
     "lay_rnn_step_test": {
         "missing_tanh_derivative": (_step_backward(da="dnext_h"), "tanh derivative is missing"),
