@@ -654,6 +654,11 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
             "MLP.__init__ = _all_relu\n",
             "relu on every layer but the last",
         ),
+        # a wrong backward() fails this exercise too: named as backward's, not as parameters() copies (issue 26)
+        "backward_in_creation_order": (
+            _backward_method("    self.grad = 1.0\n    for node in topological_order(self):\n        node._backward()\n"),
+            "Value.backward\\(\\) itself is wrong",
+        ),
         # the parts on their own: MLP's own code is right, so only the probe's parts report sees these (issue 26)
         "layer_parameters_weights_only": (  # MLP.parameters walks the neurons itself, so MLP's count is right
             "Layer.parameters = lambda self: [w for n in self.neurons for w in n.w]\n"
