@@ -5,7 +5,7 @@ written through `say`, a template with `{named}` fields looked up in the gettext
 grader/locale/<lang>/LC_MESSAGES/grader.po (an untranslated one stays English). The instructor's summary and CSV stay
 English. For maintainers:
 
-    python -m grader.course.words extract ko    # every say(lang, "...") into the catalog: new ones empty
+    python -m grader.course.words extract ko    # every say(lang, "...") and phrase("...") into the catalog
     python -m grader.course.words compile       # the .mo beside each .po (a test checks they are fresh)
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ DOMAIN = "grader"
 PACKAGE = Path(__file__).resolve().parents[1]
 LOCALE_DIR = PACKAGE / "locale"
 ENGLISH = "en"
+KEYWORDS = {"say": (2,), "phrase": (1,)}  # the calls whose literal template the extractor collects
 
 
 @cache
@@ -28,9 +30,33 @@ def _translations(lang: str) -> gettext.NullTranslations:
 
 
 def say(lang: str, message: str, **fields: object) -> str:
-    """`message` (a template with `{named}` fields) in `lang` (English when it has no translation), filled in."""
+    """`message` (a template with `{named}` fields) in `lang` (English when it has no translation), filled in; a
+    field that is `Words` is rendered in `lang` too."""
     text = message if lang == ENGLISH else _translations(lang).gettext(message)
-    return text.format(**fields) if fields else text
+    if not fields:
+        return text
+    return text.format(**{k: v.render(lang) if isinstance(v, Words) else v for k, v in fields.items()})
+
+
+@dataclass(frozen=True)
+class Words:
+    """A sentence of the catalog and its fields, kept as a record and rendered in a language only when a person reads
+    it (a re-check's comparison is made before anyone knows who reads it: the student in their language, the
+    instructor's summary in English). Fields are plain text (numbers, shapes, names) or other `Words`."""
+
+    template: str
+    fields: tuple[tuple[str, str | Words], ...] = ()
+
+    def render(self, lang: str) -> str:
+        return say(lang, self.template, **dict(self.fields))
+
+    def __str__(self) -> str:
+        return self.render(ENGLISH)
+
+
+def phrase(template: str, **fields: str | Words) -> Words:
+    """`Words` of a catalog template (extracted like `say`'s) and its fields."""
+    return Words(template, tuple(fields.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["extract"]:
-        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, {"say": (2,)}))
+        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, KEYWORDS))
     elif args[:1] == ["compile"]:
         for mo in compile_all(LOCALE_DIR):
             print(mo)

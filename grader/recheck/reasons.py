@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from grader.course.words import ENGLISH, say
+from grader.course.words import ENGLISH, Words, say
 
 
 class Why(Enum):
@@ -37,11 +37,12 @@ class Why(Enum):
 @dataclass(frozen=True)
 class Failure:
     """One checked name's failure: `call` is the call as shown ('relu_forward(array(4, 3))', or the bare name for
-    NOT_DEFINED, NOT_SET and CELL_FAILED); `detail` as `Why` says."""
+    NOT_DEFINED, NOT_SET and CELL_FAILED); `detail` as `Why` says. Both may be `Words`, rendered in the reader's
+    language."""
 
     kind: Why
-    call: str
-    detail: str = ""
+    call: str | Words
+    detail: str | Words = ""
 
     def __str__(self) -> str:
         return self.render(ENGLISH)
@@ -49,6 +50,10 @@ class Failure:
     def render(self, lang: str) -> str:
         """The failure in words, in `lang` (the student's notebook's language)."""
         return _RENDER[self.kind](lang, self.call, self.detail)
+
+
+def _text(words: str | Words, lang: str) -> str:
+    return words.render(lang) if isinstance(words, Words) else words
 
 
 _RENDER = {
@@ -60,12 +65,12 @@ _RENDER = {
     Why.NOT_SET: lambda lang, call, _: say(
         lang, "{call} is not set by the solution cells (was it renamed or deleted?)", call=call
     ),
-    Why.WRONG_ON_INVALID: lambda lang, call, d: f"{call} {d}",
+    Why.WRONG_ON_INVALID: lambda lang, call, d: f"{_text(call, lang)} {_text(d, lang)}",
     Why.TIMED_OUT: lambda lang, call, _: say(
         lang, "{call} did not finish within its CPU-time limit (an infinite loop?)", call=call
     ),
     Why.CONTRACT: lambda lang, call, d: (
-        f"{call}: {d}" if d else say(lang, "{call} breaks its documented contract", call=call)
+        f"{_text(call, lang)}: {_text(d, lang)}" if d else say(lang, "{call} breaks its documented contract", call=call)
     ),
     Why.FLOATING_POINT: lambda lang, call, _: say(
         lang, "{call} hit a floating-point error (overflow, 0/0 or log(0)): a numerically unstable formula", call=call
@@ -80,7 +85,7 @@ _RENDER = {
     ),
     Why.UNREADABLE: lambda lang, call, _: say(lang, "{call} returned data that cannot be read", call=call),
     Why.NOT_A_PAIR: lambda lang, call, _: say(lang, "{call} did not return a pair (out, cache)", call=call),
-    Why.WRONG_VALUE: lambda lang, _, d: d,
+    Why.WRONG_VALUE: lambda lang, _, d: _text(d, lang),
     Why.GRADER_ERROR: lambda lang, call, d: say(
         lang, "{call}: the grader could not compare its result ({error})", call=call, error=d
     ),

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from grader.course.cells import without_magics
 from grader.course.paths import repo_root
+from grader.course.words import Words, phrase
 from grader.recheck.limits import Limits
 from grader.sandboxed import scratch_fs
 
@@ -136,15 +137,16 @@ def _child_env(sandbox: Path) -> dict[str, str]:
     return env
 
 
-def _describe_exit(code: int | None, limits: Limits) -> str:
+def _describe_exit(code: int | None, limits: Limits) -> Words:
     if code is None:
-        return f"did not finish within {limits.wall_seconds:g} s (an infinite loop?)"
+        return phrase("did not finish within {seconds} s (an infinite loop?)", seconds=f"{limits.wall_seconds:g}")
     if code < 0:
         sig = -code
         if sig in (signal.SIGXCPU, signal.SIGKILL):
-            return f"was stopped after {limits.cpu_seconds} s of CPU time (an infinite loop at top level?)"
-        return f"was killed by signal {signal.Signals(sig).name}"
-    return f"exited early (status {code}): the code ends the process itself"
+            return phrase("was stopped after {seconds} s of CPU time (an infinite loop at top level?)",
+                          seconds=f"{limits.cpu_seconds:g}")
+        return phrase("was killed by signal {signal}", signal=signal.Signals(sig).name)
+    return phrase("exited early (status {code}): the code ends the process itself", code=str(code))
 
 
 class _CallFeed:
@@ -233,7 +235,7 @@ def _drain(
     return report, output, report_open, False
 
 
-def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tuple[list[str], str | None]:
+def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tuple[list[str], Words | None]:
     """Run the sandbox child on `job`, sending it `calls` one at a time as it asks; return the lines it reported
     (raw: grader/recheck/trusted_check.py reads them strictly) and, if it did not finish, why."""
     read_fd, write_fd = os.pipe()
@@ -280,8 +282,8 @@ def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tu
     log.debug("re-check child's output (its last %d bytes): %r", LOG_TAIL_BYTES, bytes(output))
     finished = code == 0 and not timed_out
     if overflowed:
-        cap = f"{SANDBOX_BYTES // 1024**2} MB or {SANDBOX_FILES} files"
-        return lines, f"wrote more than {cap} into its folder (stopped)"
+        return lines, phrase("wrote more than {megabytes} MB or {files} files into its folder (stopped)",
+                             megabytes=str(SANDBOX_BYTES // 1024**2), files=str(SANDBOX_FILES))
     return lines, None if finished else _describe_exit(None if timed_out else code, limits)
 
 
@@ -295,7 +297,7 @@ def run_job(
     context_sources: list[str] | None = None,
     context_names: list[str] | None = None,
     probes_source: str = "",
-) -> tuple[list[str], str | None]:
+) -> tuple[list[str], Words | None]:
     """Run the student's `cells` [(cell id, code)] after the trusted `setup` in a fresh sandbox; make `calls`.
 
     Each call is {"function", "case", "args" (encoded), "kind": "call"|"value", "probe": name or None,

@@ -21,6 +21,7 @@ import numpy as np
 from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.reference import solution_cells
 from grader.course.sources import SourceInfo, catalogue_of, defined_names, reference_namespace
+from grader.course.words import Words, phrase
 from grader.recheck.cases import Invalid
 from grader.recheck.compare import compare, signature
 from grader.recheck.limits import Limits
@@ -41,7 +42,7 @@ class TrustedResult:
     timed_out_cells: list[str] = field(default_factory=list)
     cell_errors: dict[str, str] = field(default_factory=dict)  # student cell id -> the type of exception it raised
     violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/course/messages.py)
-    crash: str | None = None
+    crash: Words | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
     grader_errors: list[str] = field(default_factory=list)  # calls the grader failed to judge (its own bug)
     isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
@@ -196,8 +197,11 @@ def _judge(key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalo
     if want.raises:
         if raised == want.raises:
             return None
-        got = f"raised {raised}" if raised else "returned a value"
-        return Failure(Why.WRONG_ON_INVALID, call, f"{got}; on this invalid input it must raise {want.raises}")
+        if raised:
+            got = phrase("raised {error}; on this invalid input it must raise {want}", error=raised, want=want.raises)
+        else:
+            got = phrase("returned a value; on this invalid input it must raise {want}", want=want.raises)
+        return Failure(Why.WRONG_ON_INVALID, call, got)
     if raised:
         error = event["error"]
         if error.get("timeout"):
@@ -222,7 +226,7 @@ def _judge(key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalo
         if not isinstance(got, list | tuple) or len(got) != 2:
             return Failure(Why.NOT_A_PAIR, call)
         got, expected = got[0], expected[0]
-    where = f"{name}'s value" if spec.kind == "value" else f"{call}'s result"
+    where = phrase("{name}'s value", name=name) if spec.kind == "value" else phrase("{call}'s result", call=call)
     wrong = compare(got, expected, spec.tol, where=where, error=spec.error, atol=spec.atol)
     return Failure(Why.WRONG_VALUE, call, wrong) if wrong else None
 
@@ -241,7 +245,7 @@ def _judge_safely(
         return reason
 
 
-def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:
+def _collect(lines: list[str], crash: Words | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:
     """Fold one sandbox run's report into `result`."""
     report = read_report(lines, set(plan.expected))
     keys = list(dict.fromkeys(k for k, _ in plan.expected))
@@ -256,7 +260,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
                     result.checked.remove(key)
     if not report.begun:  # the child stopped before any student code ran: the grader's failure, not judged
         for key in keys:
-            result.not_checked[key] = f"the re-check could not start ({crash or 'no report'})"
+            result.not_checked[key] = f"the re-check could not start ({crash or 'no report'})"  # the instructor's
             if key in result.checked:
                 result.checked.remove(key)
         return
@@ -281,7 +285,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
         answer = report.answers.get((key, case))
         if answer is None:
             call = signature(object_name(key), want.args, plan.specs[key])
-            result.failures[key] = Failure(Why.NO_ANSWER, call, crash or "stopped")
+            result.failures[key] = Failure(Why.NO_ANSWER, call, crash or phrase("stopped"))
             continue
         reason = _judge_safely(key, plan.specs[key], want, dict(answer), catalogue, result)
         if reason:
@@ -292,7 +296,7 @@ def _collect(lines: list[str], crash: str | None, plan: _Plan, result: TrustedRe
             result.failures[key] = Failure(Why.CHANGED_BETWEEN_CALLS, call)
 
 
-def _cell_that_ended(lines: list[str], crash: str | None, plan: _Plan, cells: list[tuple[str, str]]) -> int | None:
+def _cell_that_ended(lines: list[str], crash: Words | None, plan: _Plan, cells: list[tuple[str, str]]) -> int | None:
     """The index of the student's cell during which the child died, if it died running the cells (os._exit, a
     segfault, a kill): the cells it reported finished are the ones before it."""
     if crash is None:
@@ -302,7 +306,7 @@ def _cell_that_ended(lines: list[str], crash: str | None, plan: _Plan, cells: li
     return finished if report.begun and not report.broken and finished < len(cells) else None
 
 
-def _calls_after_a_crash(lines: list[str], crash: str | None, plan: _Plan, cells: int) -> tuple[_Plan, _Plan] | None:
+def _calls_after_a_crash(lines: list[str], crash: Words | None, plan: _Plan, cells: int) -> tuple[_Plan, _Plan] | None:
     """When the child died during a call, after every cell ran: (the calls up to and including the check it died
     in, the later calls) so that the later checks run in a fresh child and only the one that ended it fails (a
     C stack overflow in one graded function must not cost the next); None otherwise."""
@@ -325,14 +329,15 @@ def _calls_after_a_crash(lines: list[str], crash: str | None, plan: _Plan, cells
     return done, part(later, lambda k: k in later_ids)
 
 
-def _fail_cells(cells: list[tuple[str, str]], result: TrustedResult, what: str, replace: bool = False) -> None:
+def _fail_cells(cells: list[tuple[str, str]], result: TrustedResult, what: Words, replace: bool = False) -> None:
     """Fail every checked name the given cells define: "its solution cell (ID) <what>" (`replace`: over a failure
     found before)."""
     for cell_id, code in cells:
         defined = set(defined_names(code))
         for key in result.checked:
             if object_name(key) in defined and (replace or key not in result.failures):
-                result.failures[key] = Failure(Why.CELL_FAILED, object_name(key), f"({cell_id}) {what}")
+                detail = phrase("({cell}) {what}", cell=cell_id, what=what)
+                result.failures[key] = Failure(Why.CELL_FAILED, object_name(key), detail)
 
 
 def trusted_check(
@@ -356,7 +361,9 @@ def trusted_check(
         names = sorted(plan.context_names)
         context = _context_sources(source, set(names)) if names else None
 
-        def run(cells: list[tuple[str, str]], plan=plan, names=names, context=context) -> tuple[list[str], str | None]:
+        def run(
+            cells: list[tuple[str, str]], plan=plan, names=names, context=context
+        ) -> tuple[list[str], Words | None]:
             return run_job(
                 source.setup_sources,
                 cells,
@@ -374,7 +381,8 @@ def trusted_check(
             ended = _cell_that_ended(lines, crash, plan, cells)
             if ended is None:
                 break
-            _fail_cells(cells[ended : ended + 1], result, f"ended the re-check process (it {crash})")
+            assert crash is not None  # a cell ended the child only when it crashed
+            _fail_cells(cells[ended : ended + 1], result, phrase("ended the re-check process (it {how})", how=crash))
             result.crash = result.crash or crash
             cells = cells[:ended] + cells[ended + 1 :]
             lines, crash = run(cells)
@@ -389,7 +397,8 @@ def trusted_check(
         _collect(lines, crash, plan, result, catalogue)
     for cell_id, code in student_cells:  # a def followed by an endless top-level loop does not count
         if cell_id in result.timed_out_cells:
-            _fail_cells([(cell_id, code)], result, "never finishes at top level (an infinite loop?)", replace=True)
+            endless = phrase("never finishes at top level (an infinite loop?)")
+            _fail_cells([(cell_id, code)], result, endless, replace=True)
     _name_the_cells_that_stopped(student_cells, result)
     result.seconds = time.monotonic() - started
     return result
@@ -407,8 +416,13 @@ def _name_the_cells_that_stopped(student_cells: list[tuple[str, str]], result: T
         for cell_id, code in student_cells:
             error = result.cell_errors.get(cell_id)
             if error and object_name(key) in defined_names(code):
-                hint = " (an import the grading machine cannot do?)" if error in IMPORT_ERRORS else ""
-                result.failures[key] = Failure(
-                    Why.NOT_DEFINED, failure.call, f"its cell stopped with {error} before defining it{hint}"
+                why = (
+                    phrase(
+                        "its cell stopped with {error} before defining it (an import the grading machine cannot do?)",
+                        error=error,
+                    )
+                    if error in IMPORT_ERRORS
+                    else phrase("its cell stopped with {error} before defining it", error=error)
                 )
+                result.failures[key] = Failure(Why.NOT_DEFINED, failure.call, why)
                 break

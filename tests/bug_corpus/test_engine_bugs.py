@@ -656,7 +656,8 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
         ),
         # a wrong backward() fails this exercise too: named as backward's, not as parameters() copies (issue 26)
         "backward_in_creation_order": (
-            _backward_method("    self.grad = 1.0\n    for node in topological_order(self):\n        node._backward()\n"),
+            _backward_method(
+                "    self.grad = 1.0\n    for node in topological_order(self):\n        node._backward()\n"),
             "Value.backward\\(\\) itself is wrong",
         ),
         # the parts on their own: MLP's own code is right, so only the probe's parts report sees these (issue 26)

@@ -29,13 +29,14 @@ HANGUL = re.compile("[가-힣]")
 
 def test_every_grader_message_is_extracted_and_translated() -> None:
     in_code = {m for _, _, m, _, _ in extract_from_dir(ROOT / "grader", method_map=[("**.py", "python")],
-                                                         keywords={"say": (2,)})}
+                                                         keywords=words.KEYWORDS)}
     with PO.open("rb") as fh:
         messages = {m.id: m for m in read_po(fh) if m.id}
     assert len(in_code) > 40 and in_code <= set(messages), sorted(in_code - set(messages))
     for text in in_code:
         message = messages[text]
-        assert message.string and not message.fuzzy and HANGUL.search(message.string), text
+        has_words = re.search("[A-Za-z]", FIELD.sub("", text))  # "{where}[{index}]" is punctuation alone
+        assert message.string and not message.fuzzy and (HANGUL.search(message.string) or not has_words), text
         assert sorted(FIELD.findall(message.string)) == sorted(FIELD.findall(text)), text
 
 
@@ -49,6 +50,35 @@ def test_every_reason_renders_in_korean_and_english_is_unchanged(kind: Why) -> N
     assert failure.render("en") == str(failure)
     if kind not in (Why.WRONG_ON_INVALID, Why.WRONG_VALUE, Why.CONTRACT):  # the call and a sentence of its own
         assert HANGUL.search(failure.render("ko")), failure.render("ko")
+
+
+def test_a_reasons_details_render_in_korean() -> None:
+    """Issue 25: is the detail inside a reason (the comparison's sentence with its path into the result, how the
+    re-check's child stopped, what an invalid input did) Korean for a Korean notebook, nothing of its English left
+    but names and numbers, and the English rendering the instructor reads unchanged?"""
+    import numpy as np
+
+    from grader.recheck.compare import compare
+    from grader.recheck.limits import Limits
+    from grader.recheck.sandbox import _describe_exit
+
+    call = "relu_forward(array(4, 3))"
+    where = words.phrase("{call}'s result", call=call)
+    failures = [
+        Failure(Why.WRONG_VALUE, call, compare({"W1": [np.zeros(3)]}, {"W1": [np.ones(3)]}, 1e-6, where)),
+        Failure(Why.WRONG_VALUE, call, compare(np.zeros((2, 2), np.float32), np.zeros((2, 2)), 1e-6, where)),
+        Failure(Why.WRONG_VALUE, call, compare([1.0], [1.0, 2.0], 1e-6, where)),
+        Failure(Why.NO_ANSWER, call, _describe_exit(-11, Limits())),
+        Failure(Why.NO_ANSWER, call, _describe_exit(None, Limits())),
+        Failure(Why.WRONG_ON_INVALID, call, words.phrase(
+            "returned a value; on this invalid input it must raise {want}", want="ValueError")),
+    ]
+    english = re.compile(r"\b(?:differs|expected|result|items|dtype has|stopped|killed|finish|returned|must)\b")
+    for failure in failures:
+        korean = failure.render("ko")
+        assert HANGUL.search(korean) and not english.search(korean), korean
+        assert failure.render("en") == str(failure) and english.search(str(failure)), str(failure)
+    assert "['W1'][0]" in failures[0].render("ko"), failures[0].render("ko")
 
 
 def test_an_unknown_language_falls_back_to_english() -> None:
