@@ -1,14 +1,16 @@
 """Time `bpcourse check` on a student's copy of a notebook: the first check (workspace prepared) and warm checks.
 
     .venv/bin/python benchmarks/bench_check.py [--runs 5] [--notebook course/01_term/01_term.ipynb]
-                                               [--answers untouched|right]
+                                               [--answers untouched|right|loop]
 
 The notebook's folder is copied into a temporary folder first (as `bpcourse start` copies it for a student; the
 course's own files are never touched), and `bpcourse check` runs on the copy as a new process, as a student types
 it. The first check runs with a fresh, empty cache folder (XDG_CACHE_HOME), so it prepares the grading workspace
 (~/.cache/bpcourse/check-<hash>, grader/student/check.py) and fills matplotlib's font cache, as a student's first check
 does; the warm checks then reuse that cache. --answers right fills in the solution cells (grader/grading/demo_class.py's
-"right" student), so every hidden test runs to its end; untouched checks the copy as released.
+"right" student), so every hidden test runs to its end; untouched checks the copy as released. --answers loop is the
+right student whose first graded function never returns (`while True: pass`): it prints, beside the right copy's warm
+check, how long past its CPU limit each stopped cell ran (issue 26 item 8: within the limit + 2 s).
 
 Prints every time, then the median, fastest and slowest of the warm checks. The course's target: a warm check within
 5 s (on the 2-core machine the course is tested on).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -39,14 +42,29 @@ def student_copy(notebook: Path, answers: str, into: Path) -> Path:
     folder = into / notebook.parent.name
     shutil.copytree(notebook.parent, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     copy = folder / notebook.name
-    if answers == "right":
-        import nbformat
+    import nbformat
 
-        from grader.grading import demo_class
+    from grader.grading import demo_class
 
+    if answers in ("right", "loop"):
         source = nbformat.read(ROOT / "solutions" / notebook.parent.name / notebook.name, as_version=4)
         demo_class.write_notebook(demo_class.right(nbformat.read(copy, as_version=4), source), copy)
+    if answers == "loop":
+        demo_class.write_notebook(_first_function_loops(nbformat.read(copy, as_version=4)), copy)
     return copy
+
+
+def _first_function_loops(nb):
+    """`nb` (solved) with its first solution cell's first function redefined to loop forever, as a student's would."""
+    import ast
+
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            name = next((n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef)), None)
+            if name:
+                cell.source += f"\n\n\ndef {name}(*args, **kwargs):\n    while True:\n        pass\n"
+                return nb
+    raise SystemExit("no solution cell defines a function")
 
 
 def check_once(notebook: Path, cache: Path) -> tuple[float, float, int, str]:
@@ -62,7 +80,33 @@ def check_once(notebook: Path, cache: Path) -> tuple[float, float, int, str]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     totals = next((line for line in done.stdout.splitlines() if line.startswith("autograded:")), "")
+    stopped = sum("ran past its CPU-time limit" in line for line in done.stdout.splitlines())
+    totals = totals + (f"  ({stopped} cells stopped at their CPU limit)" if stopped else "")
     return seconds, cpu, done.returncode, totals or (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+
+
+def loop_overshoot(notebook: Path, cache: Path, tmp: Path) -> None:
+    """Beside a warm check of the right copy, a check of the copy whose first function loops: how many cells the
+    loop stopped (the report's notes) and how far past the CPU limit each ran on average, in CPU seconds (the limit
+    is in CPU seconds: on a busy machine a cell's wall time stretches, its CPU time does not) and in wall seconds."""
+    from grader.grading.records import Settings
+
+    limit = Settings().cell_cpu_seconds
+    right = student_copy(notebook, "right", tmp / "right")
+    looping = student_copy(notebook, "loop", tmp / "loop")
+    check_once(right, cache)  # prepares the workspace
+    right_seconds, right_cpu, _, right_totals = check_once(right, cache)
+    loop_seconds, loop_cpu, _, loop_totals = check_once(looping, cache)
+    print(f"right copy:   {right_seconds:7.2f}s  cpu {right_cpu:6.2f}s  {right_totals}")
+    print(f"looping copy: {loop_seconds:7.2f}s  cpu {loop_cpu:6.2f}s  {loop_totals}")
+    found = re.search(r"(\d+) cells stopped", loop_totals)
+    if not found:
+        raise SystemExit("the loop stopped no cell: nothing to measure")
+    cells = int(found.group(1))
+    over_cpu = (loop_cpu - right_cpu) / cells - limit
+    over_wall = (loop_seconds - right_seconds) / cells - limit
+    print(f"each of the {cells} stopped cells ran {over_cpu:+.2f} CPU-s ({over_wall:+.2f} wall-s) past its {limit:g} s "
+          "CPU limit on average (target: at most +2 s)")
 
 
 def main() -> None:
@@ -70,9 +114,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="warm checks after the first one (default 5)")
     parser.add_argument("--notebook", type=Path, default=ROOT / "course" / "01_term" / "01_term.ipynb",
                         help="the released notebook to copy and check (default course/01_term/01_term.ipynb)")
-    parser.add_argument("--answers", choices=("untouched", "right"), default="untouched",
-                        help="check the copy as released (default) or with every solution cell filled in")
+    parser.add_argument("--answers", choices=("untouched", "right", "loop"), default="untouched",
+                        help="check the copy as released (default), with every solution cell filled in, or filled in "
+                             "with a first function that loops forever (prints how long past its limit a cell ran)")
     args = parser.parse_args()
+    if args.answers == "loop":
+        with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+            (Path(tmp) / "cache").mkdir()
+            loop_overshoot(args.notebook.resolve(), Path(tmp) / "cache", Path(tmp))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         notebook = student_copy(args.notebook.resolve(), args.answers, Path(tmp) / "student")
         cache = Path(tmp) / "cache"  # fresh: nothing of bpcourse, matplotlib or anything else cached yet
