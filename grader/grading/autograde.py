@@ -30,6 +30,7 @@ from grader.course.i18n import student_lang
 from grader.course.messages import describe_refusal, printable
 from grader.course.nbgrader_config import sqlite_url
 from grader.course.words import say
+from grader.grading.changes import SKIP_TAG
 from grader.grading.job_kernel import (
     GradingKernelManager,
     GuardChannel,
@@ -242,6 +243,7 @@ def autograde(
             extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
             startup_timeout=60,
             shutdown_kernel="immediate",  # no graceful wait: the kernel holds nothing worth keeping
+            skip_cells_with_tag=SKIP_TAG,  # the release's demo cells (grader/course/demos.py), no student's tag
             kernel_manager_class=GradingKernelManager.for_job(config),
             on_cell_execute=_on_cell(watchdog, len(nb.cells), progress),
             on_notebook_start=watchdog.attach,

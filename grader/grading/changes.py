@@ -93,6 +93,24 @@ def restore_metadata(nb: NotebookNode, source_nb: NotebookNode) -> None:
                 del cell.metadata["nbgrader"]
 
 
+SKIP_TAG = "skip-execution"  # nbclient's tag for a cell it does not run (set on nbgrader's Execute in autograde.py)
+
+
+def leave_out_demos(nb: NotebookNode, demos: frozenset[str]) -> int:
+    """Remove every skip tag the student put on a cell (a grading run runs their notebook whole: a skipped test cell
+    would not run), then tag the cells whose code is, to the character, a demo of the release
+    (grader/course/demos.py), which no grade depends on. Returns how many are left out."""
+    left_out = 0
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags")
+        if isinstance(tags, list) and SKIP_TAG in tags:
+            cell.metadata["tags"] = [t for t in tags if t != SKIP_TAG]
+        if cell.cell_type == "code" and not nbgrader_meta(cell) and cell.source in demos:
+            cell.metadata.setdefault("tags", []).append(SKIP_TAG)
+            left_out += 1
+    return left_out
+
+
 def _moved_definition(nb: NotebookNode, name: str) -> int | None:
     """The index of the last unlocked code cell that defines `name`, if any."""
     for i in range(len(nb.cells) - 1, -1, -1):

@@ -24,6 +24,7 @@ from nbformat import NotebookNode
 from nbgrader.utils import is_grade, is_solution, is_task
 
 from grader.course.cells import is_test_cell
+from grader.course.demos import demo_sources
 from grader.course.i18n import student_lang
 from grader.course.notebooks import grade_ids, read_notebook
 from grader.course.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
@@ -126,6 +127,7 @@ def inspect_changes(g: Grading, nb: NotebookNode) -> None:
 def restore_metadata(g: Grading, nb: NotebookNode) -> list[changes.StudentCell]:
     """Put the source's nbgrader metadata back, and find the student's code to re-check."""
     changes.restore_metadata(nb, nbformat.read(g.source.path, as_version=4))
+    changes.leave_out_demos(nb, demo_sources(str(g.source.path)))
     student_cells, notes = changes.student_solution_cells(nb, g.source)
     g.result.review += notes
     return student_cells

@@ -28,8 +28,11 @@ import pytest
 from adversarial.cases import _redefine, all_but, full
 from conftest import ROOT
 
+from grader.course.cells import is_test_cell
+from grader.course.demos import demo_cells
 from grader.course.sources import read_source
 from grader.grading import demo_class, grade, journal
+from grader.grading.changes import SKIP_TAG
 from grader.grading.executors import LocalPool
 from grader.grading.records import Settings
 from grader.grading.workspace import prepare_workspace
@@ -39,6 +42,7 @@ pytestmark = pytest.mark.slow
 ASSIGNMENT = "01_term"
 SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 CLASSMATES = ("alice", "bob")
+SKIPS_TESTS = "bob"  # right, and his notebook tags every test cell "skip-execution"
 SURROGATE, DISK_FULL, MANY_CELLS, ZERO_D = "a-lone-surrogate", "b-disk-full", "c-many-cells", "carol"
 EMPTY_CELLS = 355_305
 
@@ -97,6 +101,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     notebooks[SURROGATE] = lone_surrogate(release, source)
     notebooks[MANY_CELLS] = many_empty_cells(release, source)
     notebooks[ZERO_D] = _redefine("propagate_back", ZERO_D_PROPAGATE_BACK)(release, source, info, {})
+    for cell in notebooks[SKIPS_TESTS].cells:  # nbclient does not run a cell with this tag
+        if is_test_cell(cell):
+            cell.metadata.setdefault("tags", []).append(SKIP_TAG)
     submissions = base / "submitted"
     for student, content in notebooks.items():
         demo_class.write_notebook(content, submissions / student / ASSIGNMENT / SOURCE.name)
@@ -161,6 +168,20 @@ def test_classmates_keep_full_marks(graded: dict, run: str) -> None:
         result = _result(graded[run], student)
         assert result.score == full(graded["info"]), (student, result.exercises)
         assert not rows[student]["status"].startswith("needs review"), rows[student]["status"]
+
+
+def test_tests_run_and_demos_do_not(graded: dict) -> None:
+    """Issue 27 and a student's skip tags: in the graded copy of bob's notebook (right, every test cell tagged
+    "skip-execution" by him) does every test cell run all the same, while the release's demo cells
+    (grader/course/demos.py) are left out and every other code cell runs?"""
+    path = graded["workspace"] / "autograded" / SKIPS_TESTS / ASSIGNMENT / SOURCE.name
+    cells = nbformat.read(path, as_version=4).cells
+    demos = demo_cells(nbformat.read(SOURCE, as_version=4))
+    assert demos, "01_term has demo cells (its explorers)"
+    ran = {i: isinstance(c.get("execution_count"), int) for i, c in enumerate(cells) if c.cell_type == "code"}
+    assert all(ran[i] for i, c in enumerate(cells) if is_test_cell(c)), ran
+    assert not any(ran[i] for i in demos), [(i, cells[i].source[:40]) for i in demos if ran[i]]
+    assert all(ran[i] for i in ran if i not in demos), [i for i in ran if i not in demos and not ran[i]]
 
 
 def test_lone_surrogate_is_graded_and_flagged(graded: dict) -> None:

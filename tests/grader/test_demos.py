@@ -1,0 +1,79 @@
+"""Which given cells may a grading run leave out (grader/course/demos.py)? Each rule is shown to keep a cell that
+a later graded cell could depend on, beside the demo it would be without that dependency."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grader.course.demos import demo_cells
+from grader.grading.changes import SKIP_TAG, leave_out_demos
+
+SOLUTION = 'def f(x):\n    return 2 * x\n'
+
+
+def _notebook(given: str, test: str, before: str = "") -> nbformat.NotebookNode:
+    """[setup (locked), solution defining f, given cell (plain), test]: the given cell is cell 2."""
+    cells = [
+        nbformat.v4.new_code_cell("import random\nimport numpy as np\n" + before),
+        nbformat.v4.new_code_cell(SOLUTION),
+        nbformat.v4.new_code_cell(given),
+        nbformat.v4.new_code_cell(test),
+    ]
+    cells[0].metadata["nbgrader"] = {"locked": True, "grade_id": "setup", "grade": False, "solution": False}
+    cells[1].metadata["nbgrader"] = {"solution": True, "grade_id": "f", "grade": False, "locked": False}
+    cells[3].metadata["nbgrader"] = {"grade": True, "grade_id": "f_test", "points": 1, "solution": False,
+                                     "locked": True}
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+@pytest.mark.parametrize(
+    ("given", "test", "before", "demo"),
+    [
+        ("print(f(3))\n", "assert f(2) == 4\n", "", True),  # calls the student's function: a demo
+        ("x = f(3)\n", "assert x == 6\n", "", False),  # binds a name the test reads
+        ("x = f(3)\n", "x = f(2)\nassert x == 4\n", "", True),  # the test binds x itself first
+        ("x = f(3)\n", "y = [x for x in range(3)]\n", "", True),  # x of a comprehension is its own
+        ("x = f(3)\n", "x = x + 1\n", "", False),  # read before the test's own assignment
+        ("random.seed(0)\nprint(f(1))\n", "assert f(2) == 4\n", "", False),  # shared random state
+        ("np.random.seed(0)\n", "assert f(2) == 4\n", "", False),
+        ("f.cache = {}\n", "assert f(2) == 4\n", "", False),  # an attribute of something it did not make
+        ("data[0] = 5\n", "assert data[0] == 1\n", "data = [1]\n", False),  # an item of the notebook's data
+        ("data.append(5)\n", "assert data == [1]\n", "data = [1]\n", False),  # reads data a test reads
+        ("print(len(data))\n", "assert f(2) == 4\n", "data = [1]\n", True),  # data no later cell reads
+        ("mine = {}\nmine['a'] = f(1)\n", "assert f(2) == 4\n", "", True),  # its own dict
+        ("global g\ng = 1\n", "assert f(2) == 4\n", "", False),
+        ("del f\n", "assert True\n", "", False),
+        ("def helper():\n    return f(1)\n", "assert helper() == 2\n", "", False),  # defines what a test calls
+        ("%matplotlib inline\nprint(f(2))\n", "assert f(2) == 4\n", "", True),  # a magic is not Python
+    ],
+)
+def test_a_given_cell_is_a_demo_only_when_nothing_later_depends_on_it(given, test, before, demo) -> None:
+    assert (2 in demo_cells(_notebook(given, test, before))) is demo
+
+
+def test_a_demo_read_only_by_a_later_demo_is_left_out_with_it() -> None:
+    nb = _notebook("xs = [f(i) for i in range(3)]\n", "assert f(2) == 4\n")
+    nb.cells.insert(3, nbformat.v4.new_code_cell("print(xs)\n"))
+    assert demo_cells(nb) == [2, 3]
+    nb.cells[4].source = "assert len(xs) == 3\n"  # now a test reads it: both kept
+    assert demo_cells(nb) == []
+
+
+def test_cells_with_nbgrader_metadata_are_never_demos() -> None:
+    nb = _notebook("print(f(3))\n", "assert f(2) == 4\n")
+    nb.cells[2].metadata["nbgrader"] = {"locked": True, "grade_id": "given", "grade": False, "solution": False}
+    assert demo_cells(nb) == []
+
+
+def test_the_students_skip_tags_are_removed_and_the_releases_demos_tagged() -> None:
+    """A student's skip tag on a test cell would leave the test out of nbclient's run; it is removed, and only a
+    cell whose code is a demo of the release, to the character, is tagged (an edited demo runs)."""
+    nb = _notebook("print(f(3))\n", "assert f(2) == 4\n")
+    demos = frozenset(nb.cells[i].source for i in demo_cells(nb))
+    nb.cells[3].metadata["tags"] = [SKIP_TAG, "mine"]
+    nb.cells.append(nbformat.v4.new_code_cell("print(f(3))  # edited\n"))
+    assert leave_out_demos(nb, demos) == 1
+    assert nb.cells[3].metadata["tags"] == ["mine"]
+    assert nb.cells[2].metadata["tags"] == [SKIP_TAG]
+    assert SKIP_TAG not in nb.cells[4].metadata.get("tags", [])
