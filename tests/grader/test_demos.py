@@ -3,9 +3,13 @@ a later graded cell could depend on, beside the demo it would be without that de
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
+from conftest import SOLUTION_NOTEBOOKS, notebook_id
 
+from grader.course.cells import is_test_cell
 from grader.course.demos import demo_cells
 from grader.grading.changes import SKIP_TAG, leave_out_demos
 
@@ -35,8 +39,9 @@ def _notebook(given: str, test: str, before: str = "") -> nbformat.NotebookNode:
         ("x = f(3)\n", "x = f(2)\nassert x == 4\n", "", True),  # the test binds x itself first
         ("x = f(3)\n", "y = [x for x in range(3)]\n", "", True),  # x of a comprehension is its own
         ("x = f(3)\n", "x = x + 1\n", "", False),  # read before the test's own assignment
-        ("random.seed(0)\nprint(f(1))\n", "assert f(2) == 4\n", "", False),  # shared random state
-        ("np.random.seed(0)\n", "assert f(2) == 4\n", "", False),
+        # the global generators' state: no test depends on it (test_no_test_cell_depends_on_the_global_generators)
+        ("random.seed(0)\nprint(f(1))\n", "assert f(2) == 4\n", "", True),
+        ("import sys\nsys.setrecursionlimit(50)\n", "assert f(2) == 4\n", "", False),  # shared interpreter state
         ("f.cache = {}\n", "assert f(2) == 4\n", "", False),  # an attribute of something it did not make
         ("data[0] = 5\n", "assert data[0] == 1\n", "data = [1]\n", False),  # an item of the notebook's data
         ("data.append(5)\n", "assert data == [1]\n", "data = [1]\n", False),  # reads data a test reads
@@ -77,3 +82,20 @@ def test_the_students_skip_tags_are_removed_and_the_releases_demos_tagged() -> N
     assert nb.cells[3].metadata["tags"] == ["mine"]
     assert nb.cells[2].metadata["tags"] == [SKIP_TAG]
     assert SKIP_TAG not in nb.cells[4].metadata.get("tags", [])
+
+
+# a call of the global generators (module random, numpy's legacy np.random.*) or of a constructor that draws from them
+GLOBAL_RANDOM = re.compile(
+    r"(?<![\w.])random\.(?!default_rng|seed)\w+\(|np\.random\.(?!default_rng|seed)\w+\(|\b(?:MLP|Neuron|Layer)\("
+)
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=notebook_id)
+def test_no_test_cell_depends_on_the_global_generators(path) -> None:
+    """What lets a demo seed the global random generators (and be left out): every test cell that draws from them
+    seeds them itself first, so no verdict depends on what an earlier cell drew."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        found = GLOBAL_RANDOM.search(cell.source) if is_test_cell(cell) else None
+        if found:
+            seeded = re.search(r"\bseed\(", cell.source[: found.start()])
+            assert seeded, (cell.metadata["nbgrader"]["grade_id"], found.group())
