@@ -53,8 +53,10 @@ class GradientFlowView(View):
         self.ax.legend(loc="upper left", fontsize=8, ncol=2)
         # layers: 0, the log y-axis (its ticks follow the decades shown); 1, the x-axis (its ticks follow the
         # depth); 2, the curves and title. A move that keeps an axis's limits takes that axis from the view's
-        # memo, instead of invalidating and redrawing the whole figure.
-        self.set_layers([[self.ax.yaxis], [self.ax.xaxis], [self.plain_line, self.residual_line, self.title]])
+        # memo, instead of invalidating and redrawing the whole figure. The frame (spines) is drawn after the axes'
+        # ticks, as matplotlib orders them.
+        self.set_layers([[self.ax.yaxis], [self.ax.xaxis, *self.ax.spines.values()],
+                         [self.plain_line, self.residual_line, self.title]])
         self._limits: tuple | None = None
 
     def render(self, depth: int = 20, activation: str = "tanh", init_scale: float = 1.0,

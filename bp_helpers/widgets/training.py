@@ -118,8 +118,9 @@ class TrainingView(View):
         self.status = self.ax_b.set_title("", fontsize=10)
         # layers: 0, the data panel's frame and ticks (they follow the data's extent); 1, the loss panel's x-axis
         # (its ticks follow the epochs); 2, what training moves. A new run on the same data keeps layers 0 and 1
-        # (a setting changed redraws the picture, not the figure).
-        self.set_layers([[self.ax_b], [self.ax_l.xaxis],
+        # (a setting changed redraws the picture, not the figure). The loss panel's frame (spines) is drawn after
+        # its ticks, as matplotlib orders them.
+        self.set_layers([[self.ax_b], [self.ax_l.xaxis, *self.ax_l.spines.values()],
                          [self.image, self.points, self.train_line, self.val_line, self.status, self.loss_title]])
         self._data_key = None
         self._epochs = None
