@@ -153,6 +153,7 @@ def test_dashboard_settings_update_in_place(monkeypatch) -> None:
             assert_same_picture(d.image.value, TrainingView().render(d.run, d.controls["epochs"].value).png(),
                                 f"after setting {name} to {value!r}")
         counts.append(artists(fig))
+    d.controls["speed"].value = 0  # full speed: no pacing to wait for
     d.train(blocking=True)  # a trained network: the picture changes, the figure's frame comes from the memo
     assert_same_picture(d.image.value, TrainingView().render(d.run, d.controls["epochs"].value).png(),
                         "after training")
