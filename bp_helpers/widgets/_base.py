@@ -67,6 +67,11 @@ class View:
     Layers: when a view sets `layer_keys[i]` to a hashable description of what layer i shows (None: changes every
     frame), the bitmap after drawing layers 0..i is remembered under those keys, so a frame whose first layers did
     not change starts from that bitmap and redraws only the later layers (text-heavy layers are the slow ones).
+
+    A layer may hold a whole Axes: what a menu changes (a surface's contours, an axis's limits and ticks) then is
+    redrawn as that Axes alone, in matplotlib's own order, when the menu's key changes (or comes from the memo
+    when it was shown before), instead of invalidating and redrawing the whole figure. The Axes's own animated
+    artists are skipped when it draws (matplotlib's rule), so they go in a later layer.
     """
 
     MEMO_SIZE = 24

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.artist import Artist
 
 from bp_helpers.i18n import _
 from bp_helpers.widgets._base import Explorer, Frame, Unfinished, View, slider, student_functions
@@ -71,32 +72,39 @@ class DescentView(View):
         self.ax_gap.set_xlabel("step (단계)")
         self.ax_gap.set_title("loss − minimum (손실 − 최솟값)", fontsize=10)
         (self.gap_line,) = self.ax_gap.plot([], [], ".-", color="tab:red", ms=3, lw=1)
-        self._surface: str | None = None
-
-    def _build_surface(self, name: str) -> None:
-        s = SURFACES[name]
         ax = self.ax
-        ax.clear()
-        lo, hi = s.box
-        if s.dim == 1:
-            grid = np.linspace(lo, hi, 300)
-            ax.plot(grid, s.f(grid[None, :]), color="0.3")
-            ax.set_ylim(*s.ylim)
-            ax.set_xlabel("x")
-        else:
-            g = np.linspace(lo, hi, 120)
-            g0, g1 = np.meshgrid(g, g)
-            ax.contour(g0, g1, s.f(np.stack([g0, g1])), levels=18, cmap="viridis", linewidths=0.7)
-            ax.set_ylim(lo, hi)
-            ax.set_xlabel("x")
-            ax.set_ylabel("y", labelpad=0)
-        ax.set_xlim(lo, hi)
-        ax.set_title(name, fontsize=10)
         (self.path_line,) = ax.plot([], [], "o-", color="tab:red", ms=3, lw=1)
         (self.start,) = ax.plot([], [], "s", color="tab:green", ms=7)
         self.status = ax.text(0.5, 0.04, "", transform=ax.transAxes, ha="center", fontsize=10, color="tab:red",
                               fontweight="bold")
-        self.set_dynamic([self.path_line, self.start, self.status, self.gap_line])
+        self._drawn: dict[str, Artist] = {}  # each surface's curve or contours, made on its first visit
+        # layer 0, the surface panel as a whole (its contours or curve, limits, ticks, title): picking a surface
+        # redraws that panel alone; layer 1 is what the sliders move
+        self.set_layers([[ax], [self.path_line, self.start, self.status, self.gap_line]])
+        self._surface: str | None = None
+
+    def _show_surface(self, name: str) -> None:
+        """Show surface `name` in the left panel: its contours (2-D) or curve (1-D), made once, others hidden."""
+        s = SURFACES[name]
+        ax = self.ax
+        lo, hi = s.box
+        if name not in self._drawn:
+            if s.dim == 1:
+                grid = np.linspace(lo, hi, 300)
+                (self._drawn[name],) = ax.plot(grid, s.f(grid[None, :]), color="0.3")
+            else:
+                g = np.linspace(lo, hi, 120)
+                g0, g1 = np.meshgrid(g, g)
+                self._drawn[name] = ax.contour(g0, g1, s.f(np.stack([g0, g1])), levels=18, cmap="viridis",
+                                               linewidths=0.7)
+        for shown, artist in self._drawn.items():
+            artist.set_visible(shown == name)
+        ax.set_ylim(*(s.ylim if s.dim == 1 else (lo, hi)))
+        ax.set_xlabel("x")
+        ax.set_ylabel("" if s.dim == 1 else "y", labelpad=0)  # a 1-D surface's loss axis has no label
+        ax.set_xlim(lo, hi)
+        ax.set_title(name, fontsize=10)
+        self.layer_keys[0] = name
         self._surface = name
 
     def render(self, surface: str = next(iter(SURFACES)), lr: float = 0.1, x0: float = 2.0, y0: float = 1.0,
@@ -104,7 +112,7 @@ class DescentView(View):
         if surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}: choose one of {', '.join(SURFACES)}")
         if surface != self._surface:
-            self._build_surface(surface)
+            self._show_surface(surface)
         s = SURFACES[surface]
         start = np.array([x0], dtype=np.float64) if s.dim == 1 else np.array([x0, y0], dtype=np.float64)
         with np.errstate(all="ignore"):

@@ -51,7 +51,12 @@ class GradientFlowView(View):
         (self.residual_line,) = self.ax.plot([], [], "s-", ms=3, lw=1.2, color="tab:orange", label="residual")
         self.title = self.ax.set_title("", fontsize=10)
         self.ax.legend(loc="upper left", fontsize=8, ncol=2)
-        self.set_dynamic([self.plain_line, self.residual_line, self.title])
+        # layers: 0, the log y-axis (its ticks follow the decades shown); 1, the x-axis (its ticks follow the
+        # depth); 2, the curves and title. A move that keeps an axis's limits takes that axis from the view's
+        # memo, instead of invalidating and redrawing the whole figure. The frame (spines) is drawn after the axes'
+        # ticks, as matplotlib orders them.
+        self.set_layers([[self.ax.yaxis], [self.ax.xaxis, *self.ax.spines.values()],
+                         [self.plain_line, self.residual_line, self.title]])
         self._limits: tuple | None = None
 
     def render(self, depth: int = 20, activation: str = "tanh", init_scale: float = 1.0,
@@ -72,7 +77,7 @@ class GradientFlowView(View):
             self.ax.set_xlim(0.5, depth + 0.5)
             self.ax.set_ylim(limits[1], limits[2])
             self._limits = limits
-            self.invalidate()
+            self.layer_keys[:2] = [limits[1:], limits[0]]
         ratio = float(plain[0] / plain[-1]) if plain[-1] > 0 else float("inf")
         self.title.set_text(_("{activation}, depth {depth}, std = {scale:.2f}/√width: first/last layer = {ratio:.1e}",
                               activation=activation, depth=depth, scale=init_scale, ratio=ratio))

@@ -88,8 +88,11 @@ class GraphView(View):
         self.w_title = self.ax_w.set_title("", fontsize=9)
         self._dynamic_graph = ([self.stage_text, self.highlight, self.bias_text] + list(self.values.values())
                                + list(self.grads.values()) + list(self.edge_texts.values()))
-        self.set_layers([self._dynamic_graph, [self.curve, self.tangent, self.actual_pt, self.pred_pt,
-                                               self.base_pt, self.w_title]])
+        # layer 0, the loss panel as a whole (its limits, ticks and label) and the loss along the picked weight
+        # (drawn over the frame, as it always was): picking a weight redraws that panel alone; layer 1 the graph's
+        # numbers; layer 2 what Δ moves
+        self.set_layers([[self.ax_w, self.curve], self._dynamic_graph,
+                         [self.tangent, self.actual_pt, self.pred_pt, self.base_pt, self.w_title]])
         self._weight: str | None = None
 
     def _edge(self, a: str, b: str, weight: str | None, where: float) -> None:
@@ -131,7 +134,7 @@ class GraphView(View):
         if weight not in WEIGHTS:
             raise ValueError(f"unknown weight {weight!r}: choose one of {', '.join(WEIGHTS)}")
         vals, caches = self.forward(self.params)
-        self.layer_keys[0] = (stage, weight)  # the graph layer depends on these only (the parameters are fixed)
+        self.layer_keys[1] = (stage, weight)  # the graph layer depends on these only (the parameters are fixed)
         grads = self.backward(caches)
         self.stage_text.set_text(_("step {stage}/{last}: {what}", stage=stage, last=len(STAGES) - 1,
                                    what=label(STAGES[stage])))
@@ -177,7 +180,7 @@ class GraphView(View):
             self.ax_w.set_ylim(min(ls.min(), base - abs(slope)) - pad, max(ls.max(), base + abs(slope)) + pad)
             self.ax_w.set_xlabel(_("weight {name}", name=weight), labelpad=0)
             self._weight = weight
-            self.invalidate()
+            self.layer_keys[0] = weight
         self.tangent.set_data([w0 - 1.0, w0 + 1.0], [base - slope, base + slope])
         self.base_pt.set_data([w0], [base])
         self.actual_pt.set_data([w0 + delta], [base + actual])

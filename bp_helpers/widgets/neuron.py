@@ -60,8 +60,10 @@ class NeuronView(View):
         self.ax_plane.set_xlabel("$x_1$")
         self.ax_plane.set_ylabel("$x_2$", labelpad=0)
         self.title = self.ax_plane.set_title("", fontsize=9)
-        self.set_dynamic([self.curve, self.zline, self.probe_line, self.image, self.boundary, self.probe_plane,
-                          self.title])
+        # layer 0, the line panel as a whole (its y limits, ticks and the line y = 0 follow the activation): picking
+        # an activation redraws that panel alone; layer 1 is what the sliders move
+        self.set_layers([[self.ax_line], [self.curve, self.zline, self.probe_line, self.image, self.boundary,
+                                          self.probe_plane, self.title]])
         self._activation: str | None = None
 
     def render(self, w1: float = 1.0, w2: float = -1.0, b: float = 0.0, activation: str = "sigmoid") -> Frame:
@@ -71,7 +73,7 @@ class NeuronView(View):
         if activation != self._activation:
             self.ax_line.set_ylim(*RANGES.get(activation, (-8.0, 8.0)))
             self._activation = activation
-            self.invalidate()
+            self.layer_keys[0] = activation
         z_line = w1 * self.line_x + b
         self.curve.set_data(self.line_x, _as_output(act(z_line[:, None]))[:, 0])
         self.zline.set_data(self.line_x, z_line)

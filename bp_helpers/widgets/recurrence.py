@@ -39,7 +39,12 @@ class RecurrentGradientView(View):
         (self.clip_line,) = self.ax.plot([], [], ":", lw=1.2, color="tab:red", label="clipping threshold")
         self.title = self.ax.set_title("", fontsize=10)
         self.ax.legend(loc="upper left", fontsize=8, ncol=3)
-        self.set_dynamic([self.measured, self.predicted, self.clip_line, self.title])
+        # layers: 0, the log y-axis (its ticks follow the decades shown); 1, the x-axis (its ticks follow the
+        # longest T); 2, the curves and title. A move that keeps an axis's limits takes that axis from the view's
+        # memo, instead of invalidating and redrawing the whole figure. The frame (spines) is drawn after the axes'
+        # ticks, as matplotlib orders them.
+        self.set_layers([[self.ax.yaxis], [self.ax.xaxis, *self.ax.spines.values()],
+                         [self.measured, self.predicted, self.clip_line, self.title]])
         self._limits: tuple | None = None
 
     def render(self, steps: int = 40, scale: float = 1.1, input_scale: float = 1e-6, max_norm: float = 10.0) -> Frame:
@@ -56,7 +61,7 @@ class RecurrentGradientView(View):
             self.ax.set_xlim(0.5, steps + 0.5)
             self.ax.set_ylim(limits[1], limits[2])
             self._limits = limits
-            self.invalidate()
+            self.layer_keys[:2] = [limits[1:], limits[0]]
         growth = float(norms[-1] / norms[-2]) if steps > 1 and norms[-2] > 0 else float("nan")
         self.title.set_text(_("spectral norm s = {scale:.2f}, input scale {input_scale:.0e}: factor per step "
                               "{growth:.3f}", scale=scale, input_scale=input_scale, growth=growth))

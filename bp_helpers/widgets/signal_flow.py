@@ -65,18 +65,21 @@ class SignalFlowView(View):
         self.propagate_back = propagate_back
         self.ax_chain = self.fig.add_axes((0.02, 0.45, 0.96, 0.53))
         self.ax_curve = self.fig.add_axes((0.09, 0.1, 0.88, 0.3))
+        self._nodes = 0  # how many nodes the drawn skeleton has
         self._chain_name: str | None = None
 
-    def _build_chain(self, name: str) -> None:
+    def _build_skeleton(self, k: int) -> None:
+        """The parts every chain of k nodes shares: circles, arrows, captions, the curve panel's frame and legend.
+
+        Only the node labels and the curve panel (its curve, limits and ticks) differ between chains: they form
+        layer 0 (key: the chain's name), so picking a chain redraws them alone; layer 1 is what x moves.
+        """
         ax = self.ax_chain
         ax.clear()
-        stages = CHAINS[name]
-        k = len(stages) + 1
-        labels = ["$x_0$"] + [f"{label}" for label, _, _ in stages]
-        self.value_texts, self.grad_texts, self.local_texts = [], [], []
+        self.label_texts, self.value_texts, self.grad_texts, self.local_texts = [], [], [], []
         for i in range(k):
             ax.add_patch(Circle((i, 0), 0.3, color="tab:blue", alpha=0.15))
-            ax.text(i, 0, labels[i], ha="center", va="center", fontsize=11)
+            self.label_texts.append(ax.text(i, 0, "", ha="center", va="center", fontsize=11))
             ax.text(i, -0.38, f"$x_{i}$", ha="center", va="top", fontsize=8, color="0.4")
             self.value_texts.append(ax.text(i, 0.42, "", ha="center", color="tab:blue", fontsize=11))
             self.grad_texts.append(ax.text(i, -0.72, "", ha="center", color="tab:red", fontsize=11))
@@ -97,28 +100,42 @@ class SignalFlowView(View):
 
         curve = self.ax_curve
         curve.clear()
-        grid = np.linspace(-2.0, 2.0, 201)
-        ys = grid
-        for _, f, _ in stages:  # the stage functions are numpy functions: the whole grid at once
-            ys = f(ys)
-        curve.plot(grid, ys, color="0.3", lw=1.2)
+        (self.chain_curve,) = curve.plot([], [], color="0.3", lw=1.2)
         (self.tangent,) = curve.plot([], [], color="tab:red", lw=1.2,
                                      label="tangent, slope $\\partial x_K/\\partial x_0$")
         (self.point,) = curve.plot([], [], "o", color="tab:blue")
-        pad = 0.15 * (ys.max() - ys.min() + 1e-9)
-        curve.set_ylim(ys.min() - pad, ys.max() + pad)
         curve.set_xlim(-2.0, 2.0)
         curve.set_xlabel("$x_0$", labelpad=0)
         curve.set_ylabel("$x_K$")
         curve.legend(loc="upper left", fontsize=8, frameon=False)
+        self._nodes = k
+        self._chain_name = None
+        self.set_layers([self.label_texts + [curve],
+                         self.value_texts + self.grad_texts + self.local_texts + [self.tangent, self.point]])
+
+    def _show_chain(self, name: str) -> None:
+        """Set layer 0 to chain `name`: its node labels, its curve x_K(x_0) and the curve panel's y limits."""
+        stages = CHAINS[name]
+        if len(stages) + 1 != self._nodes:
+            self._build_skeleton(len(stages) + 1)
+        labels = ["$x_0$"] + [f"{label}" for label, _, _ in stages]
+        for text, shown in zip(self.label_texts, labels, strict=True):
+            text.set_text(shown)
+        grid = np.linspace(-2.0, 2.0, 201)
+        ys = grid
+        for _, f, _ in stages:  # the stage functions are numpy functions: the whole grid at once
+            ys = f(ys)
+        self.chain_curve.set_data(grid, ys)
+        pad = 0.15 * (ys.max() - ys.min() + 1e-9)
+        self.ax_curve.set_ylim(ys.min() - pad, ys.max() + pad)
+        self.layer_keys[0] = name
         self._chain_name = name
-        self.set_dynamic(self.value_texts + self.grad_texts + self.local_texts + [self.tangent, self.point])
 
     def render(self, chain: str = next(iter(CHAINS)), x: float = 0.5) -> Frame:
         if chain not in CHAINS:
             raise ValueError(f"unknown chain {chain!r}: choose one of {', '.join(CHAINS)}")
         if chain != self._chain_name:
-            self._build_chain(chain)
+            self._show_chain(chain)
         stages = CHAINS[chain]
         values = _run(stages, x)
         local = [float(df(v)) for (_, _, df), v in zip(stages, values[:-1], strict=False)]

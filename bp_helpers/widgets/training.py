@@ -11,6 +11,7 @@ Nothing here implements a graded function: each epoch calls the `mlp_forward`, `
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -115,7 +116,12 @@ class TrainingView(View):
                                       aspect="auto", interpolation="bilinear")
         self.points = self.ax_b.scatter([], [], c=[], s=10, cmap="coolwarm", edgecolors="k", linewidths=0.3)
         self.status = self.ax_b.set_title("", fontsize=10)
-        self.set_dynamic([self.image, self.points, self.train_line, self.val_line, self.status, self.loss_title])
+        # layers: 0, the data panel's frame and ticks (they follow the data's extent); 1, the loss panel's x-axis
+        # (its ticks follow the epochs); 2, what training moves. A new run on the same data keeps layers 0 and 1
+        # (a setting changed redraws the picture, not the figure). The loss panel's frame (spines) is drawn after
+        # its ticks, as matplotlib orders them.
+        self.set_layers([[self.ax_b], [self.ax_l.xaxis, *self.ax_l.spines.values()],
+                         [self.image, self.points, self.train_line, self.val_line, self.status, self.loss_title]])
         self._data_key = None
         self._epochs = None
 
@@ -133,17 +139,19 @@ class TrainingView(View):
         self.points.set_clim(0, run.classes - 1)
         self.ax_b.set_xlim(lo[0], hi[0])
         self.ax_b.set_ylim(lo[1], hi[1])
-        self.invalidate()
 
     def render(self, run: TrainingRun, epochs: int = 300) -> Frame:
-        key = (id(run), run.dataset)
+        # the data themselves (not the run) decide the data panel: a new run on the same data keeps it
+        key = (run.dataset, run.classes, hashlib.sha1(np.concatenate([run.X, run.Xv]).tobytes()).hexdigest(),
+               hashlib.sha1(np.concatenate([run.y, run.yv]).tobytes()).hexdigest())
         if key != self._data_key:
             self._set_data(run)
             self._data_key = key
+            self.layer_keys[0] = key
         if epochs != self._epochs:
             self.ax_l.set_xlim(0, max(int(epochs), 1))
             self._epochs = epochs
-            self.invalidate()
+            self.layer_keys[1] = epochs
         scores = run.scores(self.grid)
         if run.classes == 2:  # shade by the probability of class 1 (a smooth picture of the boundary)
             shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
