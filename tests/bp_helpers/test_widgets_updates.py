@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 from test_widgets import GRAPH_NAMES, reference  # noqa: E402
 
@@ -28,6 +29,8 @@ from bp_helpers.widgets.graph import WEIGHTS, GraphView  # noqa: E402
 from bp_helpers.widgets.neuron import NeuronView  # noqa: E402
 from bp_helpers.widgets.recurrence import RecurrentGradientView, recurrent_gradient_explorer  # noqa: E402
 from bp_helpers.widgets.signal_flow import CHAINS, SignalFlowView  # noqa: E402
+
+pytestmark = pytest.mark.slow  # about 20 s of drawing: kept out of `make test-fast`, which must stay under a minute
 from bp_helpers.widgets.training import NEEDED, TrainingView  # noqa: E402
 
 
