@@ -99,3 +99,17 @@ def test_no_test_cell_depends_on_the_global_generators(path) -> None:
         if found:
             seeded = re.search(r"\bseed\(", cell.source[: found.start()])
             assert seeded, (cell.metadata["nbgrader"]["grade_id"], found.group())
+
+
+FRAMEWORK = re.compile(r"^\s*(?:import|from)\s+(?:torch|keras|tensorflow|jax)\b|\boptional_torch\(\)", re.M)
+GRADES_FRAMEWORKS = {"04f_frameworks"}  # the notebook whose exercises are written in PyTorch and Keras
+
+
+@pytest.mark.parametrize("path", [p for p in SOLUTION_NOTEBOOKS if p.stem not in GRADES_FRAMEWORKS], ids=notebook_id)
+def test_frameworks_are_imported_only_where_grading_leaves_them_out(path) -> None:
+    """Importing torch costs a grading run a few CPU seconds: outside the notebook that grades PyTorch and Keras,
+    only demo cells may import a framework (04e's setup imported torch for its comparisons alone)."""
+    nb = nbformat.read(path, as_version=4)
+    demos = set(demo_cells(nb))
+    importing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and FRAMEWORK.search(c.source)]
+    assert set(importing) <= demos, [(i, nb.cells[i].source[:60]) for i in importing if i not in demos]
