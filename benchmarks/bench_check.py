@@ -13,7 +13,7 @@ right student whose first graded function never returns (`while True: pass`): it
 check, how long past its CPU limit each stopped cell ran (issue 26 item 8: within the limit + 2 s).
 
 Prints every time, then the median, fastest and slowest of the warm checks. The course's target: a warm check within
-5 s (on the 2-core machine the course is tested on).
+2 s on 01_term, 4 s on 04e, 5 s on the others (issue 27; on the 2-core machine the course is tested on).
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BPCOURSE = Path(sys.executable).parent / "bpcourse"
-TARGET = 5.0
+# Warm-check targets of issue 27 (seconds, idle 2-core machine); any other notebook: 5 s.
+TARGETS = {"01_term": 2.0, "04e_engine": 4.0}
+DEFAULT_TARGET = 5.0
 
 
 def student_copy(notebook: Path, answers: str, into: Path) -> Path:
@@ -140,9 +142,10 @@ def main() -> None:
             print(f"warm check {run}:                        {seconds:7.2f}s  cpu {cpu:6.2f}s  exit {status}  {totals}")
         if warm:
             median = statistics.median(warm)
-            flag = "" if median <= TARGET else "  over the target"
+            target = TARGETS.get(notebook.stem, DEFAULT_TARGET)
+            flag = "" if median <= target else "  over the target"
             print(f"warm checks: median {median:.2f}s, min {min(warm):.2f}s, max {max(warm):.2f}s "
-                  f"(cpu median {statistics.median(warm_cpu):.2f}s; {len(warm)} runs, target {TARGET:g} s){flag}")
+                  f"(cpu median {statistics.median(warm_cpu):.2f}s; {len(warm)} runs, target {target:g} s){flag}")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
