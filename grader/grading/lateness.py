@@ -23,11 +23,12 @@ import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.course.words import ENGLISH, say
 from grader.errors import CourseError
 from grader.grading.submissions import Found, Layout, Submission
 
 log = logging.getLogger(__name__)
-UNKNOWN_DELAY = "late (LMS marker)"
+UNKNOWN_DELAY = "late (LMS marker)"  # in English; late_by_text says it in the student's language
 
 
 def due_path(state: Path) -> Path:
@@ -108,15 +109,17 @@ def mark(sub: Submission, item: Found, due: datetime | None) -> None:
     sub.late_by = past if past is not None and past > 0 else None
 
 
-def late_by_text(sub_late: bool, late_by: float | None) -> str:
-    """`3 h 12 min`-style delay for the CSV and the feedback ('' when on time)."""
+def late_by_text(sub_late: bool, late_by: float | None, lang: str = ENGLISH) -> str:
+    """`3 h 12 min`-style delay for the CSV (English) and the feedback (the student's language); '' when on time."""
     if late_by is None:
-        return UNKNOWN_DELAY if sub_late else ""
+        return say(lang, "late (LMS marker)") if sub_late else ""  # UNKNOWN_DELAY, in the catalog
     minutes = int(late_by // 60) + (1 if late_by % 60 else 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    text = " ".join(f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n)
-    return text or "0 min"
+    parts = [say(lang, "{n} d", n=days)] if days else []
+    parts += [say(lang, "{n} h", n=hours)] if hours else []
+    parts += [say(lang, "{n} min", n=minutes)] if minutes or not parts else []
+    return " ".join(parts)
 
 
 def record_times(workspace: Path, chosen: list[Submission]) -> None:

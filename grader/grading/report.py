@@ -149,11 +149,14 @@ def _submitted_line(workspace: Path, result) -> str:
     entry = person.submitted.get(result.assignment) if person else None
     if not entry:
         return ""
-    when = f"submitted {_when(entry.get('at'))}" if entry.get("at") else "submitted"
+    lang, at = result.lang, html.escape(_when(entry.get("at")))
     if entry.get("late"):
-        delay = late_by_text(True, entry.get("late_by"))
-        return f"<p><b>Late</b>: {html.escape(when)}, {html.escape(delay)} after the due date.</p>\n"
-    return f"<p>{html.escape(when.capitalize())}.</p>\n" if entry.get("at") else ""
+        delay = html.escape(late_by_text(True, entry.get("late_by"), lang))
+        if entry.get("at"):
+            return "<p>" + say(lang, "<b>Late</b>: submitted {when}, {delay} after the due date.", when=at,
+                               delay=delay) + "</p>\n"
+        return "<p>" + say(lang, "<b>Late</b>: submitted {delay} after the due date.", delay=delay) + "</p>\n"
+    return "<p>" + say(lang, "Submitted {when}.", when=at) + "</p>\n" if entry.get("at") else ""
 
 
 def _when(iso: str | None) -> str:

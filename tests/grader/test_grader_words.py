@@ -98,3 +98,14 @@ def test_check_speaks_korean_to_a_korean_notebook(tmp_path: Path) -> None:
     assert report.result.lang == "ko" and report.failed
     assert "자동 채점:" in text and "아직 구현되지 않았습니다" in text, text
     assert "not implemented yet" not in text and "autograded:" not in text, text
+
+
+def test_a_delay_is_said_in_the_students_language() -> None:
+    """Issue 25: the feedback page's delay (`late_by`) is Korean for a Korean notebook; the CSV's stays English."""
+    from grader.grading.lateness import late_by_text
+
+    delay = 2 * 86400 + 3 * 3600 + 12 * 60
+    assert late_by_text(True, delay) == "2 d 3 h 12 min"
+    assert late_by_text(True, delay, "ko") == "2일 3시간 12분"
+    assert late_by_text(True, 30, "ko") == "1분" and late_by_text(True, 0) == "0 min"
+    assert late_by_text(True, None, "ko") == "기한 초과 (LMS 표시)" and late_by_text(False, None, "ko") == ""
