@@ -26,11 +26,8 @@ SPAN = re.compile(r"`[^`]+`|\$[^$]+\$")  # code and LaTeX spans: a translation k
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "solutions").glob("*/*.ipynb"))
 # Notebooks whose test cells still have English-only messages (strict xfail: converting one flips its test).
 PENDING = {
-    "solutions/04_usage/04a_backprop.ipynb",
-    "solutions/04_usage/04b_training.ipynb", "solutions/04_usage/04c_gradient_flow.ipynb",
-    "solutions/04_usage/04d_jacobians.ipynb", "solutions/04_usage/04e_engine.ipynb",
-    "solutions/04_usage/04f_frameworks.ipynb", "solutions/04_usage/04g_layers.ipynb",
-    "solutions/05_comparison/05_comparison.ipynb",
+    "solutions/04_usage/04e_engine.ipynb", "solutions/04_usage/04f_frameworks.ipynb",
+    "solutions/04_usage/04g_layers.ipynb", "solutions/05_comparison/05_comparison.ipynb",
 }
 
 
