@@ -25,7 +25,7 @@ PO = i18n.po_path("tests", "ko")
 SPAN = re.compile(r"`[^`]+`|\$[^$]+\$")  # code and LaTeX spans: a translation keeps them as they are
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "solutions").glob("*/*.ipynb"))
 # Notebooks whose test cells still have English-only messages (strict xfail: converting one flips its test).
-PENDING = {"solutions/04_usage/04g_layers.ipynb"}
+PENDING: set[str] = set()
 
 
 def _korean() -> dict:
