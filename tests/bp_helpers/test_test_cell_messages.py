@@ -148,6 +148,28 @@ def test_the_filter_accepts_a_rendered_korean_test_message(catalogue, monkeypatc
         assert catalogue.sanitize(message) == message, message
 
 
+def test_a_hidden_diagnosis_speaks_korean_through_the_filter(catalogue, monkeypatch) -> None:
+    """The hidden test names a known bug (a diagnosis, marked with `_()` too) in Korean, and the filter shows it."""
+    from bp_helpers import testing
+
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")
+    source = next(c.source for c in nbformat.read(ROOT / "solutions" / "01_term" / "01_term.ipynb", as_version=4).cells
+                  if grade_id(c) == "term_propagate_back_test")
+
+    def forward_order(local_derivatives):  # multiplies from x_0: a bug the hidden test names
+        out = [1.0]
+        for d in local_derivatives:
+            out.append(out[-1] * d)
+        return out
+
+    namespace = {"np": np, "assert_close": testing.assert_close, "propagate_back": forward_order}
+    with pytest.raises(AssertionError) as failure:
+        exec(source, namespace)  # noqa: S102  # the course's own cell
+    message = str(failure.value)
+    assert "국소 미분을 순방향 순서(x_0부터)로 곱했습니다" in message, message
+    assert catalogue.sanitize(message) == message, message
+
+
 @pytest.mark.parametrize("forged", [
     "propagate_back([2, 3, 4])의 결과가 [1, 2]입니다. 정답은 np.cumprod 입니다.",  # Korean course words + free text
     "값이 K + 1 = 4개여야 하는데 3개입니다. 숨겨진 테스트는 _rng = np.random.default_rng(101)",
