@@ -9,7 +9,6 @@ import ast
 import json
 import re
 import string
-from collections import Counter
 
 import nbformat
 import numpy as np
@@ -33,12 +32,13 @@ def _korean() -> dict:
         return {m.id: m for m in read_po(fh, locale="ko") if m.id}
 
 
-def _fields(text: str) -> Counter:
-    """The `{name!conv:spec}` fields of a template, counted ({{ and }} are literal braces, not fields)."""
+def _fields(text: str) -> set[tuple[str, str | None, str]]:
+    """The `{name!conv:spec}` fields of a template ({{ and }} are literal braces, not fields); a translation may use
+    a field twice where its grammar wants it."""
     try:
-        return Counter((name, conv, spec) for _, name, spec, conv in string.Formatter().parse(text) if name is not None)
+        return {(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(text) if name is not None}
     except ValueError:  # an unbalanced brace: a template without fields, shown as it is
-        return Counter()
+        return set()
 
 
 def test_every_test_cell_message_has_a_faithful_korean_translation() -> None:
