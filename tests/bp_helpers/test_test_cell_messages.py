@@ -65,22 +65,31 @@ def test_every_test_cell_message_has_a_faithful_korean_translation() -> None:
     assert not problems, "\n".join(problems)
 
 
+def _messages_of(node: ast.AST):
+    """The message expressions `node` holds: an assert's message, the text of `raise AssertionError(...)`, the cause
+    of a (value, cause) pair in a list (a diagnosis for assert_close) and a `hint=` for assert_shape."""
+    if isinstance(node, ast.Assert) and node.msg is not None:
+        yield node.msg
+    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args \
+            and getattr(node.exc.func, "id", "") == "AssertionError":
+        yield node.exc.args[0]
+    pairs = node.elts if isinstance(node, ast.List) else [node.elt] if isinstance(node, ast.ListComp) else []
+    yield from (p.elts[1] for p in pairs if isinstance(p, ast.Tuple) and len(p.elts) == 2)
+    if isinstance(node, ast.keyword) and node.arg == "hint":
+        yield node.value
+
+
 def _unmarked(path: str) -> list[str]:
-    """The assert and `raise AssertionError` messages of a notebook's test cells with words (a string literal with a
-    space: not a name like '__name__') outside the template of a `_()` call."""
+    """The messages of a notebook's test cells (`_messages_of`) with words (a string literal with a space: not a
+    name like '__name__') outside the template of a `_()` call."""
     left = []
     for cell in nbformat.read(ROOT / path, as_version=4).cells:
         tree = parse(cell.source) if is_test_cell(cell) else None
         for node in ast.walk(tree) if tree is not None else ():
-            message = node.msg if isinstance(node, ast.Assert) else None
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args \
-                    and getattr(node.exc.func, "id", "") == "AssertionError":
-                message = node.exc.args[0]
-            words = message is not None and any(
-                isinstance(n, ast.Constant) and isinstance(n.value, str) and re.search("[A-Za-z]{2}.* ", n.value)
-                and not _in_call_of_underscore(n, message) for n in ast.walk(message))
-            if words:
-                left.append(f"{grade_id(cell)} line {node.lineno}: {ast.unparse(message)[:80]}")
+            for message in _messages_of(node):
+                if any(isinstance(n, ast.Constant) and isinstance(n.value, str) and re.search("[A-Za-z]{2}.* ", n.value)
+                       and not _in_call_of_underscore(n, message) for n in ast.walk(message)):
+                    left.append(f"{grade_id(cell)} line {getattr(node, 'lineno', '?')}: {ast.unparse(message)[:80]}")
     return left
 
 
@@ -97,7 +106,8 @@ def _in_call_of_underscore(constant: ast.Constant, root: ast.AST) -> bool:
     pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="English-only test messages")) if p in PENDING
     else p for p in NOTEBOOKS])
 def test_test_cell_messages_are_marked_for_translation(path: str) -> None:
-    """Every message with words in a test cell goes through `_()` (an f-string would stay English in Korean)."""
+    """Every message with words in a test cell (assert, raise, diagnosis, hint) goes through `_()` (an f-string would
+    stay English in Korean)."""
     assert not _unmarked(path), "\n".join(_unmarked(path))
 
 
