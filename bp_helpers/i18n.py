@@ -1,13 +1,16 @@
 """The helpers' words in the student's language: gettext catalogs, read with Python's own gettext.
 
 The course's language is `BPCOURSE_LANG` (`bpcourse start --lang ko` sets it for JupyterLab and so for every
-kernel; `en` when unset or unknown). Two gettext domains, each `bp_helpers/locale/<lang>/LC_MESSAGES/<domain>.po`
+kernel; `en` when unset or unknown). Three gettext domains, each `bp_helpers/locale/<lang>/LC_MESSAGES/<domain>.po`
 compiled to `.mo` by Babel (`python -m bp_helpers.i18n compile`; a test checks each `.mo` is fresh):
 
 - `bp_helpers`: the helpers' own sentences (the hints of `bp_helpers.testing`), templates with `{named}` fields,
   marked `_("...")` in the code (`python -m bp_helpers.i18n extract` collects them);
 - `plots`: the titles, legends and axis labels that notebooks pass to `bp_helpers.plotting` (they stay English in
-  the notebooks' code cells, which both editions share, and are looked up here when a plot is drawn).
+  the notebooks' code cells, which both editions share, and are looked up here when a plot is drawn);
+- `tests`: the messages of the notebooks' test cells (`assert ..., _("...", got=...)`, visible and hidden tests of
+  solutions/*.ipynb), read through the same `_()` (the code cells stay the same in both editions, so the message is
+  translated when the test fails); `python -m bp_helpers.i18n extract` collects them from the notebooks.
 
 A message without a translation falls back to English (a helper never fails for want of one); the notebooks'
 parity tests (tests/grader/test_i18n.py) are what keep the Korean edition free of English.
@@ -18,13 +21,15 @@ from __future__ import annotations
 import gettext
 import os
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 LANG_VARIABLE = "BPCOURSE_LANG"
 LANGUAGES = ("en", "ko")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-DOMAINS = ("bp_helpers", "plots")
+DOMAINS = ("bp_helpers", "plots", "tests")
+MESSAGE_DOMAINS = ("bp_helpers", "tests")  # what `_()` reads, in this order
 
 
 def course_lang() -> str:
@@ -38,9 +43,18 @@ def _translations(domain: str, lang: str) -> gettext.NullTranslations:
     return gettext.translation(domain, LOCALE_DIR, languages=[lang], fallback=True)
 
 
+@cache
+def _messages(lang: str) -> gettext.NullTranslations:
+    """The helpers' catalog with the test cells' behind it: one lookup for `_()` wherever it is called."""
+    first, *rest = (gettext.translation(d, LOCALE_DIR, languages=[lang], fallback=True) for d in MESSAGE_DOMAINS)
+    for other in rest:
+        first.add_fallback(other)
+    return first
+
+
 def _(message: str, **fields: object) -> str:
     """`message` (a template with `{named}` fields) in the course's language, its fields filled in."""
-    text = _translations("bp_helpers", course_lang()).gettext(message)
+    text = _messages(course_lang()).gettext(message)
     return text.format(**fields) if fields else text
 
 
@@ -113,20 +127,75 @@ def extract_messages(lang: str, domain: str = "bp_helpers", package: Path = LOCA
     (grader/course/words.py: `say(lang, "...")`)."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
-    from babel.messages.pofile import read_po, write_po
 
     template = Catalog(project="backprop-course", domain=domain, fuzzy=False)
     for filename, lineno, message, comments, _context in extract_from_dir(
         package, method_map=[("**.py", "python")], keywords=keywords or {"_": None}
     ):
         template.add(message, locations=[(f"{package.name}/{filename}", lineno)], auto_comments=comments)
-    po = package / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
+    return _merge(template, package / "locale" / lang / "LC_MESSAGES" / f"{domain}.po", lang)
+
+
+SOLUTIONS_DIR = LOCALE_DIR.parents[1] / "solutions"  # the course's one source, in a checkout (not in the wheel)
+
+
+@dataclass(frozen=True)
+class TestMessage:
+    """One `_("...")` template of a notebook's test cell: where it is (notebook, grade id, line in the cell)."""
+
+    notebook: str  # path relative to the checkout, "solutions/01_term/01_term.ipynb"
+    cell: str  # the test cell's nbgrader grade id
+    lineno: int
+    text: str
+
+
+def test_cell_messages(solutions: Path = SOLUTIONS_DIR) -> list[TestMessage]:
+    """Every marked message of the test cells (graded code, not a solution) of `solutions`/*/*.ipynb, in order:
+    the first argument of each `_("...")` call, nested ones too (read with `ast`: Babel's Python extractor misses a
+    `_()` inside a conditional argument of another)."""
+    import ast
+    import json
+
+    found = []
+    for path in sorted(solutions.glob("*/*.ipynb")):
+        notebook = path.relative_to(solutions.parent).as_posix()
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            # IPython magics are not Python: blank them as the grader's parser does (line numbers kept)
+            lines = "".join(cell["source"]).splitlines()
+            tree = ast.parse("\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln for ln in lines))
+            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                     and n.func.id == "_" and n.args and isinstance(n.args[0], ast.Constant)
+                     and isinstance(n.args[0].value, str)]
+            for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
+                found.append(TestMessage(notebook, meta.get("grade_id", "?"), call.lineno, call.args[0].value))
+    return found
+
+
+def extract_test_messages(lang: str, solutions: Path = SOLUTIONS_DIR) -> Path:
+    """Update the `tests` catalog of `lang` with every message of the notebooks' test cells (new ones empty,
+    changed ones fuzzy with the old translation as a suggestion, as gettext's msgmerge does)."""
+    from babel.messages.catalog import Catalog
+
+    template = Catalog(project="backprop-course", domain="tests", fuzzy=False)
+    for m in test_cell_messages(solutions):
+        template.add(m.text, locations=[(f"{m.notebook}:{m.cell}", m.lineno)])
+    return _merge(template, po_path("tests", lang), lang)
+
+
+def _merge(template, po: Path, lang: str) -> Path:
+    """Write `po` as the catalog of `lang` for `template`'s messages, keeping what it had (msgmerge's rules)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
     if po.is_file():
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
         catalog.update(template, update_creation_date=False)
     else:
-        catalog = Catalog(locale=lang, project="backprop-course", domain=domain, fuzzy=False)
+        catalog = Catalog(locale=lang, project="backprop-course", domain=template.domain, fuzzy=False)
         catalog.update(template)
     po.parent.mkdir(parents=True, exist_ok=True)
     with po.open("wb") as fh:
@@ -137,7 +206,9 @@ def extract_messages(lang: str, domain: str = "bp_helpers", package: Path = LOCA
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["extract"]:
-        print(extract_messages(args[1] if len(args) > 1 else "ko"))
+        lang = args[1] if len(args) > 1 else "ko"
+        print(extract_messages(lang))
+        print(extract_test_messages(lang))
     elif args[:1] == ["compile"]:
         for mo in compile_all():
             print(mo)

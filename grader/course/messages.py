@@ -255,13 +255,14 @@ def _shared_sources() -> tuple[str, ...]:
 
 @cache
 def _translated_fragments() -> frozenset[str]:
-    """The pieces of every translation in the helpers' message catalogs (bp_helpers/locale/*/bp_helpers.po): a
-    Korean hint is the course's own words exactly as its English original is."""
+    """The pieces of every translation in the helpers' message catalogs (bp_helpers/locale/*/bp_helpers.po) and the
+    test cells' (tests.po): a Korean hint is the course's own words exactly as its English original is."""
     from babel.messages.pofile import read_po
 
     package = Path(__file__).resolve().parents[2]
     pieces: set[str] = set()
-    for po in sorted((package / "bp_helpers" / "locale").glob("*/LC_MESSAGES/bp_helpers.po")):
+    locale = package / "bp_helpers" / "locale"
+    for po in sorted([*locale.glob("*/LC_MESSAGES/bp_helpers.po"), *locale.glob("*/LC_MESSAGES/tests.po")]):
         with po.open("rb") as fh:
             pieces |= {part for m in read_po(fh) if m.id and m.string and not m.fuzzy
                        for part in template_pieces(str(m.string))}

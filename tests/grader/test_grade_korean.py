@@ -57,6 +57,10 @@ def test_korean_and_english_notebooks_grade_the_same(tmp_path: Path) -> None:
     for name, gid in hinted:
         korean = causes[(f"{name}-ko", gid)]
         assert re.search("[가-힣]", korean) and korean != causes[(name, gid)], (causes[(name, gid)], korean)
+    # a test cell's own message too (tests.po), through the grading kernel and the grader's filter: erin's
+    # propagate_back fails its hidden test's empty-chain check
+    assert causes[("erin", "term_propagate_back_test")].startswith("AssertionError: propagate_back([]) gave ")
+    assert causes[("erin-ko", "term_propagate_back_test")].startswith("AssertionError: propagate_back([])의 결과가 ")
     # the feedback page in Korean: its frame and the exercises' Korean headings (from course-ko/)
     from grader.course.sources import graded_titles
 
