@@ -29,7 +29,12 @@ from grader.course.cells import nbgrader_meta, parse
 # tests/grader/test_demos.py holds every test cell to), so a demo may seed them for its own plot.
 STATE_SETTERS = frozenset({
     "setrecursionlimit", "setattr", "delattr", "exec", "eval", "__import__", "set_printoptions", "seterr",
-    "setdefaultencoding", "chdir", "putenv",
+    "seterrcall", "setdefaultencoding", "chdir", "putenv",
+    # warnings and logging: a later test's output (a warning on stderr fails a test) would change
+    "filterwarnings", "simplefilter", "resetwarnings", "warnings_to_stdout", "captureWarnings", "basicConfig",
+    "setLevel", "disable",
+    # libraries' global settings
+    "set_option", "rc", "use", "set_default_dtype", "set_num_threads", "set_flush_denormal",
 })
 
 

@@ -42,6 +42,8 @@ def _notebook(given: str, test: str, before: str = "") -> nbformat.NotebookNode:
         # the global generators' state: no test depends on it (test_no_test_cell_depends_on_the_global_generators)
         ("random.seed(0)\nprint(f(1))\n", "assert f(2) == 4\n", "", True),
         ("import sys\nsys.setrecursionlimit(50)\n", "assert f(2) == 4\n", "", False),  # shared interpreter state
+        ("import warnings\nwarnings.filterwarnings('ignore')\n", "assert f(2) == 4\n", "", False),  # a test's stderr
+        ("import matplotlib\nmatplotlib.use('Agg')\n", "assert f(2) == 4\n", "", False),
         ("f.cache = {}\n", "assert f(2) == 4\n", "", False),  # an attribute of something it did not make
         ("data[0] = 5\n", "assert data[0] == 1\n", "data = [1]\n", False),  # an item of the notebook's data
         ("data.append(5)\n", "assert data == [1]\n", "data = [1]\n", False),  # reads data a test reads
