@@ -114,6 +114,11 @@ BUGGY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "fw_torch_gradients_test": {
         # ---- torch_gradients
+        "to_torch_params_wrong_underneath": (  # issue 26: named as to_torch_params's, not as a torch RuntimeError
+            "def to_torch_params(params):\n"
+            "    return {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in params.items()}\n",
+            "torch_gradients builds on to_torch_params, which is not right yet",
+        ),
         "grads_zero_grad_missing": (
             "_CACHE = {}\n"
             "def torch_gradients(x, y, params, activation='relu'):\n"
