@@ -166,11 +166,11 @@ def test_cell_messages(solutions: Path = SOLUTIONS_DIR) -> list[TestMessage]:
             # IPython magics are not Python: blank them as the grader's parser does (line numbers kept)
             lines = "".join(cell["source"]).splitlines()
             tree = ast.parse("\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln for ln in lines))
-            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                     and n.func.id == "_" and n.args and isinstance(n.args[0], ast.Constant)
-                     and isinstance(n.args[0].value, str)]
-            for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
-                found.append(TestMessage(notebook, meta.get("grade_id", "?"), call.lineno, call.args[0].value))
+            templates = [(n.lineno, n.col_offset, n.args[0].value) for n in ast.walk(tree)
+                         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" and n.args
+                         and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str)]
+            for lineno, _col, text in sorted(templates):
+                found.append(TestMessage(notebook, meta.get("grade_id", "?"), lineno, text))
     return found
 
 

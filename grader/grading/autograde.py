@@ -29,7 +29,7 @@ from grader.course.cells import grade_id, is_test_cell
 from grader.course.i18n import student_lang
 from grader.course.messages import describe_refusal, printable
 from grader.course.nbgrader_config import sqlite_url
-from grader.course.words import say
+from grader.course.words import Words, phrase, say
 from grader.grading.changes import SKIP_TAG
 from grader.grading.job_kernel import (
     GradingKernelManager,
@@ -41,7 +41,7 @@ from grader.grading.job_kernel import (
     notebook_budget,
 )
 from grader.grading.records import GradingJob, Settings
-from grader.grading.verdicts import cell_label
+from grader.grading.verdicts import cell_label, cell_place
 from grader.grading.worker import WorkerContext
 from grader.grading.workspace import KERNEL_NAME, state_dir
 from grader.sandboxed import scratch_fs
@@ -57,7 +57,8 @@ class KernelRun:
     """What autograde gives: the executed notebook (None when nbgrader could not run it) and the grader's words."""
 
     executed: NotebookNode | None
-    problems: list[str] = field(default_factory=list)  # needs-review reasons (timeouts, a dead kernel, ...)
+    # needs-review reasons (timeouts, a dead kernel, ...): `Words` where the student reads them too
+    problems: list[str | Words] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)  # refusals of the kernel's guard, in the grader's words
     isolation: str = ""  # how the kernel was isolated ("on: Landlock ABI 7 ...", or "off: why")
     ended_at: int | None = None  # the number of the cell during which the kernel died, when it did
@@ -137,10 +138,9 @@ def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: Kern
             run, _ = executor.preprocess(run, resources)
         except DeadKernelError:
             index = watchdog.cell
-            where = cell_label(run.cells, index) if index is not None else "the notebook"
-            outcome.problems.append(
-                watchdog.why_dead() or f"the kernel died while running {where} (it ended itself or ran out of memory)"
-            )
+            where = cell_place(run.cells, index) if index is not None else phrase("the notebook")
+            outcome.problems.append(watchdog.why_dead() or phrase(
+                "the kernel died while running {cell} (it ended itself or ran out of memory)", cell=where))
             if index is not None and index not in skipped and watchdog.over_budget is None:
                 if len(skipped) < MAX_SKIPPED_CELLS:
                     skipped[index] = list(run.cells[index].outputs)
@@ -213,11 +213,12 @@ def _tidy_outputs(nb: NotebookNode, run: KernelRun, settings: Settings, cpu_stop
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     output["name"] = "stdout"
     if out_of_memory:
-        cells = "; ".join(cell_label(nb.cells, n - 1) for n in out_of_memory)
-        run.problems.append(f"{cells}: ran out of memory (MemoryError)")
+        run.problems += [phrase("{cell}: ran out of memory (MemoryError)", cell=cell_place(nb.cells, n - 1))
+                         for n in out_of_memory]
     if timed_out and not cpu_stopped:  # the watchdog stopped them for CPU time and said so already
-        cells = "; ".join(cell_label(nb.cells, n - 1) for n in timed_out)
-        run.problems.append(f"{cells}: ran past the {settings.cell_timeout} s limit (an infinite loop?)")
+        run.problems += [phrase("{cell}: ran past the {seconds} s limit (an infinite loop?)",
+                                cell=cell_place(nb.cells, n - 1), seconds=str(settings.cell_timeout))
+                         for n in timed_out]
 
 
 def autograde(
@@ -250,7 +251,7 @@ def autograde(
             on_notebook_complete=channel.notebook_finished,
         )
         watchdog.executor = executor
-        watchdog.label = lambda index: cell_label(nb.cells, index)  # nb's cells: the same list nbclient runs
+        watchdog.label = lambda index: cell_place(nb.cells, index)  # nb's cells: the same list nbclient runs
         run = KernelRun(None, lang=lang)
         executed = _execute(nb, resources, executor, watchdog, run)
         watchdog.stop()

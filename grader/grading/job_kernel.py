@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.course.words import Words, phrase
 from grader.sandboxed import scratch_fs
 from grader.sandboxed.scratch_fs import folder_usage
 
@@ -194,7 +195,7 @@ class Watchdog:
     seen_cpu: float = 0.0  # CPU seconds of this notebook's kernels so far
     cpu_before: float = 0.0  # of the kernels before the one running
     # a cell's name for the reports, from its 0-based index: autograde names it by heading and first line
-    label: Callable[[int], str] = field(default=lambda index: f"cell {index + 1}")
+    label: Callable[[int], str | Words] = field(default=lambda index: f"cell {index + 1}")
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -272,9 +273,10 @@ class Watchdog:
             )
         return None
 
-    def cpu_reports(self) -> list[str]:
+    def cpu_reports(self) -> list[Words]:
         return [
-            f"{self.label(i)} ran past its CPU-time limit of {self.cell_cpu:g} s (an infinite loop?)"
+            phrase("{cell} ran past its CPU-time limit of {seconds} s (an infinite loop?)", cell=self.label(i),
+                   seconds=f"{self.cell_cpu:g}")
             for i in self.interrupted
         ]
 

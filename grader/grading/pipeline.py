@@ -28,7 +28,7 @@ from grader.course.demos import demo_sources
 from grader.course.i18n import student_lang
 from grader.course.notebooks import grade_ids, read_notebook
 from grader.course.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
-from grader.course.words import say
+from grader.course.words import phrase, say
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.hidden_tests import strip_hidden_tests
@@ -148,7 +148,8 @@ def start_recheck(g: Grading, student_cells: list[changes.StudentCell]) -> Futur
 def run_autograde(g: Grading, nb: NotebookNode) -> KernelRun:
     """nbgrader's autograde in the guarded kernel."""
     kernel = autograde(nb, g.job, g.context, reference_time(g.source), g.progress)
-    g.result.review += kernel.problems
+    for problem in kernel.problems:
+        g.result.add_review(problem)
     for refused in kernel.violations:
         g.result.flag_integrity(f"code {refused}")
     g.result.kernel_isolation = kernel.isolation
@@ -165,7 +166,8 @@ def recheck(g: Grading, pending: Future[TrustedResult]) -> TrustedResult:
     for refused in trusted.violations:
         if f"code {refused}" not in review:
             g.result.flag_integrity(f"code {refused} (re-check)")
-    review += [f"the re-check of the solution cells {trusted.crash}"] if trusted.crash else []
+    if trusted.crash:
+        g.result.add_review(phrase("the re-check of the solution cells {how}", how=trusted.crash))
     if trusted.protocol:
         g.result.flag_integrity(trusted.protocol)
     if trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run

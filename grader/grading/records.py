@@ -15,6 +15,7 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
+from grader.course.words import ENGLISH, Words
 from grader.recheck.limits import Limits
 
 GRADER_VERSION = "grade-3"
@@ -141,6 +142,21 @@ class JobResult:
     # in the kernel but not in the re-check): for the instructor's eyes; the student's page only says it was flagged.
     integrity: list[str] = field(default_factory=list)
     lang: str = "en"  # the notebook's language: the causes a student reads are written in it (grader/course/words.py)
+    # a review reason (as `review` holds it: English, the instructor's) -> its words in the student's language, for
+    # the reasons the student reads too (`bpcourse check`'s notes, the feedback page); absent: the English
+    said: dict[str, str] = field(default_factory=dict)
+
+    def add_review(self, reason: str | Words) -> None:
+        """A needs-review reason: English in `review`; a `Words` one also in the student's language (`said`)."""
+        english = str(reason)
+        if english not in self.review:
+            self.review.append(english)
+        if isinstance(reason, Words) and self.lang != ENGLISH:
+            self.said[english] = reason.render(self.lang)
+
+    def for_student(self, reason: str) -> str:
+        """A review reason as the student reads it."""
+        return self.said.get(reason, reason)
 
     def flag_integrity(self, reason: str) -> None:
         """A needs-review reason the student's feedback withholds."""

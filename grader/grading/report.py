@@ -114,7 +114,9 @@ def write_feedback(workspace: Path, result) -> Path:
             f"<td>{html.escape(cause)}</td></tr>"
         )
     shown_reasons = [r for r in result.review if r not in result.integrity]  # integrity flags: the instructor's
-    notes = "".join(f"<li>{html.escape(shown(safe_cause(r, hidden), None))}</li>" for r in shown_reasons)
+    notes = "".join(
+        f"<li>{html.escape(shown(safe_cause(result.for_student(r), hidden), None))}</li>" for r in shown_reasons
+    )
     if result.integrity:
         flagged = say(lang, "flagged for your instructor's review (your instructor has the details)")
         notes += f"<li>{flagged}</li>"

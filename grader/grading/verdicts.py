@@ -15,7 +15,7 @@ from nbgrader.utils import determine_grade
 from grader.course.cells import is_test_cell, last_heading, nbgrader_meta
 from grader.course.messages import Catalogue, printable, safe_identifier
 from grader.course.sources import Exercise, SourceInfo
-from grader.course.words import ENGLISH, say
+from grader.course.words import ENGLISH, Words, phrase, say
 from grader.grading.records import ExerciseResult, JobResult, Kind, Recheck
 from grader.recheck.reasons import Failure, Why
 from grader.recheck.trusted_check import TrustedResult
@@ -70,14 +70,18 @@ def _heading_above(cells: list, index: int) -> str:
 def cell_label(cells: list, index: int, lang: str = ENGLISH) -> str:
     """A cell named as a student finds it, from its 0-based index: 'the cell under "Exercise 2" that starts
     "while True:"' (never a number to count)."""
+    return cell_place(cells, index).render(lang)
+
+
+def cell_place(cells: list, index: int) -> Words:
+    """`cell_label` as a record, rendered in a language when read."""
     if not 0 <= index < len(cells):
-        return say(lang, "a cell")
+        return phrase("a cell")
     first = printable(next((ln.strip() for ln in cells[index].source.splitlines() if ln.strip()), ""), 60)
     heading = _heading_above(cells, index)
     if heading:
-        heading = printable(heading, 60)
-        return say(lang, 'the cell under "{heading}" that starts "{first}"', heading=heading, first=first)
-    return say(lang, 'the cell that starts "{first}"', first=first)
+        return phrase('the cell under "{heading}" that starts "{first}"', heading=printable(heading, 60), first=first)
+    return phrase('the cell that starts "{first}"', first=first)
 
 
 def cell_places(cells: list) -> dict[int, CellPlace]:

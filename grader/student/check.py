@@ -105,4 +105,4 @@ def print_report(report: CheckReport, out=sys.stdout) -> None:
                   worth=format(worth, "g")), file=out)
     note_word = say(lang, "note")
     for note in report.result.review:
-        print(f"  {note_word}: {note}", file=out)
+        print(f"  {note_word}: {report.result.for_student(note)}", file=out)

@@ -109,3 +109,34 @@ def test_a_delay_is_said_in_the_students_language() -> None:
     assert late_by_text(True, delay, "ko") == "2일 3시간 12분"
     assert late_by_text(True, 30, "ko") == "1분" and late_by_text(True, 0) == "0 min"
     assert late_by_text(True, None, "ko") == "기한 초과 (LMS 표시)" and late_by_text(False, None, "ko") == ""
+
+
+def test_a_review_note_is_english_for_the_instructor_and_korean_for_the_student() -> None:
+    """Issue 25: a note a student reads too (a cell stopped at its CPU limit, a dead kernel, the re-check's child)
+    stays English in `review` (the instructor's summary, CSV and the review tool match on it) and is kept in the
+    student's language beside it, through the journal's JSON."""
+    import json
+    from dataclasses import asdict
+
+    import nbformat
+
+    from grader.grading.job_kernel import Watchdog
+    from grader.grading.records import JobResult
+    from grader.grading.verdicts import cell_place
+
+    cells = [nbformat.v4.new_markdown_cell("## Exercise 1"), nbformat.v4.new_code_cell("while True:\n    pass")]
+    watchdog = Watchdog(10.0, None)  # type: ignore[arg-type]
+    watchdog.label = lambda index: cell_place(cells, index)
+    watchdog.interrupted.append(1)
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    for note in [*watchdog.cpu_reports(), "notebook format 3 (converted to 4; check the conversion)"]:
+        result.add_review(note)
+    english = ('the cell under "Exercise 1" that starts "while True:" ran past its CPU-time limit of 10 s '
+               "(an infinite loop?)")
+    assert result.review == [english, "notebook format 3 (converted to 4; check the conversion)"]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "10" in korean and "while True:" in korean, korean
+    assert result.for_student(result.review[1]) == result.review[1]  # a plain note: as it is
+    again = JobResult.from_dict(json.loads(json.dumps(asdict(result))))
+    assert again.for_student(english) == korean
+    assert JobResult("bob", "01_term", "01_term", "", lang="en").for_student(english) == english
