@@ -215,7 +215,7 @@ def merge(
         if cell is not None and exercise.nbgrader_points == 0:
             cell.metadata[verdicts.CAUSE_KEY] = exercise.cause
         g.result.exercises.append(exercise)
-    g.result.exercises += verdicts.manual_exercises(g.source, nb)
+    g.result.exercises += verdicts.manual_exercises(g.source, nb, g.result.lang)
 
 
 def _grade_steps(g: Grading) -> NotebookNode | None:

@@ -63,6 +63,16 @@ class CellPlace:
         return f" ({where}{quoted})"
 
 
+# Every test cell starts by importing the message function (`from bp_helpers.i18n import _`): a cell is named by
+# its first line after such boilerplate, which a student recognises.
+BOILERPLATE = ("from bp_helpers.i18n import", "from bp_helpers.testing import")
+
+
+def _first_line(source: str) -> str:
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip()]
+    return next((ln for ln in lines if not ln.startswith(BOILERPLATE)), lines[0] if lines else "")
+
+
 def _heading_above(cells: list, index: int) -> str:
     return next((h for cell in reversed(cells[:index]) if (h := last_heading(cell))), "")
 
@@ -77,7 +87,7 @@ def cell_place(cells: list, index: int) -> Words:
     """`cell_label` as a record, rendered in a language when read."""
     if not 0 <= index < len(cells):
         return phrase("a cell")
-    first = printable(next((ln.strip() for ln in cells[index].source.splitlines() if ln.strip()), ""), 60)
+    first = printable(_first_line(cells[index].source), 60)
     heading = _heading_above(cells, index)
     if heading:
         return phrase('the cell under "{heading}" that starts "{first}"', heading=printable(heading, 60), first=first)
@@ -261,8 +271,8 @@ def all_failed(source: SourceInfo, reason: str) -> list[ExerciseResult]:
     return exercises
 
 
-def manual_exercises(source: SourceInfo, nb: NotebookNode) -> list[ExerciseResult]:
-    """The written answers, unscored: awaiting a person, or not answered yet."""
+def manual_exercises(source: SourceInfo, nb: NotebookNode, lang: str = ENGLISH) -> list[ExerciseResult]:
+    """The written answers, unscored: awaiting a person, or not answered yet (in the notebook's language)."""
     answered = written_answers(nb)
     return [
         ExerciseResult(
@@ -270,9 +280,9 @@ def manual_exercises(source: SourceInfo, nb: NotebookNode) -> list[ExerciseResul
             pts,
             None,
             Kind.MANUAL,
-            cause="awaiting manual grading"
+            cause=say(lang, "awaiting manual grading")
             if answered.get(gid)
-            else "not answered yet (the cell still says YOUR ANSWER HERE)",
+            else say(lang, "not answered yet (the cell still says YOUR ANSWER HERE)"),
         )
         for gid, pts in source.manual.items()
     ]

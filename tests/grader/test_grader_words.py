@@ -98,6 +98,7 @@ def test_check_speaks_korean_to_a_korean_notebook(tmp_path: Path) -> None:
     assert report.result.lang == "ko" and report.failed
     assert "자동 채점:" in text and "아직 구현되지 않았습니다" in text, text
     assert "not implemented yet" not in text and "autograded:" not in text, text
+    assert "아직 답하지 않았습니다" in text and "not answered yet" not in text, text  # the written answer's line
 
 
 def test_a_delay_is_said_in_the_students_language() -> None:

@@ -79,3 +79,17 @@ def test_decisions_read_the_reason_records_not_their_words(monkeypatch) -> None:
     assert result.trusted is Recheck.FAILED and result.points == 0.0
     assert result.cause.startswith(f"REWORDED {name}([1 values]) / KeyError (line 2 of your cell"), result.cause
     assert "return {}['k']" in result.cause
+
+
+def test_a_cell_is_named_by_its_first_line_after_the_message_import() -> None:
+    """Every test cell starts with `from bp_helpers.i18n import _`: a note naming the cell quotes its first line a
+    student recognises instead; a cell of imports alone keeps its first line."""
+    import nbformat
+
+    from grader.grading.verdicts import cell_label
+
+    cells = [nbformat.v4.new_markdown_cell("## Exercise 1"),
+             nbformat.v4.new_code_cell("from bp_helpers.i18n import _\n\nresult = propagate_back([2.0])\n"),
+             nbformat.v4.new_code_cell("from bp_helpers.i18n import _\n")]
+    assert cell_label(cells, 1) == 'the cell under "Exercise 1" that starts "result = propagate_back([2.0])"'
+    assert cell_label(cells, 2) == 'the cell under "Exercise 1" that starts "from bp_helpers.i18n import _"'
