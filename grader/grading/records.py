@@ -103,6 +103,9 @@ class ExerciseResult:
     nbgrader_points: float | None = None
     trusted: Recheck = Recheck.NOT_CHECKED
     cause: str = ""
+    # a written answer: did the student write one? Decided on this, never on the cause's words (which are in the
+    # student's language). None: not a written answer, or a journal record from before this field.
+    answered: bool | None = None
 
     def __post_init__(self) -> None:  # from the journal's JSON: a value no member has raises, never passes
         self.kind = Kind(self.kind)

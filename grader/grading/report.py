@@ -24,6 +24,7 @@ from grader.course.words import say
 from grader.errors import CourseError
 from grader.grading.lateness import late_by_text
 from grader.grading.names import shown
+from grader.grading.records import ExerciseResult
 from grader.grading.reviews import load_cleared, open_reasons
 from grader.grading.roster import Roster, load_roster
 from grader.grading.worker import sources_of
@@ -40,7 +41,12 @@ MAX_CAUSE_CHARS = 400
 log = logging.getLogger(__name__)
 
 
-UNANSWERED = "not answered yet"  # verdicts.manual_exercises' cause for a written answer left as the placeholder
+UNANSWERED = "not answered yet"  # the English cause of an unanswered written answer, in records without `answered`
+
+
+def unanswered(ex: ExerciseResult) -> bool:
+    """A written answer left as the placeholder (from the record's `answered`; older records: their English cause)."""
+    return ex.answered is False or (ex.answered is None and (ex.cause or "").startswith(UNANSWERED))
 
 
 def status_of(results, hand_scored: Set[tuple[str, str]] = frozenset(), cleared: dict | None = None) -> str:
@@ -56,7 +62,7 @@ def status_of(results, hand_scored: Set[tuple[str, str]] = frozenset(), cleared:
     waiting = [
         e for r in results for e in r.exercises
         if e.kind == "manual" and e.points is None and (r.assignment, e.grade_id) not in hand_scored
-        and not (e.cause or "").startswith(UNANSWERED)
+        and not unanswered(e)
     ]
     return STATUS_MANUAL if waiting else STATUS_OK
 
@@ -270,7 +276,7 @@ def _score_cells(student: str, results, manual) -> tuple[dict[str, str], float, 
             hand = manual.get((student, r.assignment, ex.grade_id))
             if hand is not None:  # formgrader's score wins, for a written answer or an override of a code cell
                 score = hand
-            elif ex.kind == "manual" and score is None and (ex.cause or "").startswith(UNANSWERED):
+            elif ex.kind == "manual" and score is None and unanswered(ex):
                 score = 0.0  # nothing to grade
             cells[ex.grade_id] = "" if score is None else f"{score:g}"
             total += score or 0.0

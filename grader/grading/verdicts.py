@@ -283,6 +283,7 @@ def manual_exercises(source: SourceInfo, nb: NotebookNode, lang: str = ENGLISH) 
             cause=say(lang, "awaiting manual grading")
             if answered.get(gid)
             else say(lang, "not answered yet (the cell still says YOUR ANSWER HERE)"),
+            answered=bool(answered.get(gid)),
         )
         for gid, pts in source.manual.items()
     ]
