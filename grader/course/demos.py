@@ -9,7 +9,8 @@ given code cell of the solution notebook (no nbgrader metadata) that, read stati
     only functions, classes and modules the notebook binds by `def`, `class` or `import`, never by assignment;
   - changes no state in place: no assignment to an attribute or an item (`Value.__radd__ = ...`, `d[k] = ...`) of a
     name it did not bind, no `global`, `del`, augmented assignment of an outer name, and no call that sets shared
-    state (`seed`, `setrecursionlimit`, `setattr`, `exec`...).
+    state (`STATE_SETTERS`: `setrecursionlimit`, warnings filters, `matplotlib.use`, `setattr`, `exec`...; seeding
+    the global random generators is allowed, see there).
 Which cells are demos is read from the source notebook only; in a submission a cell is left out when its code is, to
 the character, a demo of the release (a student who edits a demo has it run). The grader marks those cells with
 nbclient's skip tag after removing any skip tag the student put on a cell (grader/grading/changes.py).
@@ -68,9 +69,9 @@ def _free(tree: ast.Module) -> set[str]:
         own_targets = statement.targets if isinstance(statement, ast.Assign) else (
             [statement.target] if isinstance(statement, ast.AugAssign | ast.AnnAssign) else [])
         after = {n.id for t in own_targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        inner = _bound(ast.Module(body=[statement], type_ignores=[]))[0] - after
-        free |= reads - bound - inner
-        bound |= _bound(ast.Module(body=[statement], type_ignores=[]))[0]
+        binds = _bound(ast.Module(body=[statement], type_ignores=[]))[0]
+        free |= reads - bound - (binds - after)
+        bound |= binds
     return free
 
 
