@@ -6,9 +6,10 @@ The class: every assignment in solutions/, each student a recipe from grader.gra
 wrong, untouched; repeated to reach --students). Both graders start from a prepared workspace (generate_assignment
 done, not timed). Plain nbgrader runs `nbgrader autograde <assignment>` once per assignment (all students in one
 process: its fastest sequential use). `bpcourse grade` runs with the trusted re-check, the default worker count and
-a fresh journal. Prints both times, their ratio, the CPU-seconds each spent a notebook (this process and every
-process it waited for: nbgrader's kernels, bpcourse's jobs, kernels and re-check children), and whether both gave the
-same autograded scores.
+a fresh journal (`--plain-kernels-too`: and once more with every kernel started as a new Python rather than
+forked by the kernel zygote, grader/grading/kernel_forks.py). Prints both times, their ratio, the CPU-seconds each
+spent a notebook (this process and every process it waited for: nbgrader's kernels, bpcourse's jobs, the zygote and
+its kernels, re-check children), and whether both gave the same autograded scores.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from grader.course.nbgrader_config import COURSE_ID, ensure_alembic_on_path  # n
 from grader.course.paths import assignments, solutions_dir  # noqa: E402
 from grader.grading import demo_class  # noqa: E402
 from grader.grading.grade import run_grade  # noqa: E402
+from grader.grading.records import Settings  # noqa: E402
 from grader.grading.workspace import db_url, prepare_workspace  # noqa: E402
 
 HONEST = {k: demo_class.STUDENTS[k] for k in ("alice", "bob", "carol", "dave")}
@@ -53,12 +55,19 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def started_ws(folder: Path) -> Path:
+    prepare_workspace(folder)
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--assignment", action="append", help="limit to these assignments (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--plain-kernels-too", action="store_true",
+                        help="grade the class a second time with every kernel started as a new Python (no zygote)")
     args = parser.parse_args()
     ensure_alembic_on_path()
     chosen = args.assignment or assignments(solutions_dir())
@@ -102,6 +111,17 @@ def main() -> int:
             f"({ours / len(notebooks):.2f} s/notebook, {ours_cpu / len(notebooks):.2f} CPU-s/notebook)"
         )
         print(f"ratio: {plain / ours:.2f}x faster; CPU a notebook: {ours_cpu / plain_cpu:.2f}x nbgrader's")
+
+        if args.plain_kernels_too:  # the same grader, each kernel started as a new Python (no zygote)
+            started, cpu_started = time.monotonic(), cpu_seconds()
+            run_grade(submissions, started_ws(tmp / "unforked"), jobs=args.jobs, progress=False, out=io.StringIO(),
+                      settings=Settings(fork_kernels=False))
+            unforked, unforked_cpu = time.monotonic() - started, cpu_seconds() - cpu_started
+            print(
+                f"  the same, kernels not forked:      {unforked:7.1f} s  ({unforked / len(notebooks):.2f} s/notebook, "
+                f"{unforked_cpu / len(notebooks):.2f} CPU-s/notebook); forked kernels: {unforked / ours:.2f}x faster, "
+                f"{ours_cpu / unforked_cpu:.2f}x the CPU"
+            )
 
         plain_scores, our_scores = gradebook_scores(plain_ws), gradebook_scores(ours_ws)
         differ = sorted(k for k in plain_scores if abs(plain_scores[k] - our_scores.get(k, -1)) > 1e-9)

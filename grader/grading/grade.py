@@ -36,6 +36,7 @@ from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool, grade_job
 from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
 from grader.grading.journal import class_results, job_basis, job_fingerprint, journal_path, problem_result, record
+from grader.grading.kernel_forks import forking_kernels
 from grader.grading.names import shown
 from grader.grading.records import Basis, GradedNotebook, GradingJob, JobResult, Settings
 from grader.grading.regrade import Confirm, Regrade, change, explain, moved
@@ -477,11 +478,15 @@ def run_grade(
     if scheduler and keys:
         executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
     else:
-        _prepare_in_parent(plan.todo, workspace)
         executor = LocalPool(partial(grade_job, ctx), workers, settings.job_seconds)
+    state = state_dir(workspace)
+    local = isinstance(executor, LocalPool) and bool(plan.todo)
     interrupted: KeyboardInterrupt | None = None
     try:
-        executor.run([job for _, job in plan.todo], finish)
+        with forking_kernels(state / "mplconfig", state / "zygote.log", settings.fork_kernels and local):
+            if local:  # while the zygote imports
+                _prepare_in_parent(plan.todo, workspace)
+            executor.run([job for _, job in plan.todo], finish)
     except KeyboardInterrupt as stop:  # the CSV is still written, from what was recorded; then the stop goes on
         interrupted = stop
         plan.results += _not_graded(plan.todo, recorder, workspace)

@@ -20,6 +20,7 @@ import stat
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,6 +288,8 @@ from jupyter_client.asynchronous import AsyncKernelClient  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from traitlets import Type  # noqa: E402
 
+from grader.grading import kernel_forks  # noqa: E402
+
 
 class NoHeartbeatClient(AsyncKernelClient):
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True) -> None:
@@ -307,6 +310,11 @@ class GradingKernelManager(AsyncKernelManager):
         return type("JobKernelManager", (cls,), {"guard_config": json.dumps(config)})
 
     async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None and kernel_forks.current() is not None:  # fork it from the zygote
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+            self.provisioner = kernel_forks.ZygoteProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
         env = dict(kw.pop("env", None) or os.environ)
         env["BPCOURSE_KERNEL_GUARD"] = self.guard_config
         return await super()._async_pre_start_kernel(env=env, **kw)

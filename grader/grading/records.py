@@ -50,6 +50,9 @@ class Settings:
     max_cells: int = 20_000
     max_outputs: int = 20_000
     max_metadata_bytes: int = 4 * 1024**2  # the notebook's and every cell's metadata, as compact JSON
+    # Kernels forked by one zygote per run (grader/grading/kernel_forks.py) rather than each started as a new Python:
+    # the same confinement, a second less CPU a job. False: the plain start (benchmarks compare the two).
+    fork_kernels: bool = True
 
     recheck: Limits = field(default_factory=Limits)  # the re-check child's limits (grader/recheck/sandbox.py)
 

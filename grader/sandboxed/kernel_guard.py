@@ -66,6 +66,8 @@ SYSTEM_FILES = [
 ]
 # Refusals under these are the Landlock grant working on a library's probing (fonts, CPU counts): not flagged.
 QUIET_PREFIXES = ("/usr/", "/etc/", "/sys/", "/dev/", "/proc/self/", "/lib")
+# The grader's variables a kernel keeps besides its configuration: correct BLAS results; jupyter's parent polling.
+PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "JPY_PARENT_PID")
 
 
 def readable_complement(deny: list[str]) -> list[str]:
@@ -140,14 +142,15 @@ def clean_environment(config_text: str, job: str) -> dict[str, str]:
         "BPCOURSE_LANG": _lang(config_text),  # the helpers' hints in the notebook's language
         STAGE: "confined",
     }
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "JPY_PARENT_PID"):  # correct BLAS results; parent polling
+    for key in PASSED_THROUGH:
         if key in os.environ:
             env[key] = os.environ[key]
     return env
 
 
-def _launch(config_text: str, config: dict) -> None:
-    """Stage 1: shed what the grader's process handed down, then exec the confined stage."""
+def _shed(config_text: str, config: dict) -> dict[str, str]:
+    """Stage 1's work: stdout and stderr to the job's private log, the guard channel as descriptor 3, every other
+    descriptor closed; returns the clean environment, its folders made."""
     private = config["private"]
     log = os.open(os.path.join(private, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     channel = os.open(os.path.join(private, "channel"), os.O_WRONLY)  # a FIFO: what is written stays written
@@ -159,6 +162,12 @@ def _launch(config_text: str, config: dict) -> None:
     env = clean_environment(config_text, config["job"])
     for folder in ("HOME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
         os.makedirs(env[folder], exist_ok=True)
+    return env
+
+
+def _launch(config_text: str, config: dict) -> None:
+    """Stage 1: shed what the grader's process handed down, then exec the confined stage."""
+    env = _shed(config_text, config)
     os.execve(sys.executable, [sys.executable, "-m", "grader.sandboxed.kernel_guard", *sys.argv[1:]], env)
 
 
@@ -227,11 +236,9 @@ def install_hook(config: dict, channel) -> None:
     )
 
 
-def main() -> None:
-    config_text = os.environ.get("BPCOURSE_KERNEL_GUARD", "{}")
-    config = json.loads(config_text)
-    if os.environ.get(STAGE) != "confined":
-        _launch(config_text, config)  # does not return
+def _serve(config: dict, argv: list[str]) -> None:
+    """Stage 2, confined: limits, seccomp and Landlock, then IPython (its channels bound before the socket filter),
+    then the audit hook; serves until shut down."""
     _limit(config)
     import tempfile
 
@@ -239,14 +246,37 @@ def main() -> None:
 
     tempfile.tempdir = os.environ["TMPDIR"]
     channel = os.fdopen(CHANNEL_FD, "w", buffering=1, encoding="utf-8")
-    isolation = _restrict(config, sys.argv[1:])
+    isolation = _restrict(config, argv)
     app = IPKernelApp.instance()
-    app.initialize(sys.argv[1:])
+    app.initialize(argv)
     # the Jupyter channels are bound now: from here on no socket but a UNIX one (no network, even from C)
     channel.write(f"{ISOLATION_PREFIX}{isolation}; sockets {forbid_sockets()}\n")
     channel.flush()
     install_hook(config, channel)
     app.start()
+
+
+def serve_forked(argv: list[str], passed: dict[str, str]) -> None:
+    """The kernel in a process the kernel zygote forked (grader/sandboxed/kernel_zygote.py), which has imported
+    the kernel's libraries already: both stages without the exec. `passed`: the job's BPCOURSE_KERNEL_GUARD and
+    the PASSED_THROUGH variables; the working folder is the job's already."""
+    config_text = passed.get("BPCOURSE_KERNEL_GUARD", "{}")
+    config = json.loads(config_text)
+    os.environ.clear()
+    os.environ.update({k: v for k, v in passed.items() if k in PASSED_THROUGH})
+    env = _shed(config_text, config)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = [sys.argv[0], *argv]
+    _serve(config, argv)
+
+
+def main() -> None:
+    config_text = os.environ.get("BPCOURSE_KERNEL_GUARD", "{}")
+    config = json.loads(config_text)
+    if os.environ.get(STAGE) != "confined":
+        _launch(config_text, config)  # does not return
+    _serve(config, sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -74,6 +74,19 @@ def is_capped(folder: Path) -> bool:
         return False
 
 
+def namespace_fd() -> int | None:
+    """A descriptor of this process's own mount namespace (a kernel forked elsewhere joins it with `join_namespace`,
+    to see the job's tmpfs), or None when the process has none of its own."""
+    return os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC) if _state["private"] else None
+
+
+def join_namespace(fd: int) -> None:
+    """Enter the mount namespace `fd` names (a single-threaded process with CAP_SYS_ADMIN); OSError if refused."""
+    if _libc().setns(fd, _CLONE_NEWNS) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"setns: {os.strerror(errno)}")
+
+
 def isolation_note() -> str:
     """How jobs' folders are capped here, for the isolation line of the summary."""
     if _state["private"]:
