@@ -97,7 +97,8 @@ def read(g: Grading) -> NotebookNode:
     if replaced:
         g.result.review.append(replaced_reason(replaced))
     if version is not None and version != 4:
-        g.result.review.append(f"notebook format {version} (converted to 4; check the conversion)")
+        g.result.add_review(phrase("notebook format {version} (converted to 4; check the conversion)",
+                                   version=str(version)))
     return nb
 
 
@@ -121,7 +122,8 @@ def inspect_changes(g: Grading, nb: NotebookNode) -> None:
     source_nb = nbformat.read(g.source.path, as_version=4)
     release = g.context.workspace / "release" / g.job.assignment / f"{g.job.notebook}.ipynb"
     release_nb = nbformat.read(release, as_version=4) if release.exists() else None
-    g.result.review += changes.inspect_changes(nb, source_nb, release_nb)
+    for reason in changes.inspect_changes(nb, source_nb, release_nb):
+        g.result.add_review(reason)
 
 
 def restore_metadata(g: Grading, nb: NotebookNode) -> list[changes.StudentCell]:
@@ -129,7 +131,8 @@ def restore_metadata(g: Grading, nb: NotebookNode) -> list[changes.StudentCell]:
     changes.restore_metadata(nb, nbformat.read(g.source.path, as_version=4))
     changes.leave_out_demos(nb, demo_sources(str(g.source.path)))
     student_cells, notes = changes.student_solution_cells(nb, g.source)
-    g.result.review += notes
+    for note in notes:
+        g.result.add_review(note)
     return student_cells
 
 
@@ -197,7 +200,7 @@ def merge(
     for name, why in sorted(missing.items()):
         if function_cell.get(name) in broken:  # a cell that does not parse is named in its exercise
             continue
-        g.result.review.append(str(why) if why.detail else changes.missing_function_reason(name, student_cells))
+        g.result.add_review(str(why) if why.detail else changes.missing_function_reason(name, student_cells))
     tests, places = _executed_cells(executed)
     catalogue = catalogue_of(g.source)
     specs = contract_for(g.source.assignment, g.source.path.stem)

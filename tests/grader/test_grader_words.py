@@ -141,3 +141,67 @@ def test_a_review_note_is_english_for_the_instructor_and_korean_for_the_student(
     again = JobResult.from_dict(json.loads(json.dumps(asdict(result))))
     assert again.for_student(english) == korean
     assert JobResult("bob", "01_term", "01_term", "", lang="en").for_student(english) == english
+
+
+def test_the_remaining_review_notes_are_words_english_unchanged_korean_for_the_student() -> None:
+    """Issue 25: the notebook's budget (Watchdog.why_dead), what it left in its folder (JobFolders.scratch_report) and
+    the changed-cells notes reach a Korean student in Korean, and the instructor's English is what it always was
+    (the summary, CSV and `bpcourse review` match on it)."""
+    import nbformat
+
+    from grader.grading import changes
+    from grader.grading.job_kernel import MAX_RUNNING_FILES, MAX_SCRATCH_BYTES, Budget, JobFolders, Watchdog
+    from grader.grading.records import JobResult
+
+    watchdog = Watchdog(10.0, Budget(wall_seconds=60, cpu_seconds=30))
+    watchdog.over_budget, watchdog.over_budget_at = "wall", 2
+    notes = [watchdog.why_dead()]
+    watchdog.over_budget, watchdog.over_budget_at = "cpu", None
+    notes.append(watchdog.why_dead())
+    watchdog.over_budget = "disk"
+    notes.append(watchdog.why_dead())
+    class FullFolders(JobFolders):  # a folder past both limits, without making one
+        def usage(self) -> tuple[int, int]:
+            return MAX_RUNNING_FILES + 1, MAX_SCRATCH_BYTES + 1
+
+    notes.append(FullFolders.__new__(FullFolders).scratch_report())
+
+    def test_cell(gid: str, source: str) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade_id": gid, "grade": True, "solution": False, "locked": True, "points": 1}
+        return cell
+
+    source = nbformat.v4.new_notebook(cells=[test_cell("a_test", "assert f(1) == 1"), test_cell("b_test", "pass")])
+    student = nbformat.v4.new_notebook(cells=[test_cell("a_test", "pass")])
+    notes += changes.inspect_changes(student, source, None)
+
+    english = [
+        "the notebook ran past its time budget of 60 s at cell 3 (stopped)",
+        "the notebook used up its CPU budget of 30 s (stopped)",
+        f"the notebook wrote more than {MAX_SCRATCH_BYTES // 1024**2} MB or {MAX_RUNNING_FILES} files into its "
+        "folder (stopped)",
+        f"the notebook left {MAX_RUNNING_FILES + 1} files ({MAX_SCRATCH_BYTES // 1024**2} MB) in its folder (limits: ",
+        "test cell a_test edited (the original was run)",
+        "test cell b_test deleted (put back and run)",
+    ]
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    for note, text in zip(notes, english, strict=True):
+        assert isinstance(note, words.Words) and str(note).startswith(text), str(note)
+        result.add_review(note)
+        korean = result.for_student(str(note))
+        assert HANGUL.search(korean) and not re.search(r"\b(?:notebook|cell|stopped|edited|deleted)\b", korean), korean
+    assert result.review == [str(n) for n in notes]
+
+
+def test_checks_first_line_follows_the_notebooks_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: `bpcourse check`'s first line is in the notebook's language, as the report after it, whatever
+    BPCOURSE_LANG says; the course's language only for a file that is no notebook."""
+    from grader.student.check import header_line
+
+    korean = ROOT / "course-ko" / "01_term" / "01_term.ipynb"
+    english = ROOT / "course" / "01_term" / "01_term.ipynb"
+    monkeypatch.setenv("BPCOURSE_LANG", "en")
+    assert HANGUL.search(header_line(korean)) and "checking" not in header_line(korean), header_line(korean)
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")
+    assert header_line(english).startswith(f"checking {english} with every test"), header_line(english)
+    assert HANGUL.search(header_line(ROOT / "no-such.ipynb")), header_line(ROOT / "no-such.ipynb")
