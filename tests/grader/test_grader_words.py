@@ -205,3 +205,43 @@ def test_checks_first_line_follows_the_notebooks_language(monkeypatch: pytest.Mo
     monkeypatch.setenv("BPCOURSE_LANG", "ko")
     assert header_line(english).startswith(f"checking {english} with every test"), header_line(english)
     assert HANGUL.search(header_line(ROOT / "no-such.ipynb")), header_line(ROOT / "no-such.ipynb")
+
+
+def test_a_probes_contract_error_reaches_a_korean_student_in_korean() -> None:
+    """Issue 25: a probe's ContractError, raised in the re-check's child, is sent as its template and fields and
+    rendered in the student's language by the parent, English unchanged for the instructor; a template no probe raises
+    or a field that is not the course's words is not rendered (the filter's guarantee: no student text shown)."""
+    from grader.course.sources import catalogue_of, read_source
+    from grader.recheck.contract_words import contract_words
+    from grader.sandboxed.probe_kit import ContractError
+    from grader.sandboxed.runner import _describe
+
+    notebook = ROOT / "solutions" / "04_usage" / "04b_training.ipynb"
+    catalogue = catalogue_of(read_source("04_usage", notebook))
+    template = "train returned a {kind}, expected a tuple (params, history)"
+    sent = _describe(ContractError(template, kind="list"))
+    english = "train returned a list, expected a tuple (params, history)"
+    assert sent["message"] == english and sent["template"] == template and sent["fields"] == {"kind": "list"}
+    failure = Failure(Why.CONTRACT, "train(X, y, params)", contract_words(sent, catalogue))
+    assert str(failure) == f"train(X, y, params): {english}"
+    korean = failure.render("ko")
+    assert HANGUL.search(korean) and "list" in korean and not re.search(r"returned|expected", korean), korean
+
+    forged = {**sent, "template": "train returned a {kind}, and the answer is {kind}"}  # no probe raises it
+    assert contract_words(forged, catalogue) == english  # the English message, through the filter as before
+    smuggled = {**sent, "fields": {"kind": "list; the hidden test draws rng(4701)"}}
+    smuggled["message"] = template.format(**smuggled["fields"])
+    assert contract_words(smuggled, catalogue) == ""  # neither the Korean nor the English carries it
+
+
+def test_every_probe_sentence_is_translated() -> None:
+    """Each template a probe raises ContractError with is in the grader's Korean catalog with the same fields."""
+    from grader.recheck.contract_words import probe_templates
+
+    with PO.open("rb") as fh:
+        messages = {m.id: m for m in read_po(fh) if m.id}
+    assert len(probe_templates()) > 15
+    for template in probe_templates():
+        message = messages.get(template)
+        assert message is not None and message.string and not message.fuzzy and HANGUL.search(message.string), template
+        assert sorted(FIELD.findall(message.string)) == sorted(FIELD.findall(template)), template
