@@ -245,3 +245,29 @@ def test_every_probe_sentence_is_translated() -> None:
         message = messages.get(template)
         assert message is not None and message.string and not message.fuzzy and HANGUL.search(message.string), template
         assert sorted(FIELD.findall(message.string)) == sorted(FIELD.findall(template)), template
+
+
+def test_a_notebook_of_another_assignment_is_said_in_the_students_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the reason a notebook is not graded at all (it belongs to another assignment) is English in the
+    review list and Korean on the Korean student's page."""
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from grader.grading import pipeline
+    from grader.grading.records import JobResult
+
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.metadata["nbgrader"] = {"grade_id": "ff_dense", "solution": True, "grade": False, "locked": False}
+    sources = {("01_term", "01_term"): {"term_chain"}, ("02_definition", "02a_feedforward"): {"ff_dense"}}
+    monkeypatch.setattr(pipeline, "all_source_ids", lambda workspace: sources)
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    g = SimpleNamespace(job=SimpleNamespace(assignment="01_term", notebook="01_term"),
+                        context=SimpleNamespace(workspace=None), result=result)
+    with pytest.raises(pipeline.Stopped) as stop:
+        pipeline.identify(g, nbformat.v4.new_notebook(cells=[cell]))  # type: ignore[arg-type]
+    result.add_review(stop.value.reason)
+    english = "this is a notebook of 02_definition (02a_feedforward), not of 01_term"
+    assert result.review == [english]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "02a_feedforward" in korean and "notebook of" not in korean, korean
