@@ -121,18 +121,19 @@ def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
 
 
 def extract_messages(lang: str, domain: str = "bp_helpers", package: Path = LOCALE_DIR.parent,
-                     keywords: dict | None = None) -> Path:
+                     keywords: dict | None = None, also: tuple[tuple[Path, dict], ...] = ()) -> Path:
     """Update the `domain` catalog of `lang` in `package`/locale with every marked message of the package's Python
-    files (`_("...")` by default; new ones empty, changed ones fuzzy). The grader's own words use it too
-    (grader/course/words.py: `say(lang, "...")`)."""
+    files (`_("...")` by default; new ones empty, changed ones fuzzy), and of each (folder, keywords) of `also`. The
+    grader's own words use it too (grader/course/words.py: `say(lang, "...")`, and the probes' ContractError)."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
     template = Catalog(project="backprop-course", domain=domain, fuzzy=False)
-    for filename, lineno, message, comments, _context in extract_from_dir(
-        package, method_map=[("**.py", "python")], keywords=keywords or {"_": None}
-    ):
-        template.add(message, locations=[(f"{package.name}/{filename}", lineno)], auto_comments=comments)
+    for folder, marks in ((package, keywords or {"_": None}), *also):
+        for filename, lineno, message, comments, _context in extract_from_dir(
+            folder, method_map=[("**.py", "python")], keywords=marks
+        ):
+            template.add(message, locations=[(f"{folder.name}/{filename}", lineno)], auto_comments=comments)
     return _merge(template, package / "locale" / lang / "LC_MESSAGES" / f"{domain}.po", lang)
 
 

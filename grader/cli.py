@@ -100,14 +100,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if problem:
         raise CourseError(problem)
 
-    from bp_helpers.i18n import course_lang
-    from grader.course.words import say
-    from grader.student.check import print_report, run_check
+    from grader.student.check import header_line, print_report, run_check
 
-    # the language of the student's JupyterLab (bpcourse start --lang sets it for its terminals); the verdicts that
-    # follow are in the notebook's own
-    print(say(course_lang(), "checking {path} with every test, hidden ones included, as the grader grades it ...",
-              path=path))
+    print(header_line(path))
     bar = _CellBar(disabled=args.quiet)
     try:
         report = run_check(path, progress=bar.update)

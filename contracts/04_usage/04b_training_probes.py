@@ -28,12 +28,12 @@ def train_alone(train, part1: dict, X, y, params: dict, kwargs: dict):
     finally:
         namespace.update(saved)
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise ContractError(f"train returned a {type(result).__name__}, expected a tuple (params, history)")
+        raise ContractError("train returned a {kind}, expected a tuple (params, history)", kind=type(result).__name__)
     trained, history = result
     if not isinstance(trained, dict) or not isinstance(history, dict):
         raise ContractError("train must return (params, history), both dicts")
     if not {"loss", "accuracy"} <= set(history):
-        raise ContractError(f"history has the keys {sorted(history)}, expected 'loss' and 'accuracy'")
+        raise ContractError("history has the keys {keys}, expected 'loss' and 'accuracy'", keys=sorted(history))
     unchanged = is_unchanged(before, params) and np.array_equal(X_before, X) and np.array_equal(y_before, y)
     return {
         "params": {k: np.asarray(v, dtype=np.float64) for k, v in trained.items()},

@@ -82,7 +82,9 @@ def _one_node(cls, op, values, upstream, before):
         leaf.grad = np.array(pre, dtype=np.float64) if np.ndim(pre) else float(pre)
     out = op(*leaves)
     if not isinstance(out, cls):
-        raise ContractError(f"an operation returned a {type(out).__name__}, expected a {cls.__name__}")
+        raise ContractError(
+            "an operation returned a {kind}, expected a {expected}", kind=type(out).__name__, expected=cls.__name__
+        )
     out.grad = np.array(upstream(np.shape(out.data)), dtype=np.float64) if callable(upstream) else float(upstream)
     out._backward()
     return [np.asarray(out.data, dtype=np.float64)] + [np.asarray(leaf.grad, dtype=np.float64) for leaf in leaves]
@@ -236,7 +238,7 @@ def mlp_library(MLP, seed: int):
     model = MLP(3, [5, 4, 2])
     params = model.parameters()
     if not isinstance(params, list):
-        raise ContractError(f"parameters() returned a {type(params).__name__}, expected a list of Values")
+        raise ContractError("parameters() returned a {kind}, expected a list of Values", kind=type(params).__name__)
     report.update(count=len(params), distinct=len({id(p) for p in params}))
     expected = (3 + 1) * 5 + (5 + 1) * 4 + (4 + 1) * 2
     if report["count"] != expected:
@@ -319,7 +321,7 @@ def function_op(op, x, upstream, second_input):
     grad = op.backward(ctx, upstream.copy())
     if isinstance(grad, tuple):
         if len(grad) != 1:
-            raise ContractError(f"backward returned {len(grad)} gradients for one input")
+            raise ContractError("backward returned {count} gradients for one input", count=len(grad))
         grad = grad[0]
     return [out, np.array(grad, dtype=np.float64)]
 

@@ -14,11 +14,16 @@ def torch_params(to_torch_params, params: dict):
     before = {k: v.copy() for k, v in params.items()}
     tparams = to_torch_params(params)
     if not isinstance(tparams, dict):
-        raise ContractError(f"to_torch_params returned a {type(tparams).__name__}, expected a dict of tensors")
+        raise ContractError(
+            "to_torch_params returned a {kind}, expected a dict of tensors", kind=type(tparams).__name__
+        )
     described = {}
     for name, t in tparams.items():
         if not isinstance(t, torch.Tensor):
-            raise ContractError(f"to_torch_params(...)[{name!r}] is a {type(t).__name__}, expected a torch.Tensor")
+            raise ContractError(
+                "to_torch_params(...)[{name}] is a {kind}, expected a torch.Tensor", name=repr(name),
+                kind=type(t).__name__,
+            )
         described[name] = {
             "value": t.detach().cpu().numpy().astype(np.float64),
             "dtype": str(t.dtype),
@@ -46,7 +51,7 @@ def torch_loss(torch_mlp_loss, x, y, params: dict, activation: str):
     tparams = _leaf_tensors(params)
     loss = torch_mlp_loss(x, y, tparams, activation=activation)
     if not isinstance(loss, torch.Tensor):
-        raise ContractError(f"torch_mlp_loss returned a {type(loss).__name__}, expected a torch tensor")
+        raise ContractError("torch_mlp_loss returned a {kind}, expected a torch tensor", kind=type(loss).__name__)
     if loss.grad_fn is None:
         raise ContractError("the loss is detached from the graph (no grad_fn): compute it with torch operations")
     described = {"loss": float(loss.detach().reshape(-1)[0]), "shape": list(loss.shape), "dtype": str(loss.dtype)}
@@ -62,7 +67,7 @@ def keras_model(build_keras_mlp, params: dict, activation: str, x):
 
     model = build_keras_mlp(params, activation=activation)
     if not isinstance(model, keras.Model):
-        raise ContractError(f"build_keras_mlp returned a {type(model).__name__}, expected a keras.Model")
+        raise ContractError("build_keras_mlp returned a {kind}, expected a keras.Model", kind=type(model).__name__)
     return {
         "weights": [np.asarray(w, dtype=np.float64) for w in model.get_weights()],
         "scores": np.asarray(keras.ops.convert_to_numpy(model(x)), dtype=np.float64),
@@ -83,9 +88,11 @@ def keras_step(keras_sgd_step, params: dict, activation: str, x, y, lr: float):
     model.set_weights([params[f"{kind}{layer}"] for layer in range(1, n_layers + 1) for kind in ("W", "b")])
     new = keras_sgd_step(model, x, y, lr)
     if not isinstance(new, dict):
-        raise ContractError(f"keras_sgd_step returned a {type(new).__name__}, expected a dict of weights")
+        raise ContractError("keras_sgd_step returned a {kind}, expected a dict of weights", kind=type(new).__name__)
     if set(new) != set(params):
-        raise ContractError(f"keras_sgd_step returned the keys {sorted(new)}, expected {sorted(params)}")
+        raise ContractError(
+            "keras_sgd_step returned the keys {keys}, expected {expected}", keys=sorted(new), expected=sorted(params)
+        )
     returned = {k: np.array(new[k], dtype=np.float64, copy=True) for k in params}
     model.set_weights([np.zeros_like(w) for w in model.get_weights()])  # returned copies must not follow the model
     follows = any(not np.array_equal(np.asarray(new[k], dtype=np.float64), returned[k]) for k in params)

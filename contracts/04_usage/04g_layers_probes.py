@@ -25,7 +25,7 @@ def step_then_default_twice(optimizer, w, dw, config):
     first, second = optimizer(w.copy(), dw.copy())[0], optimizer(w.copy(), dw.copy())[0]
     if not np.allclose(first, second, rtol=1e-12, atol=0.0):
         raise ContractError(
-            f"{optimizer.__name__}(w, dw) called twice with the default config gave two different steps: state is "
-            "kept between calls outside the config (a shared default dict, a global?)"
+            "{optimizer}(w, dw) called twice with the default config gave two different steps: state is kept between "
+            "calls outside the config (a shared default dict, a global?)", optimizer=optimizer.__name__
         )
     return {"step": step, "default step": first}

@@ -10,7 +10,7 @@ def _dual_parts(Dual, result, what: str):
     import numpy as np
 
     if not isinstance(result, Dual):
-        raise ContractError(f"{what} gives a {type(result).__name__}, expected a Dual")
+        raise ContractError("{what} gives a {kind}, expected a Dual", what=what, kind=type(result).__name__)
     return [np.asarray(result.val, dtype=np.float64), np.asarray(result.der, dtype=np.float64)]
 
 
@@ -21,7 +21,7 @@ def _dual_table(Dual, operations) -> dict:
         try:
             result = thunk()
         except Exception as err:  # noqa: BLE001 - the student's class may raise anything
-            raise ContractError(f"{name} raised {type(err).__name__}: {err}") from None
+            raise ContractError("{name} raised {error}: {err}", name=name, error=type(err).__name__, err=err) from None
         table[name] = _dual_parts(Dual, result, name)
     return table
 

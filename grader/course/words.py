@@ -5,7 +5,7 @@ written through `say`, a template with `{named}` fields looked up in the gettext
 grader/locale/<lang>/LC_MESSAGES/grader.po (an untranslated one stays English). The instructor's summary and CSV stay
 English. For maintainers:
 
-    python -m grader.course.words extract ko    # every say(lang, "...") and phrase("...") into the catalog
+    python -m grader.course.words extract ko    # every say(lang, "..."), phrase("...") and probe ContractError("...")
     python -m grader.course.words compile       # the .mo beside each .po (a test checks they are fresh)
 """
 
@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["extract"]:
-        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, KEYWORDS))
+        from grader.course.paths import contracts_dir
+
+        probes = (contracts_dir(), {"ContractError": None})  # the probes' sentences (grader/recheck/contract_words.py)
+        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, KEYWORDS, also=(probes,)))
     elif args[:1] == ["compile"]:
         for mo in compile_all(LOCALE_DIR):
             print(mo)

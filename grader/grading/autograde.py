@@ -151,7 +151,8 @@ def _execute(nb, resources, executor: Execute, watchdog: Watchdog, outcome: Kern
             if never_started_retry and not skipped and _kernel_never_started(err):
                 never_started_retry = False
                 continue
-            outcome.problems.append(watchdog.why_dead() or f"the notebook could not be run ({type(err).__name__})")
+            outcome.problems.append(watchdog.why_dead() or phrase(
+                "the notebook could not be run ({error})", error=type(err).__name__))
             _cut_short(run, watchdog.cell, outcome.lang)
         return _with_skipped_cells(run, nb, skipped, outcome)
 
@@ -175,7 +176,7 @@ def _guard_report(channel: GuardChannel, folders: JobFolders, run: KernelRun, st
     """The guard channel's refusals and the scratch folder's state, in the grader's words."""
     lines, closed_early = channel.close()
     if closed_early and not run.problems:
-        run.problems.append("the notebook's code closed the grader's guard channel")
+        run.problems.append(phrase("the notebook's code closed the grader's guard channel"))
     scratch = folders.scratch_report()
     run.problems += [scratch] if scratch else []
     isolation = [line.removeprefix(ISOLATION_PREFIX) for line in lines if line.startswith(ISOLATION_PREFIX)]

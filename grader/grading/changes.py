@@ -15,6 +15,7 @@ from nbformat import NotebookNode
 from grader.course.cells import is_test_cell, nbgrader_meta
 from grader.course.messages import safe_identifier
 from grader.course.sources import SourceInfo, defined_names
+from grader.course.words import Words, phrase
 
 StudentCell = tuple[str, str]  # (grade id, or "cell N" for a moved definition; the cell's code)
 _OWNED_KEYS = ("points", "grade", "solution", "locked")
@@ -30,27 +31,28 @@ def _by_grade_id(nb: NotebookNode | None) -> dict[str, NotebookNode]:
     return cells
 
 
-def _cell_change(cell, original, released_source: str, gid: str) -> str | None:
+def _cell_change(cell, original, released_source: str, gid: str) -> Words | None:
     """Why one graded cell needs review (an edited locked cell, changed metadata), or None."""
     if nbgrader_meta(original).get("locked") and cell.source.strip() not in (
         released_source.strip(),
         original.source.strip(),
     ):
-        what = "test cell" if is_test_cell(original) else "locked cell"
-        return f"{what} {gid} edited (the original was run)"
+        if is_test_cell(original):
+            return phrase("test cell {gid} edited (the original was run)", gid=gid)
+        return phrase("locked cell {gid} edited (the original was run)", gid=gid)
     for key in _OWNED_KEYS:
         if key in nbgrader_meta(original) and nbgrader_meta(cell).get(key) != nbgrader_meta(original).get(key):
-            return f"cell metadata of {gid} changed ({key}; the original counts)"
+            return phrase("cell metadata of {gid} changed ({key}; the original counts)", gid=gid, key=key)
     return None
 
 
-def inspect_changes(nb: NotebookNode, source_nb: NotebookNode, release_nb: NotebookNode | None) -> list[str]:
+def inspect_changes(nb: NotebookNode, source_nb: NotebookNode, release_nb: NotebookNode | None) -> list[Words]:
     """What the student changed in the cells nbgrader owns (each a needs-review reason); locked cells are
     compared with the release version the student was given."""
     source_cells = _by_grade_id(source_nb)
     released = {gid: cell.source for gid, cell in _by_grade_id(release_nb).items()}
     seen: dict[str, int] = {}
-    reasons = []
+    reasons: list[Words] = []
     for cell in nb.cells:
         gid = nbgrader_meta(cell).get("grade_id")
         if gid is None:
@@ -59,9 +61,9 @@ def inspect_changes(nb: NotebookNode, source_nb: NotebookNode, release_nb: Noteb
         original = source_cells.get(gid)
         if original is None:
             unknown = safe_identifier(gid, "(not a plain name)")
-            reasons.append(f"cell metadata changed: unknown grade id {unknown!r} (ignored)")
+            reasons.append(phrase("cell metadata changed: unknown grade id {gid} (ignored)", gid=repr(unknown)))
         elif seen[gid] == 2:
-            reasons.append(f"cell {gid} duplicated (the first copy counts)")
+            reasons.append(phrase("cell {gid} duplicated (the first copy counts)", gid=gid))
         elif seen[gid] == 1:
             change = _cell_change(cell, original, released.get(gid, original.source), gid)
             reasons += [change] if change else []
@@ -69,9 +71,9 @@ def inspect_changes(nb: NotebookNode, source_nb: NotebookNode, release_nb: Noteb
         if gid in seen:
             continue
         if is_test_cell(original):
-            reasons.append(f"test cell {gid} deleted (put back and run)")
+            reasons.append(phrase("test cell {gid} deleted (put back and run)", gid=gid))
         elif nbgrader_meta(original).get("solution"):
-            reasons.append(f"solution cell {gid} missing (deleted, or its grade id changed)")
+            reasons.append(phrase("solution cell {gid} missing (deleted, or its grade id changed)", gid=gid))
     return reasons
 
 
@@ -120,7 +122,7 @@ def _moved_definition(nb: NotebookNode, name: str) -> int | None:
     return None
 
 
-def student_solution_cells(nb: NotebookNode, source: SourceInfo) -> tuple[list[StudentCell], list[str]]:
+def student_solution_cells(nb: NotebookNode, source: SourceInfo) -> tuple[list[StudentCell], list[Words]]:
     """The student's code to re-check: their solution cells by grade id, plus any other cell that is now the only
     definition of a graded function (a solution cell whose grade id was changed). Returns (cells, notes)."""
     by_index: dict[int, StudentCell] = {}
@@ -129,18 +131,21 @@ def student_solution_cells(nb: NotebookNode, source: SourceInfo) -> tuple[list[S
         if cell.cell_type == "code" and gid in source.solution_cells and gid not in {g for g, _ in by_index.values()}:
             by_index[i] = (gid, cell.source)
     defined = {n for _, code in by_index.values() for n in defined_names(code)}
-    notes = []
+    notes: list[Words] = []
     for name in source.function_cell:
         index = None if name in defined else _moved_definition(nb, name)
         if index is not None and index not in by_index:
             by_index[index] = (f"cell {index + 1}", nb.cells[index].source)
-            notes.append(f"{name} was found outside its solution cell (cell {index + 1})")
+            notes.append(phrase("{name} was found outside its solution cell (cell {number})", name=name,
+                                number=str(index + 1)))
     return [by_index[i] for i in sorted(by_index)], notes
 
 
-def missing_function_reason(name: str, student_cells: list[StudentCell]) -> str:
+def missing_function_reason(name: str, student_cells: list[StudentCell]) -> Words:
     """Why a graded function is missing, with the closest name the student did define."""
     defined = [n for _, code in student_cells for n in defined_names(code)]
     close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
-    hint = f" (found {close[0]}: renamed?)" if close else " (renamed or deleted?)"
-    return f"function {name} is not defined by the solution cells{hint}"
+    if close:
+        return phrase("function {name} is not defined by the solution cells (found {close}: renamed?)", name=name,
+                      close=close[0])
+    return phrase("function {name} is not defined by the solution cells (renamed or deleted?)", name=name)

@@ -67,14 +67,14 @@ class JobFolders:
         """(files, bytes) under the kernel's folders now."""
         return folder_usage(self.kernel)
 
-    def scratch_report(self) -> str | None:
+    def scratch_report(self) -> Words | None:
         """What the notebook left in its folders, when it is past the limits (files and bytes)."""
         files, size = self.usage()
         if files > MAX_SCRATCH_FILES or size > MAX_SCRATCH_BYTES:
-            return (
-                f"the notebook left {files} files ({size // 1024**2} MB) in its folder (limits: "
-                f"{MAX_SCRATCH_FILES} files, {MAX_SCRATCH_BYTES // 1024**2} MB)"
-            )
+            return phrase(
+                "the notebook left {files} files ({mb} MB) in its folder (limits: {max_files} files, {max_mb} MB)",
+                files=str(files), mb=str(size // 1024**2), max_files=str(MAX_SCRATCH_FILES),
+                max_mb=str(MAX_SCRATCH_BYTES // 1024**2))
         return None
 
     def remove(self) -> None:
@@ -196,7 +196,7 @@ class Watchdog:
     seen_cpu: float = 0.0  # CPU seconds of this notebook's kernels so far
     cpu_before: float = 0.0  # of the kernels before the one running
     # a cell's name for the reports, from its 0-based index: autograde names it by heading and first line
-    label: Callable[[int], str | Words] = field(default=lambda index: f"cell {index + 1}")
+    label: Callable[[int], str | Words] = field(default=lambda index: phrase("cell {number}", number=str(index + 1)))
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -260,19 +260,34 @@ class Watchdog:
     def stop(self) -> None:
         self._stop.set()
 
-    def why_dead(self) -> str | None:
-        """Why the kernel stopped, when it was the budget."""
-        at = f" at {self.label(self.over_budget_at)}" if self.over_budget_at is not None else ""
+    def why_dead(self) -> Words | None:
+        """Why the kernel stopped, when it was the budget (with the cell it was running, when known)."""
+        if self.over_budget is None:
+            return None
+        if self.over_budget_at is None:
+            return self._budget_words()
+        return self._budget_words(self.label(self.over_budget_at))
+
+    def _budget_words(self, cell: str | Words | None = None) -> Words:
+        """The budget the notebook ran past, in words of the catalog: one template with the cell, one without (the
+        cell's place in a sentence differs between languages)."""
+        wall, cpu = f"{self.budget.wall_seconds:g}", f"{self.budget.cpu_seconds}"
+        mb, files = f"{MAX_SCRATCH_BYTES // 1024**2}", f"{MAX_RUNNING_FILES}"
         if self.over_budget == "wall":
-            return f"the notebook ran past its time budget of {self.budget.wall_seconds:g} s{at} (stopped)"
+            return (phrase("the notebook ran past its time budget of {seconds} s (stopped)", seconds=wall)
+                    if cell is None else
+                    phrase("the notebook ran past its time budget of {seconds} s at {cell} (stopped)", seconds=wall,
+                           cell=cell))
         if self.over_budget == "cpu":
-            return f"the notebook used up its CPU budget of {self.budget.cpu_seconds} s{at} (stopped)"
-        if self.over_budget == "disk":
-            return (
-                f"the notebook wrote more than {MAX_SCRATCH_BYTES // 1024**2} MB or {MAX_RUNNING_FILES} files into "
-                f"its folder{at} (stopped)"
-            )
-        return None
+            return (phrase("the notebook used up its CPU budget of {seconds} s (stopped)", seconds=cpu)
+                    if cell is None else
+                    phrase("the notebook used up its CPU budget of {seconds} s at {cell} (stopped)", seconds=cpu,
+                           cell=cell))
+        return (phrase("the notebook wrote more than {mb} MB or {files} files into its folder (stopped)", mb=mb,
+                       files=files)
+                if cell is None else
+                phrase("the notebook wrote more than {mb} MB or {files} files into its folder at {cell} (stopped)",
+                       mb=mb, files=files, cell=cell))
 
     def cpu_reports(self) -> list[Words]:
         return [

@@ -28,7 +28,7 @@ from grader.course.demos import demo_sources
 from grader.course.i18n import student_lang
 from grader.course.notebooks import grade_ids, read_notebook
 from grader.course.sources import SourceInfo, catalogue_of, reference_namespace, reference_time
-from grader.course.words import phrase, say
+from grader.course.words import Words, phrase, say
 from grader.grading import changes, verdicts
 from grader.grading.autograde import KernelRun, Progress, autograde
 from grader.grading.hidden_tests import strip_hidden_tests
@@ -58,9 +58,9 @@ class Grading:
 class Stopped(Exception):
     """Raised by a step that finds the notebook cannot be graded: every exercise 0 with this reason, for review."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str | Words) -> None:
+        super().__init__(str(reason))
+        self.reason = reason  # `Words` when the student's language is known (the notebook was read)
 
 
 def _unreadable(err: Exception) -> str:
@@ -97,7 +97,8 @@ def read(g: Grading) -> NotebookNode:
     if replaced:
         g.result.review.append(replaced_reason(replaced))
     if version is not None and version != 4:
-        g.result.review.append(f"notebook format {version} (converted to 4; check the conversion)")
+        g.result.add_review(phrase("notebook format {version} (converted to 4; check the conversion)",
+                                   version=str(version)))
     return nb
 
 
@@ -108,12 +109,15 @@ def identify(g: Grading, nb: NotebookNode) -> None:
     assignment = g.job.assignment
     own = overlaps.get((assignment, g.job.notebook), 0)
     if own == 0 and not any(overlaps.values()):
-        raise Stopped(f"no graded cell of {assignment} in it (not a course notebook, or its cell metadata was removed)")
+        raise Stopped(phrase("no graded cell of {assignment} in it (not a course notebook, or its cell metadata was "
+                             "removed)", assignment=assignment))
     (best_assignment, best_notebook), best = max(overlaps.items(), key=lambda kv: kv[1])
     if own == 0:
-        raise Stopped(f"this is a notebook of {best_assignment} ({best_notebook}), not of {assignment}")
+        raise Stopped(phrase("this is a notebook of {other} ({notebook}), not of {assignment}", other=best_assignment,
+                             notebook=best_notebook, assignment=assignment))
     if best > own and best_assignment != assignment:
-        raise Stopped(f"this is mostly a notebook of {best_assignment}, not of {assignment}")
+        raise Stopped(phrase("this is mostly a notebook of {other}, not of {assignment}", other=best_assignment,
+                             assignment=assignment))
 
 
 def inspect_changes(g: Grading, nb: NotebookNode) -> None:
@@ -121,7 +125,8 @@ def inspect_changes(g: Grading, nb: NotebookNode) -> None:
     source_nb = nbformat.read(g.source.path, as_version=4)
     release = g.context.workspace / "release" / g.job.assignment / f"{g.job.notebook}.ipynb"
     release_nb = nbformat.read(release, as_version=4) if release.exists() else None
-    g.result.review += changes.inspect_changes(nb, source_nb, release_nb)
+    for reason in changes.inspect_changes(nb, source_nb, release_nb):
+        g.result.add_review(reason)
 
 
 def restore_metadata(g: Grading, nb: NotebookNode) -> list[changes.StudentCell]:
@@ -129,7 +134,8 @@ def restore_metadata(g: Grading, nb: NotebookNode) -> list[changes.StudentCell]:
     changes.restore_metadata(nb, nbformat.read(g.source.path, as_version=4))
     changes.leave_out_demos(nb, demo_sources(str(g.source.path)))
     student_cells, notes = changes.student_solution_cells(nb, g.source)
-    g.result.review += notes
+    for note in notes:
+        g.result.add_review(note)
     return student_cells
 
 
@@ -197,7 +203,7 @@ def merge(
     for name, why in sorted(missing.items()):
         if function_cell.get(name) in broken:  # a cell that does not parse is named in its exercise
             continue
-        g.result.review.append(str(why) if why.detail else changes.missing_function_reason(name, student_cells))
+        g.result.add_review(str(why) if why.detail else changes.missing_function_reason(name, student_cells))
     tests, places = _executed_cells(executed)
     catalogue = catalogue_of(g.source)
     specs = contract_for(g.source.assignment, g.source.path.stem)
@@ -237,8 +243,8 @@ def grade_one(job: GradingJob, context: WorkerContext, progress: Progress | None
     try:
         executed = _grade_steps(g)
     except Stopped as stop:  # grade nothing more: every exercise 0 with the reason, which also needs review
-        g.result.review.append(stop.reason)
-        g.result.exercises = verdicts.all_failed(g.source, stop.reason)
+        g.result.add_review(stop.reason)
+        g.result.exercises = verdicts.all_failed(g.source, g.result.for_student(str(stop.reason)))
         executed = None
     if executed is not None:
         verdicts.strip_student_outputs(executed)

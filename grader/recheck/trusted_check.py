@@ -24,6 +24,7 @@ from grader.course.sources import SourceInfo, catalogue_of, defined_names, refer
 from grader.course.words import Words, phrase
 from grader.recheck.cases import Invalid
 from grader.recheck.compare import compare, signature
+from grader.recheck.contract_words import contract_words
 from grader.recheck.limits import Limits
 from grader.recheck.protocol import PROTOCOL_VIOLATED, read_report
 from grader.recheck.reasons import Failure, Why
@@ -207,7 +208,7 @@ def _judge(key: str, spec: Spec, want: _Expected, event: dict, catalogue: Catalo
         if error.get("timeout"):
             return Failure(Why.TIMED_OUT, call)
         if raised == "ContractError":
-            return Failure(Why.CONTRACT, call, catalogue.sanitize(str(error.get("message", ""))) or "")
+            return Failure(Why.CONTRACT, call, contract_words(error, catalogue))
         if raised == "FloatingPointError":
             return Failure(Why.FLOATING_POINT, call)
         if raised == "NotImplementedError":

@@ -16,7 +16,14 @@ from __future__ import annotations
 
 
 class ContractError(Exception):
-    """The graded object breaks its documented contract; the message says how, in the student's terms."""
+    """The graded object breaks its documented contract; the message says how, in the student's terms: a template
+    with `{named}` fields (the probe's literal text) and the fields as text, so the grader renders it in the student's
+    language (grader/recheck/contract_words.py); `str()` is the English."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template = template
+        self.fields = {name: str(value) for name, value in fields.items()}
+        super().__init__(template.format(**self.fields) if fields else template)
 
 
 def call_twice(fn, *args):

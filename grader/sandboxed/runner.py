@@ -101,6 +101,10 @@ def _describe(err) -> ErrorInfo:
     described = ErrorInfo(type=type(err).__name__)
     if type(err).__name__ == "ContractError":
         described["message"] = str(err)[:600]
+        template, fields = getattr(err, "template", None), getattr(err, "fields", None)
+        if isinstance(template, str) and isinstance(fields, dict):  # the parent renders it in the student's language
+            described["template"] = template[:600]
+            described["fields"] = {str(k)[:40]: str(v)[:200] for k, v in list(fields.items())[:8]}
     return described
 
 

@@ -162,6 +162,8 @@ class ErrorInfo(_ErrorType, total=False):
 
     timeout: bool
     message: str
+    template: str  # a ContractError's template and fields (its message is them filled in)
+    fields: dict[str, str]
 
 
 class CellEvent(TypedDict):

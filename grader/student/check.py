@@ -16,9 +16,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bp_helpers.i18n import course_lang
+from grader.course.i18n import student_lang
 from grader.course.notebooks import find_source, read_notebook
 from grader.course.paths import repo_root
 from grader.course.words import say
+from grader.errors import CourseError
 from grader.grading.job_kernel import copy_regular_files
 from grader.grading.pipeline import grade_one
 from grader.grading.records import ExerciseResult, GradingJob, JobResult, Settings
@@ -45,6 +48,16 @@ def check_workspace() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     digest = hashlib.sha256(str(repo_root()).encode()).hexdigest()[:12]
     return cache / "bpcourse" / f"check-{digest}"
+
+
+def header_line(path: Path) -> str:
+    """The line `bpcourse check` starts with, in the notebook's language as the report that follows (issue 25);
+    the course's language (BPCOURSE_LANG) when the file is no readable notebook (run_check then says why)."""
+    try:
+        lang = student_lang(read_notebook(path))
+    except CourseError:
+        lang = course_lang()
+    return say(lang, "checking {path} with every test, hidden ones included, as the grader grades it ...", path=path)
 
 
 def run_check(path: Path, settings: Settings | None = None, progress=None, student: str = CHECK_STUDENT) -> CheckReport:

@@ -116,6 +116,114 @@ def test_test_cell_messages_are_marked_for_translation(path: str) -> None:
     assert not _unmarked(path), "\n".join(_unmarked(path))
 
 
+# The labels a test cell gives bp_helpers.testing's helpers: the argument index of `what` (assert_shape's hint follows)
+LABELLED = {"assert_array": 1, "assert_shape": 2, "assert_float64": 1, "assert_close": 2, "assert_unchanged": 2}
+# Code inside a label, taken out before looking for words: calls and subscripts, shape tuples, lists of numbers
+CODE = re.compile(r"[\w.]+\([^()]*\)|[\w.]+\[[^\[\]]*\]|\([\d\s,+-]*\)|\[[^\[\]]*\]")
+WORD = re.compile(r"(?<![\w.'])[a-z]{3,}(?![\w(])")  # a lowercase English word, not part of a name or a call
+
+
+def _labels_of(node: ast.AST):
+    """The label expressions `node` holds: `what` (and assert_shape's hint) of a helper call, a field of a `_()`
+    template (a label inside a sentence) and the cause of a (value, cause) diagnosis outside a list."""
+    if isinstance(node, ast.Call):
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if name in LABELLED:
+            yield from node.args[LABELLED[name]:LABELLED[name] + (2 if name == "assert_shape" else 1)]
+            yield from (k.value for k in node.keywords if k.arg in ("what", "hint"))
+        if name == "_":
+            yield from (k.value for k in node.keywords)
+    pair = isinstance(node, ast.Tuple) and len(node.elts) == 2
+    if pair and not isinstance(node.elts[0], ast.Constant | ast.JoinedStr):  # (what a bug returns, its cause)
+        yield node.elts[1]
+
+
+def _given(expr: ast.AST, tree: ast.AST, seen: set[str]):
+    """What a label expression may be: itself, or what the cell gives a name (an assignment, the iterable of a loop
+    over it, a local function's argument or default)."""
+    if isinstance(expr, ast.IfExp):  # either branch, never the condition
+        yield from _given(expr.body, tree, seen)
+        yield from _given(expr.orelse, tree, seen)
+        return
+    if not isinstance(expr, ast.Name):
+        yield expr
+        return
+    if expr.id in seen:
+        return
+    seen.add(expr.id)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == expr.id for t in node.targets):
+            yield from _given(node.value, tree, seen)
+        if isinstance(node, ast.For | ast.comprehension) and any(
+                getattr(t, "id", "") == expr.id for t in ast.walk(node.target)):
+            yield node.iter
+        if isinstance(node, ast.FunctionDef) and expr.id in [a.arg for a in node.args.args]:
+            at = [a.arg for a in node.args.args].index(expr.id)
+            yield from node.args.defaults
+            for call in ast.walk(tree):
+                if isinstance(call, ast.Call) and getattr(call.func, "id", "") == node.name:
+                    given = [*call.args[at:at + 1], *(k.value for k in call.keywords if k.arg == expr.id)]
+                    for value in given:
+                        yield from _given(value, tree, seen)
+
+
+def _has_words(text: str, code_names: set[str]) -> bool:
+    """Whether a label has English words beside its code ("dx for x (2, 3)" has; "dense_forward(x, W, b)[0]",
+    "{where}: dgamma" and "sgd_momentum, rmsprop, adam" have not)."""
+    text = text.strip()
+    if " " not in text or NAMES.fullmatch(text):
+        return False
+    shorter = None
+    while shorter != text:
+        shorter, text = text, CODE.sub(" ", text)
+    return any(word not in code_names for word in WORD.findall(text))
+
+
+def _code_names(nb: nbformat.NotebookNode) -> set[str]:
+    """Every name the notebook's code uses (a variable, attribute, parameter or function), leading _ dropped."""
+    names = set()
+    for cell in nb.cells:
+        tree = parse(cell.source) if cell.cell_type == "code" else None
+        for node in ast.walk(tree) if tree is not None else ():
+            name = getattr(node, "id", None) or getattr(node, "attr", None) or getattr(node, "arg", None)
+            name = name or (node.name if isinstance(node, ast.FunctionDef) else None)
+            if isinstance(name, str):
+                names.add(name.lstrip("_"))
+    return names
+
+
+def _unlabelled(path: str) -> list[str]:
+    """The labels of a notebook's test cells (`_labels_of`, followed through names) with English words outside a
+    `_()` template: a Korean student would read them in English inside a Korean hint."""
+    nb = nbformat.read(ROOT / path, as_version=4)
+    code_names = _code_names(nb)
+    left = []
+    for cell in nb.cells:
+        tree = parse(cell.source) if is_test_cell(cell) else None
+        if tree is None:
+            continue
+        marked = {id(n) for call in ast.walk(tree) if getattr(getattr(call, "func", None), "id", "") == "_"
+                  for a in getattr(call, "args", []) for n in ast.walk(a)}
+        for node in ast.walk(tree):
+            for label in _labels_of(node):
+                for given in _given(label, tree, set()):
+                    texts = [n for n in ast.walk(given) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                             and id(n) not in marked]
+                    if isinstance(given, ast.JoinedStr | ast.BinOp) and id(given) not in marked:
+                        texts = [given] if _has_words(" ".join(t.value for t in texts), code_names) else []
+                    else:
+                        texts = [t for t in texts if _has_words(t.value, code_names)]
+                    left += [f"{grade_id(cell)} line {t.lineno}: {ast.unparse(t)[:80]}" for t in texts]
+    return sorted(set(left))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_test_cell_labels_are_marked_for_translation(path: str) -> None:
+    """Every label with words that a test cell gives the helpers (`what`, a hint, a field of a message, a diagnosis
+    held in a name) goes through `_()`, so a Korean hint does not name its value in English (issue 25)."""
+    assert not _unlabelled(path), "\n".join(_unlabelled(path))
+
+
 def _student_cell(stem: str, cell_id: str) -> str:
     """The code of a test cell as the student's release shows it (hidden tests removed)."""
     path = next((ROOT / "course").glob(f"{stem}/{stem}.ipynb"))
@@ -199,3 +307,23 @@ def test_the_catalog_is_written_for_the_solutions() -> None:
     used = {m.text for m in i18n.test_cell_messages()}
     stale = sorted(set(_korean()) - used)
     assert not stale, json.dumps(stale, ensure_ascii=False, indent=1)
+
+
+def test_a_label_inside_a_korean_hint_is_korean_and_passes_the_filter(monkeypatch) -> None:
+    """The visible test of dense_forward, on an answer without the bias, names its value in Korean inside the Korean
+    hint (issue 25: the `what` labels), and the grader's filter shows the whole message as the course's words."""
+    from bp_helpers import testing
+
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")
+    stem = "02a_feedforward"
+    source = next((ROOT / "course").glob(f"*/{stem}.ipynb"))
+    cell = next(c.source for c in nbformat.read(source, as_version=4).cells if grade_id(c) == "ff_dense_test")
+    namespace = {"np": np, "assert_shape": testing.assert_shape, "assert_close": testing.assert_close,
+                 "dense_forward": lambda x, W, b: (x @ W, (x, W, b))}
+    with pytest.raises(AssertionError) as failure:
+        exec(cell, namespace)  # noqa: S102  # the course's own cell
+    message = str(failure.value)
+    assert message.startswith("작은 예제에 대한 dense_forward(x, W, b)[0]"), message
+    assert "for a small example" not in message, message
+    solution = ROOT / "solutions" / "02_definition" / f"{stem}.ipynb"
+    assert catalogue_of(read_source("02_definition", solution)).sanitize(message) == message, message

@@ -314,7 +314,7 @@ def test_a_kernel_filling_its_folder_is_stopped_while_it_runs(tmp_path) -> None:
         for i in range(MAX_SCRATCH_BYTES // len(chunk) + 1):
             (folders.work / f"fill-{i}.bin").write_bytes(chunk)
         assert kernel.wait(timeout=120) == -signal.SIGKILL
-        assert "wrote more than" in (watchdog.why_dead() or ""), watchdog.why_dead()
+        assert "wrote more than" in str(watchdog.why_dead()), watchdog.why_dead()
     finally:
         watchdog.stop()
         kernel.kill()

@@ -141,3 +141,133 @@ def test_a_review_note_is_english_for_the_instructor_and_korean_for_the_student(
     again = JobResult.from_dict(json.loads(json.dumps(asdict(result))))
     assert again.for_student(english) == korean
     assert JobResult("bob", "01_term", "01_term", "", lang="en").for_student(english) == english
+
+
+def test_the_remaining_review_notes_are_words_english_unchanged_korean_for_the_student() -> None:
+    """Issue 25: the notebook's budget (Watchdog.why_dead), what it left in its folder (JobFolders.scratch_report) and
+    the changed-cells notes reach a Korean student in Korean, and the instructor's English is what it always was
+    (the summary, CSV and `bpcourse review` match on it)."""
+    import nbformat
+
+    from grader.grading import changes
+    from grader.grading.job_kernel import MAX_RUNNING_FILES, MAX_SCRATCH_BYTES, Budget, JobFolders, Watchdog
+    from grader.grading.records import JobResult
+
+    watchdog = Watchdog(10.0, Budget(wall_seconds=60, cpu_seconds=30))
+    watchdog.over_budget, watchdog.over_budget_at = "wall", 2
+    notes = [watchdog.why_dead()]
+    watchdog.over_budget, watchdog.over_budget_at = "cpu", None
+    notes.append(watchdog.why_dead())
+    watchdog.over_budget = "disk"
+    notes.append(watchdog.why_dead())
+    class FullFolders(JobFolders):  # a folder past both limits, without making one
+        def usage(self) -> tuple[int, int]:
+            return MAX_RUNNING_FILES + 1, MAX_SCRATCH_BYTES + 1
+
+    notes.append(FullFolders.__new__(FullFolders).scratch_report())
+
+    def test_cell(gid: str, source: str) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade_id": gid, "grade": True, "solution": False, "locked": True, "points": 1}
+        return cell
+
+    source = nbformat.v4.new_notebook(cells=[test_cell("a_test", "assert f(1) == 1"), test_cell("b_test", "pass")])
+    student = nbformat.v4.new_notebook(cells=[test_cell("a_test", "pass")])
+    notes += changes.inspect_changes(student, source, None)
+
+    english = [
+        "the notebook ran past its time budget of 60 s at cell 3 (stopped)",
+        "the notebook used up its CPU budget of 30 s (stopped)",
+        f"the notebook wrote more than {MAX_SCRATCH_BYTES // 1024**2} MB or {MAX_RUNNING_FILES} files into its "
+        "folder (stopped)",
+        f"the notebook left {MAX_RUNNING_FILES + 1} files ({MAX_SCRATCH_BYTES // 1024**2} MB) in its folder (limits: ",
+        "test cell a_test edited (the original was run)",
+        "test cell b_test deleted (put back and run)",
+    ]
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    for note, text in zip(notes, english, strict=True):
+        assert isinstance(note, words.Words) and str(note).startswith(text), str(note)
+        result.add_review(note)
+        korean = result.for_student(str(note))
+        assert HANGUL.search(korean) and not re.search(r"\b(?:notebook|cell|stopped|edited|deleted)\b", korean), korean
+    assert result.review == [str(n) for n in notes]
+
+
+def test_checks_first_line_follows_the_notebooks_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: `bpcourse check`'s first line is in the notebook's language, as the report after it, whatever
+    BPCOURSE_LANG says; the course's language only for a file that is no notebook."""
+    from grader.student.check import header_line
+
+    korean = ROOT / "course-ko" / "01_term" / "01_term.ipynb"
+    english = ROOT / "course" / "01_term" / "01_term.ipynb"
+    monkeypatch.setenv("BPCOURSE_LANG", "en")
+    assert HANGUL.search(header_line(korean)) and "checking" not in header_line(korean), header_line(korean)
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")
+    assert header_line(english).startswith(f"checking {english} with every test"), header_line(english)
+    assert HANGUL.search(header_line(ROOT / "no-such.ipynb")), header_line(ROOT / "no-such.ipynb")
+
+
+def test_a_probes_contract_error_reaches_a_korean_student_in_korean() -> None:
+    """Issue 25: a probe's ContractError, raised in the re-check's child, is sent as its template and fields and
+    rendered in the student's language by the parent, English unchanged for the instructor; a template no probe raises
+    or a field that is not the course's words is not rendered (the filter's guarantee: no student text shown)."""
+    from grader.course.sources import catalogue_of, read_source
+    from grader.recheck.contract_words import contract_words
+    from grader.sandboxed.probe_kit import ContractError
+    from grader.sandboxed.runner import _describe
+
+    notebook = ROOT / "solutions" / "04_usage" / "04b_training.ipynb"
+    catalogue = catalogue_of(read_source("04_usage", notebook))
+    template = "train returned a {kind}, expected a tuple (params, history)"
+    sent = _describe(ContractError(template, kind="list"))
+    english = "train returned a list, expected a tuple (params, history)"
+    assert sent["message"] == english and sent["template"] == template and sent["fields"] == {"kind": "list"}
+    failure = Failure(Why.CONTRACT, "train(X, y, params)", contract_words(sent, catalogue))
+    assert str(failure) == f"train(X, y, params): {english}"
+    korean = failure.render("ko")
+    assert HANGUL.search(korean) and "list" in korean and not re.search(r"returned|expected", korean), korean
+
+    forged = {**sent, "template": "train returned a {kind}, and the answer is {kind}"}  # no probe raises it
+    assert contract_words(forged, catalogue) == english  # the English message, through the filter as before
+    smuggled = {**sent, "fields": {"kind": "list; the hidden test draws rng(4701)"}}
+    smuggled["message"] = template.format(**smuggled["fields"])
+    assert contract_words(smuggled, catalogue) == ""  # neither the Korean nor the English carries it
+
+
+def test_every_probe_sentence_is_translated() -> None:
+    """Each template a probe raises ContractError with is in the grader's Korean catalog with the same fields."""
+    from grader.recheck.contract_words import probe_templates
+
+    with PO.open("rb") as fh:
+        messages = {m.id: m for m in read_po(fh) if m.id}
+    assert len(probe_templates()) > 15
+    for template in probe_templates():
+        message = messages.get(template)
+        assert message is not None and message.string and not message.fuzzy and HANGUL.search(message.string), template
+        assert sorted(FIELD.findall(message.string)) == sorted(FIELD.findall(template)), template
+
+
+def test_a_notebook_of_another_assignment_is_said_in_the_students_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the reason a notebook is not graded at all (it belongs to another assignment) is English in the
+    review list and Korean on the Korean student's page."""
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from grader.grading import pipeline
+    from grader.grading.records import JobResult
+
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.metadata["nbgrader"] = {"grade_id": "ff_dense", "solution": True, "grade": False, "locked": False}
+    sources = {("01_term", "01_term"): {"term_chain"}, ("02_definition", "02a_feedforward"): {"ff_dense"}}
+    monkeypatch.setattr(pipeline, "all_source_ids", lambda workspace: sources)
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    g = SimpleNamespace(job=SimpleNamespace(assignment="01_term", notebook="01_term"),
+                        context=SimpleNamespace(workspace=None), result=result)
+    with pytest.raises(pipeline.Stopped) as stop:
+        pipeline.identify(g, nbformat.v4.new_notebook(cells=[cell]))  # type: ignore[arg-type]
+    result.add_review(stop.value.reason)
+    english = "this is a notebook of 02_definition (02a_feedforward), not of 01_term"
+    assert result.review == [english]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "02a_feedforward" in korean and "notebook of" not in korean, korean
