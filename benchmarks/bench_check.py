@@ -12,6 +12,8 @@ does; the warm checks then reuse that cache. --answers right fills in the soluti
 right student whose first graded function never returns (`while True: pass`): it prints, beside the right copy's warm
 check, how long past its CPU limit each stopped cell ran (issue 26 item 8: within the limit + 2 s).
 
+The warm checks are served by the student's check server (grader/student/check_server.py), which the first check
+starts; the same number of checks then runs in the command's own process (BPCOURSE_CHECK_SERVER=0), side by side.
 Prints every time, then the median, fastest and slowest of the warm checks. The course's target: a warm check within
 2 s on 01_term, 4 s on 04e, 5 s on the others (issue 27; on the 2-core machine the course is tested on).
 """
@@ -69,22 +71,53 @@ def _first_function_loops(nb):
     raise SystemExit("no solution cell defines a function")
 
 
-def check_once(notebook: Path, cache: Path) -> tuple[float, float, int, str]:
+def check_once(notebook: Path, cache: Path, served: bool = True) -> tuple[float, float, int, str]:
     """(wall seconds, CPU seconds, exit status, the report's totals line) of one `bpcourse check --quiet` with
-    XDG_CACHE_HOME=cache. The CPU seconds are those of the check and the processes it waited for (its kernel, the
-    re-check's sandbox): unlike the wall time, they hardly change when other work shares the machine."""
+    XDG_CACHE_HOME=cache, served by the user's check server (its socket under cache/run: one per benchmark) or, with
+    `served` False, in the command's own process (BPCOURSE_CHECK_SERVER=0). The CPU seconds are those of the command
+    and every process that worked for it (the server's check process, the kernel, the re-check's sandbox): unlike the
+    wall time, they hardly change when other work shares the machine."""
     command = [str(BPCOURSE)] if BPCOURSE.exists() else [sys.executable, "-m", "grader.cli"]
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    runtime = cache / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "XDG_RUNTIME_DIR": str(runtime), "BPCOURSE_CHECK_IDLE": "60",
+           "BPCOURSE_CHECK_SERVER": "1" if served else "0"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = server_cpu(runtime)
     start = time.perf_counter()
     done = subprocess.run([*command, "check", "--quiet", str(notebook)], capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime + server_cpu(runtime) - server_before
     totals = next((line for line in done.stdout.splitlines() if line.startswith("autograded:")), "")
     stopped = sum("ran past its CPU-time limit" in line for line in done.stdout.splitlines())
     totals = totals + (f"  ({stopped} cells stopped at their CPU limit)" if stopped else "")
     return seconds, cpu, done.returncode, totals or (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of process `pid` and of the children it has reaped."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(runtime: Path) -> float:
+    """CPU seconds so far of the check server listening under `runtime` and of its kernel zygote, each with the
+    children it reaped (the check processes and re-check children; the kernels)."""
+    processes = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        processes[int(entry)] = (cmdline, parent)
+    servers = [pid for pid, (cmd, _) in processes.items() if str(runtime).encode() in cmd and b"check_server" in cmd]
+    zygotes = [pid for pid, (cmd, parent) in processes.items() if parent in servers and b"kernel_zygote" in cmd]
+    return sum(_cpu_of(pid) for pid in servers + zygotes)
 
 
 def loop_overshoot(notebook: Path, cache: Path, tmp: Path) -> None:
@@ -141,12 +174,21 @@ def main() -> None:
             warm.append(seconds)
             warm_cpu.append(cpu)
             print(f"warm check {run}:                        {seconds:7.2f}s  cpu {cpu:6.2f}s  exit {status}  {totals}")
+        own, own_cpu = [], []
+        for run in range(1, args.runs + 1):  # the same checks, each in the command's own process (no server)
+            seconds, cpu, status, totals = check_once(notebook, cache, served=False)
+            own.append(seconds)
+            own_cpu.append(cpu)
+            print(f"in its own process {run}:                {seconds:7.2f}s  cpu {cpu:6.2f}s  exit {status}  {totals}")
         if warm:
             median = statistics.median(warm)
             target = TARGETS.get(notebook.stem, DEFAULT_TARGET)
             flag = "" if median <= target else "  over the target"
             print(f"warm checks: median {median:.2f}s, min {min(warm):.2f}s, max {max(warm):.2f}s "
                   f"(cpu median {statistics.median(warm_cpu):.2f}s; {len(warm)} runs, target {target:g} s){flag}")
+            print(f"in its own process: median {statistics.median(own):.2f}s (cpu median "
+                  f"{statistics.median(own_cpu):.2f}s): the server's checks {statistics.median(own) / median:.2f}x "
+                  "faster")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

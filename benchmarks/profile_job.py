@@ -2,17 +2,19 @@
 
     python benchmarks/profile_job.py [--assignment 01_term] [--notebook NAME] [--repeat 2]
 
-Grades the solution notebook of one assignment through `bpcourse check`'s path (the grader's own pipeline, the
-guarded kernel, the re-check in its sandbox), with every step of `grader.grading.pipeline` timed: wall seconds and
-CPU-seconds (this process plus the processes it has reaped: the kernel, the re-check's child). A child's CPU counts
-when it is reaped: the re-check runs in a thread beside the kernel and its child usually ends while `run_autograde`
-runs, so both children's CPU shows there. The first run pays the workspace and the solution's reference; later runs
-are warm.
+Grades the solution notebook of one assignment through `bpcourse check`'s path (the grader's own pipeline, the guarded
+kernel, the re-check in its sandbox), with every step of `grader.grading.pipeline` timed: wall seconds and CPU-seconds
+(this process plus the processes it has reaped: the kernel, the re-check's child). A child's CPU counts when it is
+reaped: the re-check runs in a thread beside the kernel and its child usually ends while `run_autograde` runs, so both
+children's CPU shows there. Kernels are forked by a kernel zygote, as `bpcourse grade` and the check server fork them
+(--no-zygote: each started as a new Python); their CPU counts once the zygote has reaped them. The first run pays the
+workspace and the solution's reference; later runs are warm.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.course.paths import solutions_dir  # noqa: E402
 from grader.grading import autograde, pipeline  # noqa: E402
+from grader.grading.kernel_forks import current  # noqa: E402
 from grader.recheck import trusted_check  # noqa: E402
 from grader.student.check import run_check  # noqa: E402
 
@@ -40,7 +43,15 @@ INSIDE = (
 
 def cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    zygote = current()
+    forked = _reaped_cpu(zygote.process.pid) if zygote else 0.0
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + forked
+
+
+def _reaped_cpu(pid: int) -> float:
+    """CPU seconds of process `pid` and of the children it reaped (the zygote: its kernels)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(name: str, step: Callable, table: dict[str, list[float]]) -> Callable:
@@ -61,7 +72,19 @@ def main() -> int:
     parser.add_argument("--assignment", default="01_term")
     parser.add_argument("--notebook", help="the notebook's name without .ipynb (default: the assignment's first)")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--no-zygote", action="store_true", help="start each kernel as a new Python (no kernel zygote)")
     args = parser.parse_args()
+    if not args.no_zygote:  # as the check server and `bpcourse grade` run: kernels forked by a zygote
+        from grader.grading.kernel_forks import forking_kernels
+        from grader.grading.workspace import state_dir
+        from grader.student.check import prepared_check_workspace
+
+        with forking_kernels(state_dir(prepared_check_workspace()) / "mplconfig"):
+            return profile(args)
+    return profile(args)
+
+
+def profile(args: argparse.Namespace) -> int:
     folder = solutions_dir() / args.assignment
     path = folder / f"{args.notebook}.ipynb" if args.notebook else sorted(folder.glob("*.ipynb"))[0]
     for run in range(1, args.repeat + 1):

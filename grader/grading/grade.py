@@ -27,6 +27,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from grader.course.demos import demo_sources
 from grader.course.messages import printable, safe_identifier
 from grader.course.notebooks import Structure, measure_structure
 from grader.course.sources import catalogue_of, reference_namespace, solution_failures
@@ -141,11 +142,13 @@ def _hold_back(plan: _Plan, workspace: Path) -> None:
 
 
 def _prepare_in_parent(todo: list[tuple[Submission, GradingJob]], workspace: Path) -> None:
-    """Read each source and execute each solution notebook once, here: every job's process inherits them."""
+    """Read each source, execute each solution notebook and find its demo cells once, here: every job's process
+    inherits them."""
     for _, job in todo:
         source = sources_of(workspace, job.assignment)[job.notebook]
         reference_namespace(source)
         catalogue_of(source)
+        demo_sources(str(source.path))
 
 
 @dataclass

@@ -17,15 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bp_helpers.i18n import course_lang
+from grader.course.demos import demo_sources
 from grader.course.i18n import student_lang
 from grader.course.notebooks import find_source, read_notebook
 from grader.course.paths import repo_root
+from grader.course.sources import catalogue_of, reference_namespace
 from grader.course.words import say
 from grader.errors import CourseError
 from grader.grading.job_kernel import copy_regular_files
 from grader.grading.pipeline import grade_one
 from grader.grading.records import ExerciseResult, GradingJob, JobResult, Settings
-from grader.grading.worker import WorkerContext, init_worker
+from grader.grading.worker import WorkerContext, init_worker, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, write_kernelspec
 
 CHECK_STUDENT = "self-check"
@@ -50,14 +52,40 @@ def check_workspace() -> Path:
     return cache / "bpcourse" / f"check-{digest}"
 
 
-def header_line(path: Path) -> str:
+def header_line(path: Path, shown: str | None = None) -> str:
     """The line `bpcourse check` starts with, in the notebook's language as the report that follows (issue 25);
-    the course's language (BPCOURSE_LANG) when the file is no readable notebook (run_check then says why)."""
+    the course's language (BPCOURSE_LANG) when the file is no readable notebook (run_check then says why). `shown`:
+    the path as the student typed it, when `path` is its absolute form."""
     try:
         lang = student_lang(read_notebook(path))
     except CourseError:
         lang = course_lang()
-    return say(lang, "checking {path} with every test, hidden ones included, as the grader grades it ...", path=path)
+    return say(lang, "checking {path} with every test, hidden ones included, as the grader grades it ...",
+               path=shown or path)
+
+
+def prepared_check_workspace() -> Path:
+    """`check_workspace()`, prepared for the course as it is now (its release, the guarded kernel's spec)."""
+    workspace = check_workspace()
+    workspace.parent.mkdir(parents=True, exist_ok=True)
+    # Two checks at once (two notebooks, two terminals) must not prepare the cached workspace together: one would
+    # read the other's half-written release. The lock is the user's own, beside the workspace.
+    with open(workspace.parent / f"{workspace.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        prepare_workspace(workspace)
+        write_kernelspec(workspace)
+    return workspace
+
+
+def warm_caches(path: Path) -> None:
+    """Read the sources of the assignment of the notebook at `path` and run its solution's reference here, once per
+    version of the source: the check server does so before it forks a check, which inherits them (a check forked
+    without them would compute them again, every time)."""
+    source = find_source(read_notebook(path), path)
+    info = sources_of(prepared_check_workspace(), source.assignment)[source.path.stem]
+    reference_namespace(info)
+    catalogue_of(info)
+    demo_sources(str(info.path))
 
 
 def run_check(path: Path, settings: Settings | None = None, progress=None, student: str = CHECK_STUDENT) -> CheckReport:
@@ -67,14 +95,7 @@ def run_check(path: Path, settings: Settings | None = None, progress=None, stude
 
     path = Path(path)
     source = find_source(read_notebook(path), path)
-    workspace = check_workspace()
-    workspace.parent.mkdir(parents=True, exist_ok=True)
-    # Two checks at once (two notebooks, two terminals) must not prepare the cached workspace together: one would
-    # read the other's half-written release. The lock is the user's own, beside the workspace.
-    with open(workspace.parent / f"{workspace.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        prepare_workspace(workspace)
-        write_kernelspec(workspace)
+    workspace = prepared_check_workspace()
     staged = workspace / "submitted" / student / source.assignment
     shutil.rmtree(staged, ignore_errors=True)
     copy_regular_files(path.resolve().parent, staged, skip_notebooks=False)
