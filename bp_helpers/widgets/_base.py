@@ -14,7 +14,7 @@ import io
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -72,6 +72,12 @@ class View:
     redrawn as that Axes alone, in matplotlib's own order, when the menu's key changes (or comes from the memo
     when it was shown before), instead of invalidating and redrawing the whole figure. The Axes's own animated
     artists are skipped when it draws (matplotlib's rule), so they go in a later layer.
+
+    Composited layers (`set_layers(..., composited={i})`): layer i is drawn alone onto a transparent canvas, kept
+    as an `Overlay` under its own key `layer_keys[i]` (not the keys before it), and alpha-blended over the layers
+    below it. A change below it (a highlight under many number labels) then does not redraw its texts. Its
+    pixels must not depend on what lies under them (texts, patches: Agg blends each pixel on its own); they
+    may differ from drawing in place by rounding (a level or two of 255 at the edges of glyphs).
     """
 
     MEMO_SIZE = 24
@@ -82,16 +88,19 @@ class View:
         self.layer_keys: list = []
         self._background = None
         self._memo: OrderedDict = OrderedDict()
+        self._composited: frozenset[int] = frozenset()
+        self._overlays: dict[int, Overlay] = {}
 
     def set_dynamic(self, artists) -> None:
         self.set_layers([list(artists)])
 
-    def set_layers(self, layers) -> None:
+    def set_layers(self, layers, composited: Collection[int] = ()) -> None:
         for layer in self._layers:
             for artist in layer:
                 artist.set_animated(False)
         self._layers = [list(layer) for layer in layers]
         self.layer_keys = [None] * len(self._layers)
+        self._composited = frozenset(composited)
         for layer in self._layers:
             for artist in layer:
                 artist.set_animated(True)
@@ -100,6 +109,7 @@ class View:
     def invalidate(self) -> None:
         self._background = None
         self._memo.clear()
+        self._overlays.clear()
 
     def png(self) -> bytes:
         canvas, fig = cast(FigureCanvasAgg, self.fig.canvas), self.fig  # the explorers' figures draw with Agg
@@ -117,15 +127,59 @@ class View:
                 break
         canvas.restore_region(region)
         for i in range(start, n):
-            for artist in self._layers[i]:
-                if artist.get_visible():
-                    fig.draw_artist(artist)
+            if i in self._composited:
+                self._overlay(i, keys[i]).paint(np.asarray(canvas.buffer_rgba()))
+            else:
+                self._draw_layer(i)
             key = tuple(keys[: i + 1])
             if i < n - 1 and None not in key:
                 self._memo[key] = canvas.copy_from_bbox(fig.bbox)
                 while len(self._memo) > self.MEMO_SIZE:
                     self._memo.popitem(last=False)
         return _encode(canvas)
+
+    def _draw_layer(self, i: int) -> None:
+        for artist in self._layers[i]:
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
+
+    def _overlay(self, i: int, key) -> Overlay:
+        """Layer i drawn alone on a transparent canvas (kept while its key stays, None: drawn every frame)."""
+        kept = self._overlays.get(i)
+        if kept is not None and key is not None and kept.key == key:
+            return kept
+        canvas = cast(FigureCanvasAgg, self.fig.canvas)
+        under = canvas.copy_from_bbox(self.fig.bbox)
+        canvas.get_renderer().clear()  # transparent white: (255, 255, 255, 0)
+        self._draw_layer(i)
+        overlay = Overlay.of(key, np.asarray(canvas.buffer_rgba()))
+        canvas.restore_region(under)
+        self._overlays[i] = overlay
+        return overlay
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """The pixels a composited layer covers: flat indices (n,), straight colours (n, 3) and alphas (n, 1) in 0..1."""
+
+    key: Any
+    index: np.ndarray
+    color: np.ndarray
+    alpha: np.ndarray
+
+    @classmethod
+    def of(cls, key, rgba: np.ndarray) -> Overlay:
+        """From a canvas's RGBA buffer (height, width, 4), straight (not premultiplied) alpha as Agg draws it."""
+        flat = rgba.reshape(-1, 4)
+        index = np.flatnonzero(flat[:, 3])  # only the covered pixels: texts cover a small part of a figure
+        covered = flat[index].astype(np.float32)
+        return cls(key, index, covered[:, :3], covered[:, 3:] / 255.0)
+
+    def paint(self, rgba: np.ndarray) -> None:
+        """Blend over an opaque RGBA buffer (height, width, 4) in place: out = under + (colour - under) * alpha."""
+        flat = rgba.reshape(-1, 4)
+        under = flat[self.index, :3].astype(np.float32)
+        flat[self.index, :3] = (under + (self.color - under) * self.alpha + 0.5).astype(np.uint8)
 
 
 @dataclass
