@@ -165,3 +165,34 @@ def test_dashboard_settings_update_in_place(monkeypatch) -> None:
     # both (activation, hidden units, rate, layers) redraws only what training moves
     assert draws.count == 0, f"{draws.count} settings redrew the whole figure"
 
+
+
+
+def test_graph_weight_menu_keeps_the_number_labels_and_legend(monkeypatch) -> None:
+    """Picking another weight at the same step draws none of the graph's number labels nor the legend's words again
+    (composited layers, drawn once per step), and the picture stays within 2/255 of drawing them in place."""
+    from matplotlib.text import Text
+
+    functions = reference("04_usage", GRAPH_NAMES)
+    view = GraphView(functions)
+    view.render(stage=9, weight=WEIGHTS[0]).png()
+    kept = {view.stage_text, view.bias_text, *view.values.values(), *view.grads.values(), *view.edge_texts.values(),
+            *view.ax_w.get_legend().texts}
+    drawn: list[Text] = []
+    original = Text.draw
+
+    def counted(self, renderer):
+        drawn.append(self)
+        return original(self, renderer)
+
+    monkeypatch.setattr(Text, "draw", counted)
+    for weight in WEIGHTS[1:]:
+        shown = view.render(stage=9, weight=weight).png()
+    monkeypatch.setattr(Text, "draw", original)
+    redrawn = [t for t in drawn if t in kept]
+    assert not redrawn, f"picking a weight redrew {len(redrawn)} labels that do not change with it"
+    in_place = GraphView(functions)
+    in_place.set_layers(in_place._layers)  # the same layers, none composited: every artist drawn on the canvas
+    drawn_in_place = pixels(in_place.render(stage=9, weight=WEIGHTS[-1]).png()).astype(int)
+    worst = int(np.abs(pixels(shown).astype(int) - drawn_in_place).max())
+    assert worst <= 2, f"composited labels differ from labels drawn in place by up to {worst}/255"
