@@ -10,9 +10,10 @@ benchmarks drive `render` (or the controls themselves) without a browser.
 from __future__ import annotations
 
 import html
-import io
+import struct
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from bp_helpers.fonts import use_korean_font
 from bp_helpers.i18n import _, label
@@ -43,11 +43,32 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def _encode(canvas) -> bytes:
-    """The canvas's pixels as a PNG (fast zlib level: the image travels once to the browser)."""
-    rgba = np.asarray(canvas.buffer_rgba())
-    buf = io.BytesIO()
-    Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    """The canvas's pixels as a PNG (the image travels once to the browser, so fast zlib beats small)."""
+    return png_bytes(np.asarray(canvas.buffer_rgba())[..., :3])
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    """An 8-bit RGB image (height, width, 3) as a PNG: each row unfiltered, zlib level 1.
+
+    Written here rather than by Pillow, whose encoder tries a filter per row: a frame of an explorer encodes in
+    about a third of Pillow's time (1.5 ms against 4.9 ms for 640 x 280) and comes out no larger, since the
+    pictures are mostly flat colour.
+    """
+    height, width, _ = rgb.shape
+    rows = np.empty((height, 1 + 3 * width), np.uint8)
+    rows[:, 0] = 0  # filter type None
+    rows[:, 1:] = rgb.reshape(height, -1)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, truecolour, no interlace
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + \
+        _chunk(b"IEND", b"")
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC-32 of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def figure_png(fig: Figure) -> bytes:

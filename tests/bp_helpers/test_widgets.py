@@ -778,3 +778,19 @@ def test_an_explorer_given_a_mapping_that_is_not_globals_says_what_to_pass(explo
 def test_an_explorer_given_globals_without_the_function_names_it(explorer: str) -> None:
     note = getattr(widgets, explorer)({"__builtins__": {}})
     assert isinstance(note, Unfinished) and note.missing
+
+
+def test_frames_are_png_files_with_the_canvas_pixels() -> None:
+    """Does the explorers' own PNG writer give a file any decoder reads back to exactly the pixels it was given?"""
+    import io
+
+    from PIL import Image
+
+    from bp_helpers.widgets._base import png_bytes
+
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 13, 3), dtype=np.uint8)
+    rgb[0, 0], rgb[-1, -1] = 0, 255
+    decoded = Image.open(io.BytesIO(png_bytes(rgb)))
+    decoded.load()  # checks every chunk's CRC and the zlib stream
+    assert decoded.mode == "RGB" and decoded.size == (13, 7)
+    assert np.array_equal(np.asarray(decoded), rgb)
