@@ -95,10 +95,11 @@ class View:
     artists are skipped when it draws (matplotlib's rule), so they go in a later layer.
 
     Composited layers (`set_layers(..., composited={i})`): layer i is drawn alone onto a transparent canvas, kept
-    as an `Overlay` under its own key `layer_keys[i]` (not the keys before it), and alpha-blended over the layers
-    below it. A change below it (a highlight under many number labels) then does not redraw its texts. Its
-    pixels must not depend on what lies under them (texts, patches: Agg blends each pixel on its own); they
-    may differ from drawing in place by rounding (a level or two of 255 at the edges of glyphs).
+    as an `Overlay` under its own key `layer_keys[i]` (not the keys before it; the last MEMO_SIZE are kept), and
+    alpha-blended over the layers below it. A change below it (a highlight under many number labels) then does
+    not redraw its texts. Its pixels must not depend on what lies under them (texts, patches: Agg blends each
+    pixel on its own); they may differ from drawing in place by rounding (a level or two of 255 at the edges of
+    glyphs).
     """
 
     MEMO_SIZE = 24
@@ -110,7 +111,7 @@ class View:
         self._background = None
         self._memo: OrderedDict = OrderedDict()
         self._composited: frozenset[int] = frozenset()
-        self._overlays: dict[int, Overlay] = {}
+        self._overlays: OrderedDict[tuple[int, Any], Overlay] = OrderedDict()  # by (layer, its key)
 
     def set_dynamic(self, artists) -> None:
         self.set_layers([list(artists)])
@@ -165,17 +166,21 @@ class View:
                 self.fig.draw_artist(artist)
 
     def _overlay(self, i: int, key) -> Overlay:
-        """Layer i drawn alone on a transparent canvas (kept while its key stays, None: drawn every frame)."""
-        kept = self._overlays.get(i)
-        if kept is not None and key is not None and kept.key == key:
+        """Layer i drawn alone on a transparent canvas; kept by its key (the last MEMO_SIZE), None: drawn each frame."""
+        kept = self._overlays.get((i, key)) if key is not None else None
+        if kept is not None:
+            self._overlays.move_to_end((i, key))
             return kept
         canvas = cast(FigureCanvasAgg, self.fig.canvas)
         under = canvas.copy_from_bbox(self.fig.bbox)
         canvas.get_renderer().clear()  # transparent white: (255, 255, 255, 0)
         self._draw_layer(i)
-        overlay = Overlay.of(key, np.asarray(canvas.buffer_rgba()))
+        overlay = Overlay.of(np.asarray(canvas.buffer_rgba()))
         canvas.restore_region(under)
-        self._overlays[i] = overlay
+        if key is not None:
+            self._overlays[(i, key)] = overlay
+            while len(self._overlays) > self.MEMO_SIZE:
+                self._overlays.popitem(last=False)
         return overlay
 
 
@@ -183,18 +188,17 @@ class View:
 class Overlay:
     """The pixels a composited layer covers: flat indices (n,), straight colours (n, 3) and alphas (n, 1) in 0..1."""
 
-    key: Any
     index: np.ndarray
     color: np.ndarray
     alpha: np.ndarray
 
     @classmethod
-    def of(cls, key, rgba: np.ndarray) -> Overlay:
+    def of(cls, rgba: np.ndarray) -> Overlay:
         """From a canvas's RGBA buffer (height, width, 4), straight (not premultiplied) alpha as Agg draws it."""
         flat = rgba.reshape(-1, 4)
         index = np.flatnonzero(flat[:, 3])  # only the covered pixels: texts cover a small part of a figure
         covered = flat[index].astype(np.float32)
-        return cls(key, index, covered[:, :3], covered[:, 3:] / 255.0)
+        return cls(index, covered[:, :3], covered[:, 3:] / 255.0)
 
     def paint(self, rgba: np.ndarray) -> None:
         """Blend over an opaque RGBA buffer (height, width, 4) in place: out = under + (colour - under) * alpha."""

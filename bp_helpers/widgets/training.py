@@ -117,11 +117,13 @@ class TrainingView(View):
         self.points = self.ax_b.scatter([], [], c=[], s=10, cmap="coolwarm", edgecolors="k", linewidths=0.3)
         self.status = self.ax_b.set_title("", fontsize=10)
         # layers: 0, the data panel's frame and ticks (they follow the data's extent); 1, the loss panel's x-axis
-        # (its ticks follow the epochs); 2, what training moves. A new run on the same data keeps layers 0 and 1
+        # (its ticks follow the epochs), composited over layer 0 from a transparent image kept by the epochs, so a
+        # new dataset does not redraw it; 2, what training moves. A new run on the same data keeps layers 0 and 1
         # (a setting changed redraws the picture, not the figure). The loss panel's frame (spines) is drawn after
         # its ticks, as matplotlib orders them.
         self.set_layers([[self.ax_b], [self.ax_l.xaxis, *self.ax_l.spines.values()],
-                         [self.image, self.points, self.train_line, self.val_line, self.status, self.loss_title]])
+                         [self.image, self.points, self.train_line, self.val_line, self.status, self.loss_title]],
+                        composited={1})
         self._data_key = None
         self._epochs = None
 
