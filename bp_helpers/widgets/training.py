@@ -31,6 +31,7 @@ from bp_helpers.widgets._base import (
     header_html,
     in_course_language,
     missing_functions,
+    one_blas_thread,
     slider,
 )
 
@@ -245,7 +246,8 @@ class TrainingDashboard(widgets.VBox):
             self.progress.value = 0
             self.progress.description = _("epoch {epoch}", epoch=0)
             try:
-                self.redraw()
+                with one_blas_thread:  # the kernel's thread (a setting moved); the training thread is not limited
+                    self.redraw()
                 self.error = None
                 self.message.value = ""
             except Exception as err:

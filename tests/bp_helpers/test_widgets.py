@@ -794,3 +794,32 @@ def test_frames_are_png_files_with_the_canvas_pixels() -> None:
     decoded.load()  # checks every chunk's CRC and the zlib stream
     assert decoded.mode == "RGB" and decoded.size == (13, 7)
     assert np.array_equal(np.asarray(decoded), rgb)
+
+
+def test_explorers_run_their_products_on_one_blas_thread(training_functions, gradient_norms) -> None:
+    """Do an explorer's redraws and the dashboard's redraw after a setting run the functions passed in on one BLAS
+    thread (on a busy machine BLAS's threads wait for a core on every small product), and is BLAS's own setting
+    restored after each?"""
+    from threadpoolctl import ThreadpoolController
+
+    blas = ThreadpoolController().select(user_api="blas")
+    seen: list[set[int]] = []
+
+    def threads() -> set[int]:
+        return {lib["num_threads"] for lib in blas.info()}
+
+    def forward(X, params, activation="relu"):
+        seen.append(threads())
+        return training_functions["mlp_forward"](X, params, activation=activation)
+
+    def measure(*args, **kwargs):
+        seen.append(threads())
+        return gradient_norms(*args, **kwargs)
+
+    with blas.limit(limits=2):
+        widgets.gradient_flow_explorer(measure).controls["depth"].value = 8
+        d = widgets.training_dashboard({**training_functions, "mlp_forward": forward})
+        d.controls["hidden"].value = 32
+        after = threads()
+    assert len(seen) >= 8 and all(s == {1} for s in seen), f"BLAS threads seen by the functions passed in: {seen}"
+    assert after == {2}, "the explorers did not give BLAS its own setting back"
