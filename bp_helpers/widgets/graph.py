@@ -84,15 +84,21 @@ class GraphView(View):
         (self.actual_pt,) = self.ax_w.plot([], [], "o", color="0.2", ms=5)
         (self.pred_pt,) = self.ax_w.plot([], [], "o", color="tab:red", ms=5)
         (self.base_pt,) = self.ax_w.plot([], [], "s", color="tab:blue", ms=5)
-        self.ax_w.legend(loc="upper center", fontsize=7, frameon=False)
-        self.w_title = self.ax_w.set_title("", fontsize=9)
-        self._dynamic_graph = ([self.stage_text, self.highlight, self.bias_text] + list(self.values.values())
-                               + list(self.grads.values()) + list(self.edge_texts.values()))
-        # layer 0, the loss panel as a whole (its limits, ticks and label) and the loss along the picked weight
-        # (drawn over the frame, as it always was): picking a weight redraws that panel alone; layer 1 the graph's
-        # numbers; layer 2 what Δ moves
-        self.set_layers([[self.ax_w, self.curve], self._dynamic_graph,
-                         [self.tangent, self.actual_pt, self.pred_pt, self.base_pt, self.w_title]])
+        legend = self.ax_w.legend(loc="upper center", fontsize=7, frameon=False)
+        # y given: where matplotlib puts a title over an axes with its ticks below, so it skips measuring the tick
+        # labels on every redraw to place it
+        self.w_title = self.ax_w.set_title("", fontsize=9, y=1.0)
+        self._graph_texts = ([self.stage_text, self.bias_text] + list(self.values.values())
+                             + list(self.grads.values()) + list(self.edge_texts.values()))
+        # layer 0, what picking a weight changes: the loss panel (its limits, ticks and labels), the loss along that
+        # weight (drawn over the frame, as it always was) and the weight's edge highlighted; layers 1 and 2 are
+        # composited over it from transparent images drawn once: the legend (the same for every weight), then the
+        # graph's ~30 number labels (the same for every weight at one step; the highlight lies under them);
+        # layer 3 what Δ moves
+        self.set_layers([[self.ax_w, self.curve, self.highlight], [legend], self._graph_texts,
+                         [self.tangent, self.actual_pt, self.pred_pt, self.base_pt, self.w_title]],
+                        composited={1, 2})
+        self.layer_keys[1] = "legend"
         self._weight: str | None = None
 
     def _edge(self, a: str, b: str, weight: str | None, where: float) -> None:
@@ -134,7 +140,7 @@ class GraphView(View):
         if weight not in WEIGHTS:
             raise ValueError(f"unknown weight {weight!r}: choose one of {', '.join(WEIGHTS)}")
         vals, caches = self.forward(self.params)
-        self.layer_keys[1] = (stage, weight)  # the graph layer depends on these only (the parameters are fixed)
+        self.layer_keys[2] = stage  # the graph's labels depend on it only (the parameters are fixed)
         grads = self.backward(caches)
         self.stage_text.set_text(_("step {stage}/{last}: {what}", stage=stage, last=len(STAGES) - 1,
                                    what=label(STAGES[stage])))

@@ -40,11 +40,12 @@ class RecurrentGradientView(View):
         self.title = self.ax.set_title("", fontsize=10)
         self.ax.legend(loc="upper left", fontsize=8, ncol=3)
         # layers: 0, the log y-axis (its ticks follow the decades shown); 1, the x-axis (its ticks follow the
-        # longest T); 2, the curves and title. A move that keeps an axis's limits takes that axis from the view's
-        # memo, instead of invalidating and redrawing the whole figure. The frame (spines) is drawn after the axes'
-        # ticks, as matplotlib orders them.
+        # longest T), composited over layer 0 from a transparent image kept by T, so new decades (a new s or input
+        # scale) redraw the y-axis alone; 2, the curves and title. A move that keeps an axis's limits takes that
+        # axis from the view's memo, instead of invalidating and redrawing the whole figure. The frame (spines) is
+        # drawn after the axes' ticks, as matplotlib orders them.
         self.set_layers([[self.ax.yaxis], [self.ax.xaxis, *self.ax.spines.values()],
-                         [self.measured, self.predicted, self.clip_line, self.title]])
+                         [self.measured, self.predicted, self.clip_line, self.title]], composited={1})
         self._limits: tuple | None = None
 
     def render(self, steps: int = 40, scale: float = 1.1, input_scale: float = 1e-6, max_norm: float = 10.0) -> Frame:

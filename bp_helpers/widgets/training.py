@@ -31,6 +31,7 @@ from bp_helpers.widgets._base import (
     header_html,
     in_course_language,
     missing_functions,
+    one_blas_thread,
     slider,
 )
 
@@ -117,11 +118,14 @@ class TrainingView(View):
         self.points = self.ax_b.scatter([], [], c=[], s=10, cmap="coolwarm", edgecolors="k", linewidths=0.3)
         self.status = self.ax_b.set_title("", fontsize=10)
         # layers: 0, the data panel's frame and ticks (they follow the data's extent); 1, the loss panel's x-axis
-        # (its ticks follow the epochs); 2, what training moves. A new run on the same data keeps layers 0 and 1
-        # (a setting changed redraws the picture, not the figure). The loss panel's frame (spines) is drawn after
-        # its ticks, as matplotlib orders them.
+        # (its ticks follow the epochs), composited over layer 0 from a transparent image kept by the epochs, so a
+        # new dataset does not redraw it; 2, what training moves; 3, the loss panel's title (the settings), also
+        # composited, kept by its words: training and a new number of epochs do not redraw it. A new run on the
+        # same data keeps layers 0 and 1 (a setting changed redraws the picture, not the figure). The loss
+        # panel's frame (spines) is drawn after its ticks, as matplotlib orders them.
         self.set_layers([[self.ax_b], [self.ax_l.xaxis, *self.ax_l.spines.values()],
-                         [self.image, self.points, self.train_line, self.val_line, self.status, self.loss_title]])
+                         [self.image, self.points, self.train_line, self.val_line, self.status], [self.loss_title]],
+                        composited={1, 3})
         self._data_key = None
         self._epochs = None
 
@@ -171,6 +175,7 @@ class TrainingView(View):
         self.loss_title.set_text(_("cross-entropy loss; {layers} × {width} {activation}, rate {rate:.3g}",
                                    layers=hidden, width=run.params["W1"].shape[1], activation=run.activation,
                                    rate=run.lr))
+        self.layer_keys[3] = self.loss_title.get_text()
         self.status.set_text(_("epoch {epoch}: train accuracy {train:.0%}, validation {validation:.0%}",
                                epoch=run.epoch, train=numbers["train accuracy"],
                                validation=numbers["validation accuracy"]))
@@ -241,7 +246,8 @@ class TrainingDashboard(widgets.VBox):
             self.progress.value = 0
             self.progress.description = _("epoch {epoch}", epoch=0)
             try:
-                self.redraw()
+                with one_blas_thread:  # the kernel's thread (a setting moved); the training thread is not limited
+                    self.redraw()
                 self.error = None
                 self.message.value = ""
             except Exception as err:

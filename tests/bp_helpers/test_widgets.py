@@ -778,3 +778,48 @@ def test_an_explorer_given_a_mapping_that_is_not_globals_says_what_to_pass(explo
 def test_an_explorer_given_globals_without_the_function_names_it(explorer: str) -> None:
     note = getattr(widgets, explorer)({"__builtins__": {}})
     assert isinstance(note, Unfinished) and note.missing
+
+
+def test_frames_are_png_files_with_the_canvas_pixels() -> None:
+    """Does the explorers' own PNG writer give a file any decoder reads back to exactly the pixels it was given?"""
+    import io
+
+    from PIL import Image
+
+    from bp_helpers.widgets._base import png_bytes
+
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 13, 3), dtype=np.uint8)
+    rgb[0, 0], rgb[-1, -1] = 0, 255
+    decoded = Image.open(io.BytesIO(png_bytes(rgb)))
+    decoded.load()  # checks every chunk's CRC and the zlib stream
+    assert decoded.mode == "RGB" and decoded.size == (13, 7)
+    assert np.array_equal(np.asarray(decoded), rgb)
+
+
+def test_explorers_run_their_products_on_one_blas_thread(training_functions, gradient_norms) -> None:
+    """Do an explorer's redraws and the dashboard's redraw after a setting run the functions passed in on one BLAS
+    thread (on a busy machine BLAS's threads wait for a core on every small product), and is BLAS's own setting
+    restored after each?"""
+    from threadpoolctl import ThreadpoolController
+
+    blas = ThreadpoolController().select(user_api="blas")
+    seen: list[set[int]] = []
+
+    def threads() -> set[int]:
+        return {lib["num_threads"] for lib in blas.info()}
+
+    def forward(X, params, activation="relu"):
+        seen.append(threads())
+        return training_functions["mlp_forward"](X, params, activation=activation)
+
+    def measure(*args, **kwargs):
+        seen.append(threads())
+        return gradient_norms(*args, **kwargs)
+
+    with blas.limit(limits=2):
+        widgets.gradient_flow_explorer(measure).controls["depth"].value = 8
+        d = widgets.training_dashboard({**training_functions, "mlp_forward": forward})
+        d.controls["hidden"].value = 32
+        after = threads()
+    assert len(seen) >= 8 and all(s == {1} for s in seen), f"BLAS threads seen by the functions passed in: {seen}"
+    assert after == {2}, "the explorers did not give BLAS its own setting back"

@@ -165,3 +165,65 @@ def test_dashboard_settings_update_in_place(monkeypatch) -> None:
     # both (activation, hidden units, rate, layers) redraws only what training moves
     assert draws.count == 0, f"{draws.count} settings redrew the whole figure"
 
+
+
+
+class TextDraws:
+    """Records every Text drawn while installed (tick labels, axis labels, titles)."""
+
+    def __init__(self, monkeypatch):
+        from matplotlib.text import Text
+
+        self.drawn: list = []
+        original = Text.draw
+
+        def counted(text, renderer):
+            self.drawn.append(text)
+            return original(text, renderer)
+
+        monkeypatch.setattr(Text, "draw", counted)
+
+    def of(self, axis) -> list:
+        """The drawn texts that belong to `axis` (its tick labels and its label)."""
+        own = {axis.label, *(t.label1 for t in axis.get_major_ticks()), *(t.label1 for t in axis.get_minor_ticks())}
+        return [t for t in self.drawn if t in own]
+
+
+def test_graph_weight_menu_keeps_the_number_labels_and_legend(monkeypatch) -> None:
+    """Picking another weight at the same step draws none of the graph's number labels nor the legend's words again
+    (composited layers, drawn once per step), and the picture stays within 2/255 of drawing them in place."""
+    functions = reference("04_usage", GRAPH_NAMES)
+    view = GraphView(functions)
+    view.render(stage=9, weight=WEIGHTS[0]).png()
+    kept = {view.stage_text, view.bias_text, *view.values.values(), *view.grads.values(), *view.edge_texts.values(),
+            *view.ax_w.get_legend().texts}
+    draws = TextDraws(monkeypatch)
+    for weight in WEIGHTS[1:]:
+        shown = view.render(stage=9, weight=weight).png()
+    redrawn = [t for t in draws.drawn if t in kept]
+    assert not redrawn, f"picking a weight redrew {len(redrawn)} labels that do not change with it"
+    in_place = GraphView(functions)
+    in_place.set_layers(in_place._layers)  # the same layers, none composited: every artist drawn on the canvas
+    drawn_in_place = pixels(in_place.render(stage=9, weight=WEIGHTS[-1]).png()).astype(int)
+    worst = int(np.abs(pixels(shown).astype(int) - drawn_in_place).max())
+    assert worst <= 2, f"composited labels differ from labels drawn in place by up to {worst}/255"
+
+
+def test_a_new_y_range_or_dataset_does_not_redraw_the_other_axis(monkeypatch) -> None:
+    """New decades on the recurrent explorer's log y-axis (a new s) draw none of its x-axis's labels again, and a
+    new dataset on the dashboard none of the loss panel's x-axis labels (that axis is a composited layer, kept by
+    the longest T or the epochs)."""
+    measure = reference("04_usage", ["hidden_gradient_norms"])["hidden_gradient_norms"]
+    e = recurrent_gradient_explorer(measure)
+    limits = e.view._limits
+    draws = TextDraws(monkeypatch)
+    e.controls["scale"].value = 0.6
+    assert e.view._limits[1:] != limits[1:], "the move should have changed the y-axis's decades"
+    assert draws.of(e.view.ax.yaxis), "the new decades were not drawn"
+    assert not draws.of(e.view.ax.xaxis), "new decades redrew the x-axis, whose ticks did not change"
+
+    d = widgets.training_dashboard(reference("04_usage", NEEDED))
+    draws.drawn.clear()
+    d.controls["dataset"].value = "xor"
+    assert draws.of(d.view.ax_b.xaxis), "the new dataset's panel was not drawn"
+    assert not draws.of(d.view.ax_l.xaxis), "a new dataset redrew the loss panel's x-axis, whose ticks did not change"
