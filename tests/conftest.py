@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# `bpcourse check` run by the tests starts the user's check server (grader/student/check_server.py) where it can: here
+# each one leaves after 20 idle seconds, not 15 minutes, so none outlives the test run for long.
+os.environ.setdefault("BPCOURSE_CHECK_IDLE", "20")
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_NOTEBOOKS = sorted((ROOT / "solutions").glob("*/*.ipynb"))

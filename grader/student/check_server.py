@@ -142,10 +142,13 @@ def _start_and_connect(path: Path) -> socket.socket | None:
         if connection is not None:  # another check started it meanwhile
             return connection
         path.unlink(missing_ok=True)  # a socket left by a server that died
+        from grader.course.paths import repo_root
+
+        env = dict(os.environ, BPCOURSE_ROOT=str(repo_root()))  # the course `bpcourse --course DIR` chose
         with open(path.with_suffix(".log"), "ab") as log:
             subprocess.Popen(
                 [sys.executable, "-m", "grader.student.check_server", str(path)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=env,
             )
         until = time.monotonic() + START_SECONDS
         while time.monotonic() < until:
