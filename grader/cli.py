@@ -104,8 +104,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     bar = _CellBar(disabled=args.quiet)
     try:
-        # the user's warm server when it can be reached or started; else in this process (the same words)
-        served = check_server.ask(path, bar.update, print) if check_server.enabled() else None
+        # the user's warm server when it can be reached or started; else in this process (the same words). With
+        # -v or --debug, here: the grader's log goes to this terminal, not to the server's log
+        logged = args.verbose or args.debug
+        served = check_server.ask(path, bar.update, print) if check_server.enabled() and not logged else None
         if served is not None:
             print(served.out, end="")
             return served.status
