@@ -7,14 +7,14 @@ kernel, the re-check in its sandbox), with every step of `grader.grading.pipelin
 (this process plus the processes it has reaped: the kernel, the re-check's child). A child's CPU counts when it is
 reaped: the re-check runs in a thread beside the kernel and its child usually ends while `run_autograde` runs, so both
 children's CPU shows there. Kernels are forked by a kernel zygote, as `bpcourse grade` and the check server fork them
-(--no-zygote: each started as a new Python); their CPU counts once the zygote has reaped them. The first run pays the
+(--no-zygote: each started as a new Python; 04f's from the zygote that has imported PyTorch and Keras); their CPU
+counts once the zygote has reaped them. The first run pays the
 workspace and the solution's reference; later runs are warm.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.course.paths import solutions_dir  # noqa: E402
 from grader.grading import autograde, pipeline  # noqa: E402
-from grader.grading.kernel_forks import current  # noqa: E402
 from grader.recheck import trusted_check  # noqa: E402
+from grader.sandboxed import zygote_client  # noqa: E402
 from grader.student.check import run_check  # noqa: E402
 
 STEPS = (
@@ -43,15 +43,9 @@ INSIDE = (
 
 def cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    zygote = current()
-    forked = _reaped_cpu(zygote.process.pid) if zygote else 0.0
+    running = zygote_client.current()
+    forked = sum(z.cpu_seconds() for z in running.running()) if running else 0.0
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + forked
-
-
-def _reaped_cpu(pid: int) -> float:
-    """CPU seconds of process `pid` and of the children it reaped (the zygote: its kernels)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(name: str, step: Callable, table: dict[str, list[float]]) -> Callable:
@@ -77,16 +71,21 @@ def main() -> int:
     if not args.no_zygote:  # as the check server and `bpcourse grade` run: kernels forked by a zygote
         from grader.grading.kernel_forks import forking_kernels
         from grader.grading.workspace import state_dir
+        from grader.recheck.specs import needs_frameworks
         from grader.student.check import prepared_check_workspace
 
-        with forking_kernels(state_dir(prepared_check_workspace()) / "mplconfig"):
+        frameworks = needs_frameworks(args.assignment, args.notebook or _first(args.assignment).stem)
+        with forking_kernels(state_dir(prepared_check_workspace()) / "mplconfig", frameworks=frameworks):
             return profile(args)
     return profile(args)
 
 
+def _first(assignment: str) -> Path:
+    return sorted((solutions_dir() / assignment).glob("*.ipynb"))[0]
+
+
 def profile(args: argparse.Namespace) -> int:
-    folder = solutions_dir() / args.assignment
-    path = folder / f"{args.notebook}.ipynb" if args.notebook else sorted(folder.glob("*.ipynb"))[0]
+    path = solutions_dir() / args.assignment / f"{args.notebook}.ipynb" if args.notebook else _first(args.assignment)
     for run in range(1, args.repeat + 1):
         table: dict[str, list[float]] = {}
         originals = {name: getattr(pipeline, name) for name in STEPS}

@@ -44,6 +44,7 @@ from grader.grading.records import GradingJob, Settings
 from grader.grading.verdicts import cell_label, cell_place
 from grader.grading.worker import WorkerContext
 from grader.grading.workspace import KERNEL_NAME, state_dir
+from grader.recheck.specs import needs_frameworks
 from grader.sandboxed import scratch_fs
 from grader.sandboxed.kernel_guard import ISOLATION_PREFIX
 
@@ -246,7 +247,7 @@ def autograde(
             startup_timeout=60,
             shutdown_kernel="immediate",  # no graceful wait: the kernel holds nothing worth keeping
             skip_cells_with_tag=SKIP_TAG,  # the release's demo cells (grader/course/demos.py), no student's tag
-            kernel_manager_class=GradingKernelManager.for_job(config),
+            kernel_manager_class=GradingKernelManager.for_job(config, needs_frameworks(job.assignment, job.notebook)),
             on_cell_execute=_on_cell(watchdog, len(nb.cells), progress),
             on_notebook_start=watchdog.attach,
             on_notebook_complete=channel.notebook_finished,

@@ -46,6 +46,7 @@ from grader.grading.safe_files import open_regular
 from grader.grading.submissions import Layout, Submission
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
 from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
+from grader.recheck.specs import needs_frameworks
 from grader.recheck.trusted_check import unfit_checks
 
 log = logging.getLogger(__name__)
@@ -486,7 +487,8 @@ def run_grade(
     local = isinstance(executor, LocalPool) and bool(plan.todo)
     interrupted: KeyboardInterrupt | None = None
     try:
-        with forking_kernels(state / "mplconfig", state / "zygote.log", settings.fork_kernels and local):
+        frameworks = any(needs_frameworks(job.assignment, job.notebook) for _, job in plan.todo)
+        with forking_kernels(state / "mplconfig", state / "zygote.log", settings.fork_kernels and local, frameworks):
             if local:  # while the zygote imports
                 _prepare_in_parent(plan.todo, workspace)
             executor.run([job for _, job in plan.todo], finish)

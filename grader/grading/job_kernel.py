@@ -318,18 +318,21 @@ class GradingKernelManager(AsyncKernelManager):
 
     client_factory = Type(klass=NoHeartbeatClient)
     guard_config = "{}"  # JSON of kernel_config(...); set per job by `for_job`
+    frameworks = False  # the notebook imports PyTorch and Keras: its kernel is forked by the zygote that has them
 
     @classmethod
-    def for_job(cls, config: dict) -> type[GradingKernelManager]:
+    def for_job(cls, config: dict, frameworks: bool = False) -> type[GradingKernelManager]:
         """A manager class that carries one job's guard configuration (nbclient makes its manager from a class)."""
-        return type("JobKernelManager", (cls,), {"guard_config": json.dumps(config)})
+        return type("JobKernelManager", (cls,), {"guard_config": json.dumps(config), "frameworks": frameworks})
 
     async def _async_pre_start_kernel(self, **kw):
-        if self.provisioner is None and kernel_forks.current() is not None:  # fork it from the zygote
+        zygote = kernel_forks.current(self.frameworks)
+        if self.provisioner is None and zygote is not None:  # fork it from the zygote
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
             self.provisioner = kernel_forks.ZygoteProvisioner(
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
             )
+            self.provisioner.zygote = zygote
         env = dict(kw.pop("env", None) or os.environ)
         env["BPCOURSE_KERNEL_GUARD"] = self.guard_config
         return await super()._async_pre_start_kernel(env=env, **kw)

@@ -31,7 +31,8 @@ from grader.course.cells import without_magics
 from grader.course.paths import repo_root
 from grader.course.words import Words, phrase
 from grader.recheck.limits import Limits
-from grader.sandboxed import scratch_fs
+from grader.sandboxed import scratch_fs, zygote_client
+from grader.sandboxed.zygote_client import ForkedProcess, Zygote, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).resolve().parents[1] / "sandboxed" / "runner.py"  # run as a script, never imported here
@@ -235,37 +236,66 @@ def _drain(
     return report, output, report_open, False
 
 
-def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tuple[list[str], Words | None]:
+def _start_child(sandbox: Path, report_fd: int, frameworks: bool) -> tuple[ForkedProcess | subprocess.Popen, int, int]:
+    """The child: forked by this run's re-check zygote when there is one (grader/sandboxed/recheck_zygote.py), else a
+    new `python -I -S runner.py`. Returns it, the write end of its stdin and the read end of its stdout."""
+    stdin_read, stdin_write = os.pipe()
+    output_read, output_write = os.pipe()
+    zygotes = zygote_client.current()
+    zygote = zygotes.for_recheck(frameworks) if zygotes is not None else None
+    namespace = scratch_fs.namespace_fd() if zygote is not None else None
+    try:
+        if zygote is not None:
+            try:
+                fds = [stdin_read, output_write, report_fd, *([] if namespace is None else [namespace])]
+                return zygote.fork(fds), stdin_write, output_read
+            except ZygoteUnavailable as why:
+                log.warning("re-check zygote: %s; starting the child as a new process", why)
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(RUNNER), str(report_fd)],
+            stdin=stdin_read,
+            stdout=output_write,  # drained by the caller; only its tail is kept, for --debug
+            stderr=subprocess.STDOUT,
+            cwd=sandbox,
+            env=_child_env(sandbox),
+            pass_fds=(report_fd,),
+            start_new_session=True,
+        )
+        return process, stdin_write, output_read
+    finally:
+        for fd in (stdin_read, output_write, *([] if namespace is None else [namespace])):
+            os.close(fd)
+
+
+def start_recheck_zygote(home: Path, log_path: Path | None = None, frameworks: bool = False) -> Zygote:
+    """This run's re-check zygote: the children's sys.path and stand-ins, the children's environment with `home` (a
+    folder of the grader's) for HOME; `frameworks`: PyTorch and Keras imported too, for 04f."""
+    env = {**_child_env(home), "KERAS_BACKEND": "torch", "KERAS_HOME": str(home / "keras")}
+    program = [sys.executable, "-I", "-S", str(RUNNER.with_name("recheck_zygote.py"))]
+    args = [json.dumps([str(_helpers_dir()), *_python_paths()]), json.dumps(STUB_MODULES)]
+    return Zygote.start(program, [*args, *(["--frameworks"] if frameworks else [])], env, log_path)
+
+
+def run_child(
+    job: dict, calls: list[dict], sandbox: Path, limits: Limits, frameworks: bool = False
+) -> tuple[list[str], Words | None]:
     """Run the sandbox child on `job`, sending it `calls` one at a time as it asks; return the lines it reported
     (raw: grader/recheck/trusted_check.py reads them strictly) and, if it did not finish, why."""
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-S", str(RUNNER), str(write_fd)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,  # drained below; only its tail is kept, for --debug
-        stderr=subprocess.STDOUT,
-        cwd=sandbox,
-        env=_child_env(sandbox),
-        pass_fds=(write_fd,),
-        start_new_session=True,
-    )
-    os.close(write_fd)
+    try:
+        proc, stdin_fd, stdout_fd = _start_child(sandbox, write_fd, frameworks)
+    finally:
+        os.close(write_fd)
     feed = _CallFeed(calls)
     feed.pending.extend(json.dumps(job).encode() + b"\n")
     deadline = time.monotonic() + limits.wall_seconds
-    stdout, stdin = proc.stdout, proc.stdin
-    assert stdout is not None and stdin is not None  # Popen(stdin=PIPE, stdout=PIPE): both pipes exist
     try:
         data, output, timed_out, overflowed = _drain(
-            read_fd, stdout.fileno(), stdin.fileno(), feed, deadline, lambda: _over_cap(sandbox)
+            read_fd, stdout_fd, stdin_fd, feed, deadline, lambda: _over_cap(sandbox)
         )
     finally:
-        os.close(read_fd)
-        stdout.close()
-        try:
-            stdin.close()
-        except BrokenPipeError:
-            pass
+        for fd in (read_fd, stdout_fd, stdin_fd):
+            os.close(fd)
     try:
         code = proc.wait(timeout=0 if timed_out else 5)
     except subprocess.TimeoutExpired:
@@ -277,6 +307,7 @@ def run_child(job: dict, calls: list[dict], sandbox: Path, limits: Limits) -> tu
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        proc.kill()  # a forked child killed before its setsid is in the zygote's group, not its own
         proc.wait()
     lines = bytes(data).decode("utf-8", "replace").splitlines()
     log.debug("re-check child's output (its last %d bytes): %r", LOG_TAIL_BYTES, bytes(output))
@@ -326,9 +357,10 @@ def run_job(
             "stub_modules": STUB_MODULES if frameworks else STUB_MODULES + FRAMEWORK_MODULES,
             "cells": [{"id": cid, "source": without_magics(code)} for cid, code in cells],
             "cell_seconds": limits.cell_seconds,
+            "env": _child_env(sandbox),  # a child forked by the re-check zygote sets it itself
             "call_seconds": limits.call_seconds,
         }
-        return run_child(job, calls, sandbox, limits)
+        return run_child(job, calls, sandbox, limits, frameworks)
     finally:
         scratch_fs.unmount(sandbox)
         shutil.rmtree(sandbox, ignore_errors=True)

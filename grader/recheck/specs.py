@@ -112,6 +112,11 @@ def contract_for(assignment: str, notebook: str, contracts: Path | None = None) 
     return _load(path) if path.is_file() else {}
 
 
+def needs_frameworks(assignment: str, notebook: str) -> bool:
+    """Whether the notebook's checks need PyTorch and Keras (04f): its kernel and its re-check import them."""
+    return any(spec.frameworks for spec in contract_for(assignment, notebook).values())
+
+
 def course_specs() -> dict[str, Spec]:
     """Every notebook's specs in one table, for tests that look a key up without its notebook (a key two
     notebooks share, e.g. unbroadcast, has the same spec in both)."""

@@ -283,6 +283,15 @@ def _planned_calls(requests, report, functions):
         index += 1
 
 
+def _take_environment(env):
+    """The job's environment (HOME, TMPDIR and MPLCONFIGDIR in its sandbox): an exec'd child was started with it
+    already, a child forked by the re-check zygote (recheck_zygote.py) still has the zygote's."""
+    os.environ.clear()
+    os.environ.update(env)
+    if "tempfile" in sys.modules:  # its folder is cached at first use
+        sys.modules["tempfile"].tempdir = None
+
+
 def main(fd):
     """The child's report, one JSON line per event, in two phases. Before student code runs, trusted events:
     "setup" (a setup cell failed), "context" (a probe's solution functions are missing), "isolation"; then
@@ -300,6 +309,7 @@ def main(fd):
     die_with_parent()
     requests = os.fdopen(os.dup(0), "rb")  # the job, then one call at a time: only what this process asked for
     job = _read_line(requests)
+    _take_environment(job["env"])
     limit_resources(**job["limits"])
     sys.path[:] = job["sys_path"]
     os.chdir(job["sandbox"])

@@ -32,7 +32,8 @@ from grader.sandboxed.kernel_guard import ISOLATION_PREFIX, clean_environment
 pytestmark = pytest.mark.slow
 
 PROBE = """
-import json, os, random, socket
+import json, os, random, socket, sys
+preloaded = 'torch' in sys.modules and 'keras' in sys.modules
 import numpy as np
 fds = {}
 for fd in os.listdir('/proc/self/fd'):
@@ -45,7 +46,7 @@ try:
     secret = 'read'
 except OSError as err:
     secret = type(err).__name__
-print(json.dumps({'ppid': os.getppid(), 'env': sorted(os.environ), 'fds': fds, 'secret': secret,
+print(json.dumps({'ppid': os.getppid(), 'preloaded': preloaded, 'env': sorted(os.environ), 'fds': fds, 'secret': secret,
                   'draws': [random.random(), float(np.random.rand())],
                   'proc_environ': open('/proc/self/environ', 'rb').read().decode('latin-1')}))
 """
@@ -67,7 +68,7 @@ def jupyter_path(workspace, monkeypatch) -> None:
     monkeypatch.setenv("BPCOURSE_GRADER_ONLY_SECRET", "grader-secret-value")  # must reach no kernel
 
 
-def _run_kernel(workspace: Path, student: str) -> tuple[dict, list[str]]:
+def _run_kernel(workspace: Path, student: str, frameworks: bool = False) -> tuple[dict, list[str]]:
     """Run PROBE in a guarded kernel of its own job; its report and the guard channel's lines."""
     folders = JobFolders.create(state_dir(workspace) / "scratch", student, state_dir(workspace) / "mplconfig")
     channel = GuardChannel(folders.private / "channel")
@@ -76,7 +77,7 @@ def _run_kernel(workspace: Path, student: str) -> tuple[dict, list[str]]:
         code = f"SECRET = {str(workspace / 'secret.txt')!r}\n{PROBE}"
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
         client = NotebookClient(
-            nb, kernel_name=KERNEL_NAME, kernel_manager_class=GradingKernelManager.for_job(config),
+            nb, kernel_name=KERNEL_NAME, kernel_manager_class=GradingKernelManager.for_job(config, frameworks),
             resources={"metadata": {"path": str(folders.work)}}, timeout=60,
         )
         client.execute()
@@ -110,6 +111,19 @@ def test_a_forked_kernel_is_confined_as_a_started_one(workspace, jupyter_path) -
         assert not {"BPCOURSE_GRADER_ONLY_SECRET", "JUPYTER_PATH"} & set(report["env"]), report["env"]
         assert "grader-secret-value" not in report["proc_environ"]
     assert not zygote_sockets & set(forked["fds"].values()), (zygote_sockets, forked["fds"])
+
+
+def test_a_frameworks_notebooks_kernel_comes_from_the_zygote_that_has_imported_them(workspace, jupyter_path) -> None:
+    """With a run's frameworks zygote started (a run that grades 04f), a kernel for a notebook that needs PyTorch and
+    Keras is forked by it (they are imported before its first cell), and every other kernel by the plain zygote,
+    without them (its address-space limit is unchanged). Fails if the manager ignores the notebook's need."""
+    with kernel_forks.forking_kernels(state_dir(workspace) / "mplconfig", frameworks=True):
+        plain, frameworks = kernel_forks.current(False), kernel_forks.current(True)
+        assert plain is not None and frameworks is not None and frameworks is not plain  # `make test` installs them
+        needing, _ = _run_kernel(workspace, "ann", frameworks=True)
+        other, _ = _run_kernel(workspace, "bob")
+    assert needing["ppid"] == frameworks.process.pid and needing["preloaded"]
+    assert other["ppid"] == plain.process.pid and not other["preloaded"]
 
 
 def _socket_links(pid: int) -> set[str]:
@@ -148,7 +162,7 @@ def test_a_kernel_dies_with_its_job_and_the_zygote_never_holds_a_request(workspa
     marker = f"job-marker-{os.getpid()}-{time.time_ns()}"
     argv, env, cwd, folders = _spawn_request(workspace, marker)
     channel = GuardChannel(folders.private / "channel")
-    zygote = kernel_forks.KernelZygote.start(state_dir(workspace) / "mplconfig")
+    zygote = kernel_forks.KernelZygote.start_for_kernels(state_dir(workspace) / "mplconfig")
     try:
         ours, theirs = socket.socketpair()
         job = os.fork()
