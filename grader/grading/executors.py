@@ -45,10 +45,10 @@ class LocalPool:
     work: Callable[[GradingJob], GradedNotebook]
     workers: int
     deadline: float
+    prepare: Callable[[GradingJob], None] | None = None  # in this process, before a job's process is forked
 
     def run(self, jobs: list[GradingJob], finish: Finish) -> None:
-
-        run_jobs(jobs, self.work, finish, workers=self.workers, deadline=self.deadline)
+        run_jobs(jobs, self.work, finish, workers=self.workers, deadline=self.deadline, prepare=self.prepare)
 
 
 @dataclass(frozen=True)

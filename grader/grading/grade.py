@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,7 +31,7 @@ from tqdm.auto import tqdm
 from grader.course.demos import demo_sources
 from grader.course.messages import printable, safe_identifier
 from grader.course.notebooks import Structure, measure_structure
-from grader.course.sources import catalogue_of, reference_namespace, solution_failures
+from grader.course.sources import catalogue_of, reference_namespace, reference_time, solution_failures
 from grader.errors import CourseError
 from grader.grading import lateness
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
@@ -142,14 +143,21 @@ def _hold_back(plan: _Plan, workspace: Path) -> None:
     plan.todo = kept
 
 
-def _prepare_in_parent(todo: list[tuple[Submission, GradingJob]], workspace: Path) -> None:
-    """Read each source, execute each solution notebook and find its demo cells once, here: every job's process
-    inherits them."""
-    for _, job in todo:
-        source = sources_of(workspace, job.assignment)[job.notebook]
-        reference_namespace(source)
-        catalogue_of(source)
-        demo_sources(str(source.path))
+def _prepare_job(workspace: Path, job: GradingJob) -> None:
+    """Just before a job's process is forked, here: its source read, its solution executed, its demo cells found,
+    once per notebook (cached), so that every job's process inherits them. Done job by job rather than all first,
+    so this process prepares the next notebook while the first jobs run."""
+    source = sources_of(workspace, job.assignment)[job.notebook]
+    reference_namespace(source)
+    catalogue_of(source)
+    demo_sources(str(source.path))
+
+
+def _longest_first(todo: list[tuple[Submission, GradingJob]], workspace: Path) -> list[GradingJob]:
+    """The jobs, those whose solution took longest here first: a long job started last would end the run alone."""
+    notebooks = {(job.assignment, job.notebook) for _, job in todo}
+    seconds = {key: reference_time(sources_of(workspace, key[0])[key[1]]) for key in notebooks}
+    return sorted((job for _, job in todo), key=lambda job: -seconds[(job.assignment, job.notebook)])
 
 
 @dataclass
@@ -469,35 +477,38 @@ def run_grade(
     report = write_intake_report(workspace, intake)
     recorder = _Recorder(workspace)
     plan = _plan(intake.found, workspace, settings, recorder)
-    _hold_back(plan, workspace)
-    regrades = _confirm_regrades(plan, confirm, out or sys.stdout)
-    (state_dir(workspace) / "scratch").mkdir(parents=True, exist_ok=True)
-    snapshot = state_dir(workspace) / "gradebook-snapshot.db"
-    shutil.copyfile(workspace / "gradebook.db", snapshot)
-    ctx = WorkerContext(workspace, snapshot, settings, deny)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
-    bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
-    finish = _finisher(recorder, plan.todo, plan.results, bar, plan.bases)
-    executor: LocalPool | DaskCluster
-    if scheduler and keys:
-        executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
-    else:
-        executor = LocalPool(partial(grade_job, ctx), workers, settings.job_seconds)
     state = state_dir(workspace)
-    local = isinstance(executor, LocalPool) and bool(plan.todo)
+    local = not (scheduler and keys) and bool(plan.todo)
+    frameworks = any(needs_frameworks(job.assignment, job.notebook) for _, job in plan.todo)
     interrupted: KeyboardInterrupt | None = None
-    try:
-        frameworks = any(needs_frameworks(job.assignment, job.notebook) for _, job in plan.todo)
-        with forking_kernels(state / "mplconfig", state / "zygote.log", settings.fork_kernels and local, frameworks):
-            if local:  # while the zygote imports
-                _prepare_in_parent(plan.todo, workspace)
-            executor.run([job for _, job in plan.todo], finish)
-    except KeyboardInterrupt as stop:  # the CSV is still written, from what was recorded; then the stop goes on
-        interrupted = stop
-        plan.results += _not_graded(plan.todo, recorder, workspace)
-    finally:
-        bar.close()
-        cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
+    with ExitStack() as zygotes:
+        # Started first: the zygotes import while this process executes each solution once (_hold_back).
+        zygotes.enter_context(
+            forking_kernels(state / "mplconfig", state / "zygote.log", settings.fork_kernels and local, frameworks)
+        )
+        _hold_back(plan, workspace)
+        regrades = _confirm_regrades(plan, confirm, out or sys.stdout)
+        (state / "scratch").mkdir(parents=True, exist_ok=True)
+        snapshot = state / "gradebook-snapshot.db"
+        shutil.copyfile(workspace / "gradebook.db", snapshot)
+        ctx = WorkerContext(workspace, snapshot, settings, deny)
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo) or 1))
+        bar = tqdm(total=len(plan.todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
+        finish = _finisher(recorder, plan.todo, plan.results, bar, plan.bases)
+        executor: LocalPool | DaskCluster
+        if scheduler and keys:
+            executor = DaskCluster(scheduler, settings.job_seconds, settings, keys)
+        else:
+            prepare = partial(_prepare_job, workspace)
+            executor = LocalPool(partial(grade_job, ctx), workers, settings.job_seconds, prepare)
+        try:
+            executor.run(_longest_first(plan.todo, workspace), finish)
+        except KeyboardInterrupt as stop:  # the CSV is still written, from what was recorded; then the stop goes on
+            interrupted = stop
+            plan.results += _not_graded(plan.todo, recorder, workspace)
+        finally:
+            bar.close()
+            cleanup()  # an unpacked zip: every notebook was copied into submitted/ first
     results = sorted(plan.results, key=lambda r: (r.student, r.assignment, r.notebook))
     failures = [  # an interrupted run's ungraded jobs are counted apart, not listed as the grader's failures
         f"{r.student}/{r.assignment}/{r.notebook}: {r.grader_error}"

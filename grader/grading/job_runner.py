@@ -9,6 +9,7 @@ reported for that notebook alone. Every other student still gets a grade.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -22,6 +23,8 @@ from typing import Any, cast
 
 from grader.sandboxed import scratch_fs
 from grader.sandboxed.confinement import die_with_parent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -95,15 +98,19 @@ def run_jobs(
     workers: int,
     deadline: float,
     attempts: int = 2,
+    prepare: Callable[[Any], None] | None = None,
 ) -> None:
     """Call `finish(job, result, None)` for every job `work(job)` completes, or `finish(job, None, why)` for one
-    that failed `attempts` times (raised, died, or ran past `deadline` seconds)."""
+    that failed `attempts` times (raised, died, or ran past `deadline` seconds). `prepare(job)` runs here just
+    before the job's process is forked (what it caches, the process inherits); if it raises, the job's process
+    does that work itself."""
     pending = deque(jobs)
     tries: dict[int, int] = {}
     running: dict[Connection, _Running] = {}
     while pending or running:
         while pending and len(running) < workers:
             job = pending.popleft()
+            _prepared(prepare, job)
             receive, send = multiprocessing.Pipe(duplex=False)
             process = _fork(work, job, send, receive)
             send.close()
@@ -131,6 +138,15 @@ def run_jobs(
                 conn.close()
                 why = f"its grading did not finish within {deadline:g} s and was stopped"
                 _retry(entry.job, why, pending, tries, attempts, finish)
+
+
+def _prepared(prepare: Callable[[Any], None] | None, job: Any) -> None:
+    if prepare is None:
+        return
+    try:
+        prepare(job)
+    except Exception:  # noqa: BLE001 - the job's process does the same work, and reports what fails there
+        log.debug("preparing a job in the parent failed", exc_info=True)
 
 
 def _retry(job, why: str, pending: deque, tries: dict[int, int], attempts: int, finish) -> None:
