@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from grader.sandboxed.zygote_client import reaped_cpu_seconds  # noqa: E402
+
 BPCOURSE = Path(sys.executable).parent / "bpcourse"
 # Warm-check targets of issue 27 (seconds, idle 2-core machine); any other notebook: 5 s.
 TARGETS = {"01_term": 2.0, "04e_engine": 4.0}
@@ -95,18 +97,9 @@ def check_once(notebook: Path, cache: Path, served: bool = True) -> tuple[float,
     return seconds, cpu, done.returncode, totals or (done.stderr.strip().splitlines() or ["(no output)"])[-1]
 
 
-def _cpu_of(pid: int) -> float:
-    """CPU seconds of process `pid` and of the children it has reaped."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def server_cpu(runtime: Path) -> float:
-    """CPU seconds so far of the check server listening under `runtime` and of its kernel zygote, each with the
-    children it reaped (the check processes and re-check children; the kernels)."""
+    """CPU seconds so far of the check server listening under `runtime` and of its zygotes (kernels', re-check
+    children's), each with the children it reaped (the check processes; the kernels; the re-check children)."""
     processes = {}
     for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -116,8 +109,8 @@ def server_cpu(runtime: Path) -> float:
             continue
         processes[int(entry)] = (cmdline, parent)
     servers = [pid for pid, (cmd, _) in processes.items() if str(runtime).encode() in cmd and b"check_server" in cmd]
-    zygotes = [pid for pid, (cmd, parent) in processes.items() if parent in servers and b"kernel_zygote" in cmd]
-    return sum(_cpu_of(pid) for pid in servers + zygotes)
+    zygotes = [pid for pid, (cmd, parent) in processes.items() if parent in servers and b"_zygote" in cmd]
+    return sum(reaped_cpu_seconds(pid) for pid in servers + zygotes)
 
 
 def loop_overshoot(notebook: Path, cache: Path, tmp: Path) -> None:

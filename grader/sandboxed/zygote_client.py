@@ -118,8 +118,7 @@ class Zygote:
 
     def cpu_seconds(self) -> float:
         """CPU seconds of the zygote and of the children it has reaped (benchmarks count its children this way)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return reaped_cpu_seconds(self.process.pid)
 
     def close(self) -> None:
         """Stop the zygote (it kills and reaps any child left) and reap it, so its CPU time counts as this
@@ -131,6 +130,15 @@ class Zygote:
             self.process.kill()
             self.process.wait()
 
+
+
+def reaped_cpu_seconds(pid: int) -> float:
+    """CPU seconds of process `pid` and of the children it has reaped (0.0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
