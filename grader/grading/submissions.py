@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
+from grader.course.words import Words
 from grader.grading.names import clean_name, id_problems, safe_id, shown
 
 
@@ -156,7 +157,7 @@ class Submission:
     notebook: str | None = None  # the source notebook's name (stem) it is graded against
     problem: str | None = None
     submitted_as: str = ""
-    review: list[str] = field(default_factory=list)
+    review: list[str | Words] = field(default_factory=list)  # `Words`: said to the student in their language too
     size: int | None = None
     key: str = ""
     origin: str = ""
@@ -164,7 +165,7 @@ class Submission:
     late: bool = False
     late_by: float | None = None
     order: tuple = ()
-    others: list[str] = field(default_factory=list)
+    others: list[Words] = field(default_factory=list)
 
 
 def make_submission(who: Identity, assignment, path: Path, notebook=None, problem=None, size=None) -> Submission:
