@@ -191,8 +191,8 @@ def recheck(g: Grading, pending: Future[TrustedResult]) -> TrustedResult:
     if trusted.protocol:
         g.result.flag_integrity(trusted.protocol)
     if trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run
-        g.result.grader_error = trusted.grader_errors[0]
-        review.append(f"{trusted.grader_errors[0]}: it is graded again on the next run")
+        g.result.grader_error = str(trusted.grader_errors[0])
+        g.result.add_review(phrase("{why}: it is graded again on the next run", why=trusted.grader_errors[0]))
     return trusted
 
 

@@ -46,7 +46,7 @@ class TrustedResult:
     violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/course/messages.py)
     crash: Words | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
-    grader_errors: list[str] = field(default_factory=list)  # calls the grader failed to judge (its own bug)
+    grader_errors: list[Words] = field(default_factory=list)  # calls the grader failed to judge (its own bug)
     isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
     processes: str = ""  # "on (seccomp)": no process can be started, or "off (why)"
     seconds: float = 0.0
@@ -244,9 +244,11 @@ def _judge_safely(
         return _judge(key, spec, want, event, catalogue)
     except Exception as err:  # noqa: BLE001 - one value the grader cannot judge costs that check alone
         call = signature(object_name(key), want.args, spec)
-        reason = Failure(Why.GRADER_ERROR, call, safe_identifier(type(err).__name__, "error"))
-        result.grader_errors.append(str(reason))
-        return reason
+        error = safe_identifier(type(err).__name__, "error")
+        # the reason's own words, kept as Words: the review note says them in the student's language too
+        result.grader_errors.append(phrase("{call}: the grader could not compare its result ({error})", call=call,
+                                           error=error))
+        return Failure(Why.GRADER_ERROR, call, error)
 
 
 def _collect(lines: list[str], crash: Words | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:

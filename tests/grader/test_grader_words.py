@@ -462,3 +462,34 @@ def test_an_exception_a_probe_names_is_said_in_korean_when_it_is_the_courses_own
     assert "operands could not be broadcast" in words.Words.render(library, "ko")  # type: ignore[arg-type]
     assert said("U * V is a list, expected a numpy array. the hidden test draws rng(4701)") == ""
     assert said("U * V is a smuggled hidden answer, expected a numpy array.") == ""  # a field: not the course's words
+
+
+def test_the_graders_own_comparison_error_is_said_in_the_students_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: when the grader fails to compare an answer (its own bug), the note "...: it is graded again on the
+    next run" is Korean for a Korean student, English as before for the instructor and in `grader_error`."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from grader.grading import pipeline
+    from grader.grading.records import JobResult
+    from grader.recheck import trusted_check
+    from grader.recheck.specs import contract_for
+
+    def broken(*args: object) -> None:
+        raise TypeError("len() of unsized object")
+
+    monkeypatch.setattr(trusted_check, "_judge", broken)
+    trusted = trusted_check.TrustedResult()
+    want = trusted_check._Expected(([2.0, 3.0],), [1.0, 3.0, 6.0])
+    spec = contract_for("01_term", "01_term")["propagate_back"]
+    trusted_check._judge_safely("propagate_back", spec, want, {}, None, trusted)  # type: ignore[arg-type]
+    pending: Future[trusted_check.TrustedResult] = Future()
+    pending.set_result(trusted)
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    pipeline.recheck(SimpleNamespace(result=result), pending)  # type: ignore[arg-type]
+    english = ("propagate_back([2 values]): the grader could not compare its result (TypeError): it is graded again "
+               "on the next run")
+    assert result.review == [english] and result.grader_error == english.removesuffix(
+        ": it is graded again on the next run")
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and not re.search(r"grader|graded|compare", korean), korean
