@@ -493,3 +493,25 @@ def test_the_graders_own_comparison_error_is_said_in_the_students_language(monke
         ": it is graded again on the next run")
     korean = result.for_student(english)
     assert HANGUL.search(korean) and not re.search(r"grader|graded|compare", korean), korean
+
+
+def test_an_odd_submitted_name_is_said_in_the_students_language() -> None:
+    """Issue 25: intake's note on a submitted name that cannot be an id as it is (a path separator, control
+    characters, ...) is English in the review list and the roster as before, Korean on the Korean student's page;
+    the name itself as names.shown renders it, in both."""
+    from grader.grading.grade import _with_intake_flags
+    from grader.grading.records import JobResult
+    from grader.grading.submissions import Identity, Layout, make_submission
+
+    who = Identity("flat:ann/lee", "ann/lee\x07", "ann/lee\x07", Layout.FLAT, "01_term")
+    sub = make_submission(who, "01_term", Path("ann.ipynb"), "01_term")
+    (note,) = sub.review
+    english = str(note)
+    assert english.startswith("the submitted name 'ann/lee\\x07' holds control characters and a path separator: "
+                              "graded as "), english
+    assert english.endswith("; check who this is"), english
+    result = _with_intake_flags(JobResult(sub.student, "01_term", "01_term", "", lang="ko"), sub)
+    assert result.review == [english]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "ann/lee\\x07" in korean, korean
+    assert not re.search(r"\b(?:holds|graded|check|control|separator)\b", korean), korean
