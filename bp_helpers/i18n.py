@@ -58,6 +58,13 @@ def _(message: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def translate(lang: str, message: str, **fields: object) -> str:
+    """`message` (a `_()` template of the helpers or the test cells) in `lang`, its fields filled in: what `_()` says
+    where the course's language is `lang` (the grader renders a helper's English message in a student's language)."""
+    text = _messages(lang).gettext(message)
+    return text.format(**fields) if fields else text
+
+
 def label(text: str | None) -> str | None:
     """A plot's title, legend entry or axis label in the course's language (as given when it has no translation)."""
     if not text:
@@ -121,10 +128,12 @@ def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
 
 
 def extract_messages(lang: str, domain: str = "bp_helpers", package: Path = LOCALE_DIR.parent,
-                     keywords: dict | None = None, also: tuple[tuple[Path, dict], ...] = ()) -> Path:
+                     keywords: dict | None = None, also: tuple[tuple[Path, dict], ...] = (),
+                     more: tuple[tuple[str, str, int], ...] = ()) -> Path:
     """Update the `domain` catalog of `lang` in `package`/locale with every marked message of the package's Python
-    files (`_("...")` by default; new ones empty, changed ones fuzzy), and of each (folder, keywords) of `also`. The
-    grader's own words use it too (grader/course/words.py: `say(lang, "...")`, and the probes' ContractError)."""
+    files (`_("...")` by default; new ones empty, changed ones fuzzy), of each (folder, keywords) of `also`, and the
+    (message, file, line) of `more`. The grader's own words use it too (grader/course/words.py: `say(lang, "...")`,
+    the probes' ContractError and the checks' labels)."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
@@ -134,6 +143,8 @@ def extract_messages(lang: str, domain: str = "bp_helpers", package: Path = LOCA
             folder, method_map=[("**.py", "python")], keywords=marks
         ):
             template.add(message, locations=[(f"{folder.name}/{filename}", lineno)], auto_comments=comments)
+    for message, filename, lineno in more:
+        template.add(message, locations=[(filename, lineno)])
     return _merge(template, package / "locale" / lang / "LC_MESSAGES" / f"{domain}.po", lang)
 
 

@@ -5,7 +5,8 @@ written through `say`, a template with `{named}` fields looked up in the gettext
 grader/locale/<lang>/LC_MESSAGES/grader.po (an untranslated one stays English). The instructor's summary and CSV stay
 English. For maintainers:
 
-    python -m grader.course.words extract ko    # every say(lang, "..."), phrase("...") and probe ContractError("...")
+    python -m grader.course.words extract ko    # every say(lang, "..."), phrase("..."), probe ContractError("...")
+                                                # and check label (probe="train_alone": "train alone")
     python -m grader.course.words compile       # the .mo beside each .po (a test checks they are fresh)
 """
 
@@ -59,15 +60,41 @@ def phrase(template: str, **fields: str | Words) -> Words:
     return Words(template, tuple(fields.items()))
 
 
+def check_label_sites() -> list[tuple[str, Path, int]]:
+    """Every label of a check made through a probe, where a contract names the probe: (label, file, line). The label
+    is the probe's name as words (`probe="train_alone"`: "train alone"), as recheck/compare.signature shows it, a
+    message of this catalog."""
+    import ast
+
+    from grader.course.paths import contracts_dir
+
+    sites = []
+    for path in sorted(contracts_dir().glob("*/*.py")):
+        if path.stem.endswith("_probes"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.keyword) and node.arg == "probe" and isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, str)):
+                sites.append((node.value.value.replace("_", " "), path, node.value.lineno))
+    return sites
+
+
+@cache
+def check_labels() -> frozenset[str]:
+    return frozenset(label for label, _, _ in check_label_sites())
+
+
 def main(argv: list[str] | None = None) -> int:
     from bp_helpers.i18n import compile_all, extract_messages
 
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["extract"]:
         from grader.course.paths import contracts_dir
-
         probes = (contracts_dir(), {"ContractError": None})  # the probes' sentences (grader/recheck/contract_words.py)
-        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, KEYWORDS, also=(probes,)))
+        labels = tuple((label, f"{path.parent.parent.name}/{path.relative_to(path.parents[1]).as_posix()}", line)
+                       for label, path, line in check_label_sites())  # the checks' labels, where a contract names them
+        print(extract_messages(args[1] if len(args) > 1 else "ko", DOMAIN, PACKAGE, KEYWORDS, also=(probes,),
+                               more=labels))
     elif args[:1] == ["compile"]:
         for mo in compile_all(LOCALE_DIR):
             print(mo)

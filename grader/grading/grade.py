@@ -32,6 +32,7 @@ from grader.course.demos import demo_sources
 from grader.course.messages import printable, safe_identifier
 from grader.course.notebooks import Structure, measure_structure
 from grader.course.sources import catalogue_of, reference_namespace, reference_time, solution_failures
+from grader.course.words import phrase
 from grader.errors import CourseError
 from grader.grading import lateness
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
@@ -105,8 +106,13 @@ def _stage_exchange_files(source: Path, target: Path) -> None:
 
 
 def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:
-    """The result with intake's needs-review reasons first (an id collision, an odd submitted name)."""
-    result.review[:0] = [r for r in sub.review if r not in result.review]
+    """The result with intake's needs-review reasons first (an id collision, an odd submitted name, several files for
+    one notebook); a `Words` one is kept in the student's language too (`JobResult.said`)."""
+    later = list(result.review)
+    result.review.clear()
+    for reason in sub.review:
+        result.add_review(reason)
+    result.review += [r for r in later if r not in result.review]
     return result
 
 
@@ -193,7 +199,8 @@ class _Recorder:
         except Exception as err:  # noqa: BLE001 - any failure to record costs this result alone
             why = failure_words(err)
             log.debug("recording %s/%s failed", result.student, result.assignment, exc_info=True)
-            result.review.append(f"its result could not be recorded ({why}): it is graded again on the next run")
+            result.add_review(phrase("its result could not be recorded ({why}): it is graded again on the next run",
+                                     why=why))
             result.grader_error = f"not recorded ({why})"
             return False
         return True
@@ -205,7 +212,7 @@ def _late_penalty(workspace: Path, result: JobResult) -> None:
         lateness.apply_late_penalty(workspace, result.student, result.assignment, result.notebook)
     except Exception as err:  # noqa: BLE001 - the grade stands unpenalised, flagged for a person
         log.debug("late penalty for %s/%s failed", result.student, result.assignment, exc_info=True)
-        result.review.append(f"its late penalty could not be applied ({failure_words(err)})")
+        result.add_review(phrase("its late penalty could not be applied ({why})", why=failure_words(err)))
 
 
 def failure_words(err: BaseException) -> str:

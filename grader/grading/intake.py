@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from grader.course.words import Words, phrase
 from grader.errors import CourseError
 from grader.grading import lateness
 from grader.grading.names import shown
@@ -306,7 +307,8 @@ def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], 
         ranked = sorted(groups[key], key=lambda s: s.order, reverse=True)
         best = ranked[0]
         for other in ranked[1:]:
-            why = "late, and an on-time file counts" if other.late and not best.late else "a later file counts"
+            why = (phrase("late, and an on-time file counts") if other.late and not best.late else
+                   phrase("a later file counts"))
             _pass_over(best, other, why, left)
         found.append(best)
     graded = {(s.student, s.assignment): s for s in found if s.problem is None and s.notebook}
@@ -316,18 +318,27 @@ def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], 
         if owner is None:
             kept.append(sub)
         else:
-            _pass_over(owner, sub, f"refused: {sub.problem}", left)
+            _pass_over(owner, sub, phrase("refused: {problem}", problem=str(sub.problem)), left)
     for sub in kept:
         if sub.others:
-            sub.review.append(
-                f"{len(sub.others) + 1} files for {sub.assignment}/{sub.notebook}: graded '{sub.origin}' (the latest "
-                f"on-time one; late only when none is on time); not graded: {'; '.join(sub.others)}"
-            )
+            sub.review.append(phrase(
+                "{count} files for {assignment}/{notebook}: graded '{origin}' (the latest on-time one; late only when "
+                "none is on time); not graded: {others}", count=str(len(sub.others) + 1),
+                assignment=str(sub.assignment), notebook=str(sub.notebook), origin=sub.origin,
+                others=_listed(sub.others)))
     return kept, left
 
 
-def _pass_over(best: Submission, other: Submission, why: str, left: list[Left]) -> None:
-    best.others.append(f"'{other.origin}' ({why})")
+def _listed(items: list[Words]) -> Words:
+    """`items` joined by "; ", as one `Words` (each rendered in the reader's language)."""
+    joined = items[-1]
+    for item in reversed(items[:-1]):
+        joined = phrase("{first}; {rest}", first=item, rest=joined)
+    return joined
+
+
+def _pass_over(best: Submission, other: Submission, why: Words, left: list[Left]) -> None:
+    best.others.append(phrase("'{origin}' ({why})", origin=other.origin, why=why))
     left.append(Left(other.origin, f"not graded: {why}; for {best.student}'s {best.assignment} '{best.origin}' counts"))
 
 

@@ -23,6 +23,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.utils import is_grade, is_solution, is_task
 
+from bp_helpers.i18n import course_lang
 from grader.course.cells import is_test_cell
 from grader.course.demos import demo_sources
 from grader.course.i18n import student_lang
@@ -63,27 +64,39 @@ class Stopped(Exception):
         self.reason = reason  # `Words` when the student's language is known (the notebook was read)
 
 
-def _unreadable(err: Exception) -> str:
+def _unreadable(err: Exception) -> Words:
     """The grader's words for a notebook nbformat cannot read (never the file's own text)."""
     text = str(err)
-    for words, reason in (
-        ("is empty", "the file is empty"),
-        ("not valid JSON", "the file is not valid JSON (damaged or cut off)"),
-        ("not UTF-8", "the file is not UTF-8 text"),
-        ("no 'cells'", "the file is JSON but not a Jupyter notebook"),
-    ):
-        if words in text:
-            return f"unreadable notebook: {reason}"
-    return "unreadable notebook: nbformat cannot read or validate it"
+    if "is empty" in text:
+        return phrase("unreadable notebook: the file is empty")
+    if "not valid JSON" in text:
+        return phrase("unreadable notebook: the file is not valid JSON (damaged or cut off)")
+    if "not UTF-8" in text:
+        return phrase("unreadable notebook: the file is not UTF-8 text")
+    if "no 'cells'" in text:
+        return phrase("unreadable notebook: the file is JSON but not a Jupyter notebook")
+    return phrase("unreadable notebook: nbformat cannot read or validate it")
+
+
+def _lang_of_unreadable(raw: object) -> str:
+    """The language to say why a notebook cannot be read in: its metadata's when the file is JSON that has one (a
+    language the course has), else the course's (BPCOURSE_LANG), as `bpcourse check`'s first line."""
+    try:
+        if isinstance(raw, dict) and isinstance(raw.get("metadata"), dict):
+            return student_lang(nbformat.from_dict({"metadata": raw["metadata"]}))
+    except Exception:  # noqa: BLE001 - metadata of any shape: the course's language then
+        pass
+    return course_lang()
 
 
 def read(g: Grading) -> NotebookNode:
     """Read the notebook defensively; an nbformat 3 notebook is converted and flagged."""
     path = Path(g.job.path)
     try:
-        version = json.loads(path.read_text(encoding="utf-8")).get("nbformat")
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        version = raw.get("nbformat")
     except Exception:  # noqa: BLE001 - read_notebook below says what is wrong with it
-        version = None
+        raw, version = None, None
     try:
         if version == 3:  # read_notebook wants nbformat 4's 'cells'; nbformat converts a 3 itself
             nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
@@ -91,11 +104,12 @@ def read(g: Grading) -> NotebookNode:
         else:
             nb = read_notebook(path)
     except Exception as err:  # noqa: BLE001 - CourseError, or anything nbformat did not anticipate
+        g.result.lang = _lang_of_unreadable(raw)
         raise Stopped(_unreadable(err)) from None
     g.result.lang = student_lang(nb)
     replaced = make_valid(nb)[1]  # before the kernel, the re-check or nbgrader's checksum meets the text
     if replaced:
-        g.result.review.append(replaced_reason(replaced))
+        g.result.add_review(replaced_reason(replaced))
     if version is not None and version != 4:
         g.result.add_review(phrase("notebook format {version} (converted to 4; check the conversion)",
                                    version=str(version)))
@@ -166,7 +180,7 @@ def recheck(g: Grading, pending: Future[TrustedResult]) -> TrustedResult:
     """The re-check's result: the student's graded functions, run in its child, judged against the solution's own
     values."""
     trusted = pending.result()
-    g.result.not_checked = trusted.not_checked
+    g.result.not_checked = {key: str(why) for key, why in trusted.not_checked.items()}  # the instructor's
     g.result.isolation = trusted.isolation
     review = g.result.review
     for refused in trusted.violations:
@@ -177,8 +191,8 @@ def recheck(g: Grading, pending: Future[TrustedResult]) -> TrustedResult:
     if trusted.protocol:
         g.result.flag_integrity(trusted.protocol)
     if trusted.grader_errors:  # the grader's bug, not the student's: flagged, and graded again on the next run
-        g.result.grader_error = trusted.grader_errors[0]
-        review.append(f"{trusted.grader_errors[0]}: it is graded again on the next run")
+        g.result.grader_error = str(trusted.grader_errors[0])
+        g.result.add_review(phrase("{why}: it is graded again on the next run", why=trusted.grader_errors[0]))
     return trusted
 
 
@@ -256,7 +270,7 @@ def _graded(result: JobResult, executed: NotebookNode | None) -> GradedNotebook:
     """What goes back to the parent, in valid Unicode: the result, the executed notebook as nbformat JSON, and its
     scored cells alone (what nbgrader's SaveAutoGrades reads), so the parent never parses the whole notebook."""
     if make_valid(result)[1] and not any("not valid Unicode" in r for r in result.review):
-        result.review.append(replaced_reason(1))
+        result.add_review(replaced_reason(1))
     if executed is None:
         return GradedNotebook(result)
     # The one place the notebook stored in autograded/ is made: whatever must be done to it (sanitizing what a

@@ -56,9 +56,10 @@ class Roster:
             person = self.people[sub.key]
             if sub.submitted_as and sub.submitted_as not in person.names:
                 person.names.append(sub.submitted_as)
-            person.review.extend(r for r in sub.review if r not in person.review)  # an odd name: kept flagged
+            # an odd name: kept flagged (the roster keeps the English words: the instructor's)
+            person.review.extend(str(r) for r in sub.review if str(r) not in person.review)
             sub.student = person.id
-            sub.review.extend(r for r in person.review if r not in sub.review)
+            sub.review.extend(r for r in person.review if r not in {str(s) for s in sub.review})
 
     def _admit(self, base_cf: str, keys: list[str], new: dict[str, list[Submission]]) -> None:
         holders = [p for p in self.people.values() if base_cf in (p.base.casefold(), p.id.casefold())]

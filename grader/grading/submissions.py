@@ -22,7 +22,8 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
-from grader.grading.names import clean_name, id_problems, safe_id, shown
+from grader.course.words import Words, phrase
+from grader.grading.names import MAX_ID_CHARS, clean_name, id_problems, safe_id, shown
 
 
 class Layout(str, Enum):
@@ -156,7 +157,7 @@ class Submission:
     notebook: str | None = None  # the source notebook's name (stem) it is graded against
     problem: str | None = None
     submitted_as: str = ""
-    review: list[str] = field(default_factory=list)
+    review: list[str | Words] = field(default_factory=list)  # `Words`: said to the student in their language too
     size: int | None = None
     key: str = ""
     origin: str = ""
@@ -164,7 +165,7 @@ class Submission:
     late: bool = False
     late_by: float | None = None
     order: tuple = ()
-    others: list[str] = field(default_factory=list)
+    others: list[Words] = field(default_factory=list)
 
 
 def make_submission(who: Identity, assignment, path: Path, notebook=None, problem=None, size=None) -> Submission:
@@ -172,13 +173,29 @@ def make_submission(who: Identity, assignment, path: Path, notebook=None, proble
     flagged."""
     submitted_as = clean_name(who.submitted_as).text
     sub = Submission(safe_id(who.name), assignment, path, notebook, problem, submitted_as, size=size, key=who.key)
-    reasons = id_problems(who.name)
+    reasons = [_name_problem_words(reason) for reason in id_problems(who.name)]
     if reasons:
-        sub.review.append(
-            f"the submitted name '{shown(who.submitted_as)}' holds {' and '.join(reasons)}: graded as "
-            f"{sub.student!r}; check who this is"
-        )
+        problems = reasons[-1]
+        for reason in reversed(reasons[:-1]):
+            problems = phrase("{first} and {rest}", first=reason, rest=problems)
+        sub.review.append(phrase("the submitted name '{name}' holds {problems}: graded as {student}; check who this is",
+                                 name=shown(who.submitted_as), problems=problems, student=repr(sub.student)))
     return sub
+
+
+_NAME_PROBLEMS = {  # names.id_problems' words, as words of the catalog (a student reads the note too)
+    "undecodable bytes": phrase("undecodable bytes"),
+    "lone surrogates": phrase("lone surrogates"),
+    "control characters": phrase("control characters"),
+    "a path separator": phrase("a path separator"),
+    "'..'": phrase("'..'"),
+    "nothing left after cleaning": phrase("nothing left after cleaning"),
+    f"more than {MAX_ID_CHARS} characters": phrase("more than {count} characters", count=str(MAX_ID_CHARS)),
+}
+
+
+def _name_problem_words(reason: str) -> str | Words:
+    return _NAME_PROBLEMS.get(reason, reason)
 
 
 @dataclass

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from grader.course.words import Words, phrase
+
 REPLACEMENT = "\ufffd"
 # In a Python str a surrogate code point is always a lone one: json and UTF-8 decoding join a valid pair into one
 # character outside the BMP.
@@ -58,9 +60,11 @@ def make_valid(value) -> tuple[object, int]:
     return value, changed
 
 
-def replaced_reason(count: int) -> str:
-    """The needs-review reason for a notebook whose text had `count` strings made valid."""
-    return (
-        f"text that is not valid Unicode (a lone surrogate, in {count} place{'s' if count != 1 else ''}) was "
-        "replaced with U+FFFD: read the student's cells and written answers in the autograded copy"
-    )
+def replaced_reason(count: int) -> Words:
+    """The needs-review reason for a notebook whose text had `count` strings made valid (words of the catalog: English
+    for the instructor, the student's language on their page)."""
+    if count == 1:
+        return phrase("text that is not valid Unicode (a lone surrogate, in 1 place) was replaced with U+FFFD: read "
+                      "the student's cells and written answers in the autograded copy")
+    return phrase("text that is not valid Unicode (a lone surrogate, in {count} places) was replaced with U+FFFD: read "
+                  "the student's cells and written answers in the autograded copy", count=str(count))

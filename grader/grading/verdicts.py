@@ -244,7 +244,8 @@ def verdict(
     if keys and not unchecked:
         return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.AGREES, kernel.text)
     if nb_points > 0:
-        why = trusted.not_checked.get(unchecked[0], "no re-check") if unchecked else "no graded function"
+        why = (trusted.not_checked.get(unchecked[0], phrase("no re-check")) if unchecked else
+               phrase("no graded function"))
         result.add_review(phrase("{grade_id}: not re-checked ({why}); its points are the kernel's alone",
                                  grade_id=ex.grade_id, why=why))
     return ExerciseResult(ex.grade_id, ex.points, nb_points, Kind.AUTO, nb_points, Recheck.NOT_CHECKED, kernel.text)

@@ -157,7 +157,8 @@ def signature(name: str, args: tuple, spec: Spec | None = None) -> str | Words:
     if spec is not None and spec.kind == "value":
         return name
     if spec is not None and spec.probe:
-        return phrase('{name}\'s check "{probe}"', name=name, probe=spec.probe.replace("_", " "))
+        # the check's label is the probe's name as words, translated in the grader's catalog (contract_words.py)
+        return phrase('{name}\'s check "{probe}"', name=name, probe=Words(spec.probe.replace("_", " ")))
 
     def short(v):
         if isinstance(v, np.ndarray):

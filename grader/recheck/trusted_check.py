@@ -39,13 +39,14 @@ class TrustedResult:
 
     failures: dict[str, Failure] = field(default_factory=dict)  # check key -> why it failed (a record)
     checked: list[str] = field(default_factory=list)
-    not_checked: dict[str, str] = field(default_factory=dict)  # function -> why (no spec, spec does not fit)
+    # function -> why (no spec, spec does not fit): words of the catalog, English for the instructor
+    not_checked: dict[str, Words] = field(default_factory=dict)
     timed_out_cells: list[str] = field(default_factory=list)
     cell_errors: dict[str, str] = field(default_factory=dict)  # student cell id -> the type of exception it raised
     violations: list[str] = field(default_factory=list)  # the grader's sentences (grader/course/messages.py)
     crash: Words | None = None
     protocol: str | None = None  # how the report broke the protocol: the notebook needs review
-    grader_errors: list[str] = field(default_factory=list)  # calls the grader failed to judge (its own bug)
+    grader_errors: list[Words] = field(default_factory=list)  # calls the grader failed to judge (its own bug)
     isolation: str = ""  # "on: Landlock ABI 7 (files, TCP, signals)", or "off: <why>" (the audit hook alone)
     processes: str = ""  # "on (seccomp)": no process can be started, or "off (why)"
     seconds: float = 0.0
@@ -138,21 +139,23 @@ def _plan(source: SourceInfo, student: str, result: TrustedResult) -> tuple[_Pla
     for key in wanted:
         name, spec = object_name(key), specs.get(key)
         if spec is None:
-            result.not_checked[key] = f"no trusted input spec (contracts/{source.assignment}/{source.path.stem}.py)"
+            contract = f"contracts/{source.assignment}/{source.path.stem}.py"
+            result.not_checked[key] = phrase("no trusted input spec ({contract})", contract=contract)
             continue
         if name not in namespace or (spec.kind == "call" and not callable(namespace[name])):
-            result.not_checked[key] = "the solution notebook does not define it"
+            result.not_checked[key] = phrase("the solution notebook does not define it")
             continue
         missing = [n for n in spec.context if not callable(namespace.get(n))]
         if missing:
-            result.not_checked[key] = f"the solution notebook does not define {', '.join(missing)}"
+            result.not_checked[key] = phrase("the solution notebook does not define {names}", names=", ".join(missing))
             continue
         context = {n: namespace[n] for n in spec.context}
         cases = spec.cases(np.random.default_rng(seed_for(student, source.assignment, key)))
         try:
             outputs = [_expected(spec, namespace[name], context, case, probes) for case in cases]
         except Exception as err:  # the spec does not fit this solution (or a framework is missing): do not judge
-            result.not_checked[key] = f"the spec does not fit the solution ({type(err).__name__}: {err})"
+            result.not_checked[key] = phrase("the spec does not fit the solution ({error}: {message})",
+                                             error=type(err).__name__, message=str(err))
             continue
         result.checked.append(key)
         plan = with_context if spec.context else main
@@ -179,7 +182,7 @@ def unfit_checks(source: SourceInfo) -> dict[str, str]:
     grade as it should. The grader refuses to grade a notebook against its students otherwise."""
     result = TrustedResult()
     _plan(source, "__grader_environment__", result)
-    return result.not_checked
+    return {key: str(why) for key, why in result.not_checked.items()}
 
 
 def _error_type(event: dict) -> str | None:
@@ -241,9 +244,11 @@ def _judge_safely(
         return _judge(key, spec, want, event, catalogue)
     except Exception as err:  # noqa: BLE001 - one value the grader cannot judge costs that check alone
         call = signature(object_name(key), want.args, spec)
-        reason = Failure(Why.GRADER_ERROR, call, safe_identifier(type(err).__name__, "error"))
-        result.grader_errors.append(str(reason))
-        return reason
+        error = safe_identifier(type(err).__name__, "error")
+        # the reason's own words, kept as Words: the review note says them in the student's language too
+        result.grader_errors.append(phrase("{call}: the grader could not compare its result ({error})", call=call,
+                                           error=error))
+        return Failure(Why.GRADER_ERROR, call, error)
 
 
 def _collect(lines: list[str], crash: Words | None, plan: _Plan, result: TrustedResult, catalogue: Catalogue) -> None:
@@ -256,12 +261,12 @@ def _collect(lines: list[str], crash: Words | None, plan: _Plan, result: Trusted
             result.processes = printable(event.get("processes", ""), 100)
         elif event.get("event") == "context" and event.get("missing"):
             for key in keys:  # the grader's own reference functions did not load there: not the student's doing
-                result.not_checked[key] = "the grader's reference functions could not be loaded in the sandbox"
+                result.not_checked[key] = phrase("the grader's reference functions could not be loaded in the sandbox")
                 if key in result.checked:
                     result.checked.remove(key)
     if not report.begun:  # the child stopped before any student code ran: the grader's failure, not judged
         for key in keys:
-            result.not_checked[key] = f"the re-check could not start ({crash or 'no report'})"  # the instructor's
+            result.not_checked[key] = phrase("the re-check could not start ({why})", why=crash or phrase("no report"))
             if key in result.checked:
                 result.checked.remove(key)
         return

@@ -133,7 +133,7 @@ def test_the_graders_own_comparison_error_fails_that_check_alone(monkeypatch) ->
     spec = contract_for("01_term", "01_term")["propagate_back"]
     reason = trusted_check._judge_safely("propagate_back", spec, want, {}, None, result)
     assert str(reason) == "propagate_back([2 values]): the grader could not compare its result (TypeError)"
-    assert result.grader_errors == [str(reason)]
+    assert [str(error) for error in result.grader_errors] == [str(reason)]  # Words: English for the instructor
 
 
 # --- bounds on structure -------------------------------------------------------------------------------------------

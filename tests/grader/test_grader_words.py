@@ -271,3 +271,247 @@ def test_a_notebook_of_another_assignment_is_said_in_the_students_language(monke
     assert result.review == [english]
     korean = result.for_student(english)
     assert HANGUL.search(korean) and "02a_feedforward" in korean and "notebook of" not in korean, korean
+
+
+def test_several_files_for_one_notebook_are_said_in_the_students_language(tmp_path: Path) -> None:
+    """Issue 25: intake's note on a notebook handed in more than once (which file was graded, which were not and why)
+    is English in the review list, the roster and the CSV, as it always was, and Korean on the Korean student's
+    page; the roster keeps only English text across runs."""
+    from datetime import UTC, datetime
+
+    from grader.grading import intake
+    from grader.grading.grade import _with_intake_flags
+    from grader.grading.records import JobResult
+    from grader.grading.roster import Roster, load_roster, save_roster
+    from grader.grading.submissions import Found, Identity, Layout, Submission
+
+    def handed_in(name: str, order: int, late: bool) -> tuple[Submission, Found]:
+        sub = Submission("ann", "01_term", tmp_path / name, "01_term", key="canvas:1", origin=name, late=late,
+                         order=(not late, order), submitted_at=datetime(2026, 3, order, tzinfo=UTC))
+        return sub, Found(tmp_path / name, Identity("canvas:1", "ann", "ann", Layout.CANVAS, "01_term"))
+
+    items = [handed_in("ann_1_01_term.ipynb", 1, False), handed_in("ann_2_01_term.ipynb", 2, False),
+             handed_in("ann_LATE_3_01_term.ipynb", 3, True)]
+    (kept,), left = intake._one_each(items)
+    assert kept.origin == "ann_2_01_term.ipynb" and len(left) == 2
+    english = ("3 files for 01_term/01_term: graded 'ann_2_01_term.ipynb' (the latest on-time one; late only when "
+               "none is on time); not graded: 'ann_1_01_term.ipynb' (a later file counts); "
+               "'ann_LATE_3_01_term.ipynb' (late, and an on-time file counts)")
+    assert [str(r) for r in kept.review] == [english]
+    result = _with_intake_flags(JobResult("ann", "01_term", "01_term", "", lang="ko", review=["later"]), kept)
+    assert result.review == [english, "later"]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "ann_LATE_3_01_term.ipynb" in korean, korean
+    assert not re.search(r"\b(?:files for|graded|late|counts)\b", korean), korean
+    roster = Roster()
+    roster.assign([kept])  # a later run copies the person's reasons back: English text, as JSON keeps it
+    save_roster(tmp_path, roster)
+    assert load_roster(tmp_path).people["canvas:1"].review == [english]
+
+
+def test_an_unreadable_notebook_is_said_in_the_students_language(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: why a notebook cannot be read is Korean for a Korean student (the language of the file's metadata
+    when it is JSON, else the course's), English in the review list as before."""
+    import json
+    from types import SimpleNamespace
+
+    from grader.grading import pipeline
+    from grader.grading.records import JobResult
+
+    def read(text: str) -> JobResult:
+        path = tmp_path / "ann.ipynb"
+        path.write_text(text, encoding="utf-8")
+        result = JobResult("ann", "01_term", "01_term", "")
+        g = SimpleNamespace(job=SimpleNamespace(path=str(path)), result=result)
+        with pytest.raises(pipeline.Stopped) as stop:
+            pipeline.read(g)  # type: ignore[arg-type]
+        result.add_review(stop.value.reason)
+        return result
+
+    monkeypatch.delenv("BPCOURSE_LANG", raising=False)
+    korean_json = read(json.dumps({"metadata": {"bpcourse": {"lang": "ko"}}, "nbformat": 4}))
+    english = "unreadable notebook: the file is JSON but not a Jupyter notebook"
+    assert korean_json.review == [english] and korean_json.lang == "ko"
+    said = korean_json.for_student(english)
+    assert HANGUL.search(said) and "unreadable" not in said and "JSON" in said, said
+    empty = read("")
+    assert empty.review == ["unreadable notebook: the file is empty"] and empty.for_student(empty.review[0]) == \
+        empty.review[0]
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")  # a file that is no JSON at all: the course's language
+    damaged = read('{"cells": [')
+    assert damaged.review == ["unreadable notebook: the file is not valid JSON (damaged or cut off)"]
+    assert HANGUL.search(damaged.for_student(damaged.review[0])), damaged.for_student(damaged.review[0])
+
+
+def test_a_result_not_recorded_or_not_penalised_is_said_in_the_students_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: grade.py's "its result could not be recorded (...)" and "its late penalty could not be applied
+    (...)" are English for the instructor, as before, and Korean for a Korean student."""
+    import errno
+
+    from grader.grading import grade
+    from grader.grading.records import JobResult
+
+    def full_disk(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "secret"))
+
+    monkeypatch.setattr(grade, "record", full_disk)
+    monkeypatch.setattr(grade.lateness, "apply_late_penalty", full_disk)
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    assert not grade._Recorder(tmp_path).record(result, None)
+    grade._late_penalty(tmp_path, result)
+    assert result.review == [
+        "its result could not be recorded (ENOSPC: No space left on device): it is graded again on the next run",
+        "its late penalty could not be applied (ENOSPC: No space left on device)",
+    ]
+    for english in result.review:
+        korean = result.for_student(english)
+        assert HANGUL.search(korean) and "ENOSPC" in korean and not re.search(r"could not|graded", korean), korean
+
+
+def test_the_unicode_replacement_note_is_said_in_the_students_language() -> None:
+    """Issue 25: the note that text not valid Unicode was replaced with U+FFFD reaches a Korean student in Korean,
+    the instructor's English unchanged (one place, or several)."""
+    from grader.grading.pipeline import _graded
+    from grader.grading.records import JobResult
+    from grader.grading.valid_text import replaced_reason
+
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko", notes=["\ud800"])
+    _graded(result, None)
+    english = ("text that is not valid Unicode (a lone surrogate, in 1 place) was replaced with U+FFFD: read the "
+               "student's cells and written answers in the autograded copy")
+    assert result.review == [english]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "U+FFFD" in korean and not re.search(r"\b(?:replaced|read)\b", korean), korean
+    assert str(replaced_reason(3)).startswith("text that is not valid Unicode (a lone surrogate, in 3 places) was")
+    assert "3" in replaced_reason(3).render("ko") and HANGUL.search(replaced_reason(3).render("ko"))
+
+
+def test_a_checks_label_is_said_in_the_students_language() -> None:
+    """Issue 25: the label of a check made through a probe (`probe="train_alone"`: the check "train alone") is
+    Korean in a Korean student's reason, the English unchanged; every contract's label is translated."""
+    from grader.course.words import check_labels
+    from grader.recheck.compare import signature
+    from grader.recheck.specs import contract_for
+
+    call = signature("train", (), contract_for("04_usage", "04b_training")["train"])
+    assert str(call) == 'train\'s check "train alone"'
+    korean = Failure(Why.CONTRACT, call, "").render("ko")
+    assert HANGUL.search(korean) and "alone" not in korean and "check" not in korean, korean
+    with PO.open("rb") as fh:
+        messages = {m.id: m for m in read_po(fh) if m.id}
+    assert "train alone" in check_labels() and len(check_labels()) > 15
+    for label in check_labels():
+        message = messages.get(label)
+        assert message is not None and message.string and not message.fuzzy and HANGUL.search(message.string), label
+
+
+def test_why_a_function_was_not_rechecked_is_said_in_the_students_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the re-check's reasons for not checking a function (no spec, not in the solution, ...) are Words:
+    the "not re-checked" note is Korean through and through for a Korean student, English as before for the
+    instructor (and in the result's `not_checked`)."""
+    import nbformat
+
+    from grader.course.sources import catalogue_of, read_source
+    from grader.grading.records import JobResult
+    from grader.grading.verdicts import verdict
+    from grader.recheck import trusted_check
+
+    source = read_source("04_usage", ROOT / "solutions" / "04_usage" / "04b_training.ipynb")
+    monkeypatch.setattr(trusted_check, "contract_for", lambda assignment, notebook: {})
+    trusted = trusted_check.TrustedResult()
+    trusted_check._plan(source, "ann", trusted)
+    assert trusted.not_checked and all(isinstance(why, words.Words) for why in trusted.not_checked.values())
+    exercise = next(ex for ex in source.exercises if ex.functions)
+    cell = nbformat.v4.new_code_cell("pass")  # the kernel passed it
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": exercise.points,
+                                 "grade_id": exercise.grade_id}
+    result = JobResult("ann", "04_usage", "04b_training", "", lang="ko")
+    verdict(exercise, list(exercise.functions), cell, trusted, catalogue_of(source), {}, result)
+    (english,) = result.review
+    assert english == (f"{exercise.grade_id}: not re-checked (no trusted input spec "
+                       "(contracts/04_usage/04b_training.py)); its points are the kernel's alone"), english
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and not re.search(r"\b(?:trusted|spec|points)\b", korean), korean
+
+
+def test_an_exception_a_probe_names_is_said_in_korean_when_it_is_the_courses_own_template() -> None:
+    """Issue 25: 05's "{name} raised {error}: {err}": the `err` the student's code raised is rendered in Korean when
+    its text is one of the course's own `_()` templates with every field the course's words; a library's words stay
+    as the filter let them through; a student's own text is never shown, in either language."""
+    from grader.course.sources import catalogue_of, read_source
+    from grader.recheck.contract_words import HelperWords, contract_words
+    from grader.sandboxed.probe_kit import ContractError
+    from grader.sandboxed.runner import _describe
+
+    catalogue = catalogue_of(read_source("05_comparison", ROOT / "solutions" / "05_comparison" /
+                                         "05_comparison.ipynb"))
+    template = "{name} raised {error}: {err}"
+
+    def said(err: str) -> str | words.Words:
+        return contract_words(_describe(ContractError(template, name="U * V", error="TypeError", err=err)), catalogue)
+
+    ours = said("U * V is a list, expected a numpy array.")
+    english = "U * V raised TypeError: U * V is a list, expected a numpy array."
+    assert isinstance(ours, words.Words) and isinstance(dict(ours.fields)["err"], HelperWords)
+    assert str(ours) == english and Failure(Why.CONTRACT, "Dual", ours).render("en") == f"Dual: {english}"
+    korean = ours.render("ko")
+    assert HANGUL.search(korean) and "list" in korean and not re.search(r"raised|expected|numpy array", korean), korean
+    library = said("operands could not be broadcast together with shapes (3,) (4,)")
+    assert "operands could not be broadcast" in words.Words.render(library, "ko")  # type: ignore[arg-type]
+    assert said("U * V is a list, expected a numpy array. the hidden test draws rng(4701)") == ""
+    assert said("U * V is a smuggled hidden answer, expected a numpy array.") == ""  # a field: not the course's words
+
+
+def test_the_graders_own_comparison_error_is_said_in_the_students_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: when the grader fails to compare an answer (its own bug), the note "...: it is graded again on the
+    next run" is Korean for a Korean student, English as before for the instructor and in `grader_error`."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from grader.grading import pipeline
+    from grader.grading.records import JobResult
+    from grader.recheck import trusted_check
+    from grader.recheck.specs import contract_for
+
+    def broken(*args: object) -> None:
+        raise TypeError("len() of unsized object")
+
+    monkeypatch.setattr(trusted_check, "_judge", broken)
+    trusted = trusted_check.TrustedResult()
+    want = trusted_check._Expected(([2.0, 3.0],), [1.0, 3.0, 6.0])
+    spec = contract_for("01_term", "01_term")["propagate_back"]
+    trusted_check._judge_safely("propagate_back", spec, want, {}, None, trusted)  # type: ignore[arg-type]
+    pending: Future[trusted_check.TrustedResult] = Future()
+    pending.set_result(trusted)
+    result = JobResult("ann", "01_term", "01_term", "", lang="ko")
+    pipeline.recheck(SimpleNamespace(result=result), pending)  # type: ignore[arg-type]
+    english = ("propagate_back([2 values]): the grader could not compare its result (TypeError): it is graded again "
+               "on the next run")
+    assert result.review == [english] and result.grader_error == english.removesuffix(
+        ": it is graded again on the next run")
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and not re.search(r"grader|graded|compare", korean), korean
+
+
+def test_an_odd_submitted_name_is_said_in_the_students_language() -> None:
+    """Issue 25: intake's note on a submitted name that cannot be an id as it is (a path separator, control
+    characters, ...) is English in the review list and the roster as before, Korean on the Korean student's page;
+    the name itself as names.shown renders it, in both."""
+    from grader.grading.grade import _with_intake_flags
+    from grader.grading.records import JobResult
+    from grader.grading.submissions import Identity, Layout, make_submission
+
+    who = Identity("flat:ann/lee", "ann/lee\x07", "ann/lee\x07", Layout.FLAT, "01_term")
+    sub = make_submission(who, "01_term", Path("ann.ipynb"), "01_term")
+    (note,) = sub.review
+    english = str(note)
+    assert english.startswith("the submitted name 'ann/lee\\x07' holds control characters and a path separator: "
+                              "graded as "), english
+    assert english.endswith("; check who this is"), english
+    result = _with_intake_flags(JobResult(sub.student, "01_term", "01_term", "", lang="ko"), sub)
+    assert result.review == [english]
+    korean = result.for_student(english)
+    assert HANGUL.search(korean) and "ann/lee\\x07" in korean, korean
+    assert not re.search(r"\b(?:holds|graded|check|control|separator)\b", korean), korean
