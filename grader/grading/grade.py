@@ -34,7 +34,7 @@ from grader.course.notebooks import Structure, measure_structure
 from grader.course.sources import catalogue_of, reference_namespace, reference_time, solution_failures
 from grader.course.words import phrase
 from grader.errors import CourseError
-from grader.grading import lateness
+from grader.grading import lateness, roster
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
 from grader.grading.executors import DaskCluster, LocalPool, grade_job
 from grader.grading.intake import cleanup, collect, flag_oversized, print_intake, write_intake_report
@@ -112,6 +112,8 @@ def _with_intake_flags(result: JobResult, sub: Submission) -> JobResult:
     result.review.clear()
     for reason in sub.review:
         result.add_review(reason)
+        if (private := roster.for_student(str(reason))) is not None:  # it names classmates: not on the student's page
+            result.said[str(reason)] = private.render(result.lang)
     result.review += [r for r in later if r not in result.review]
     return result
 

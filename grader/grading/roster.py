@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from grader.course.words import Words, phrase
 from grader.grading.names import digest, shown
 from grader.grading.submissions import Submission
 
 ROSTER_VERSION = 2
+NAMESAKES = "student id {base!r} came from "  # how the namesake note begins (it names every person of the id)
+# What the student's feedback page says instead: the note names classmates and their LMS keys, the instructor's only.
+NAMESAKE_FOR_STUDENT = phrase("another person's submission came with the same student id as yours: your instructor "
+                              "keeps the two apart and checks who is who")
+
+
+def for_student(reason: str) -> Words | None:
+    """What a student reads of a roster note that names other people (None: the note is the student's own)."""
+    return NAMESAKE_FOR_STUDENT if re.match(r"student id '.*' came from \d+ different people", reason) else None
 
 
 @dataclass
@@ -82,11 +93,11 @@ class Roster:
         for person in everyone:
             later = " (some in an earlier run)" if holders else ""
             reason = (
-                f"student id {base!r} came from {len(everyone)} different people{later}: {listed}; kept apart, "
+                NAMESAKES.format(base=base) + f"{len(everyone)} different people{later}: {listed}; kept apart, "
                 f"this one ('{shown(person.names[0] if person.names else person.key)}') as {person.id!r}; "
                 "check who is who"
             )
-            person.review = [r for r in person.review if not r.startswith(f"student id {base!r} came from")]
+            person.review = [r for r in person.review if not r.startswith(NAMESAKES.format(base=base))]
             person.review.append(reason)
 
     def note_submitted(self, chosen: list[Submission]) -> None:

@@ -620,6 +620,13 @@ def test_graded_namesake_keeps_her_grade_and_late_work_is_marked(canvas_batches:
     assert "roe_LATE_333_9_01_term.ipynb,\"not graded: late" in report
     feedback = (workspace / "feedback" / second / "01_term" / "01_term.html").read_text(encoding="utf-8")
     assert "<b>Late</b>" in feedback and "3 h after the due date" in feedback
+    # The namesake note names both people and their Canvas ids: the instructor's CSV has it, each student's page only
+    # says that another submission shares the id (a classmate's name and LMS id are not the student's to read).
+    assert "(canvas:222)" in first["status"] and "(canvas:111)" in rows[second]["status"]
+    own = (workspace / "feedback" / "doejane" / "01_term" / "01_term.html").read_text(encoding="utf-8")
+    assert "same student id as yours" in feedback  # the first doejane's page was written before the second came
+    for page, other in ((own, "222"), (feedback, "111")):
+        assert other not in page and "came from" not in page
     with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}", COURSE_ID) as gb:
         assert gb.find_submission("01_term", second).total_seconds_late == 3 * 3600
         assert gb.find_submission("01_term", "doejane").total_seconds_late == 0
