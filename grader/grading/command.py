@@ -29,7 +29,7 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("submissions", nargs="?", help="submissions: nbgrader tree, flat folder or .zip")
     p.add_argument("--workspace", help="grading workspace folder, outside the checkout (created if missing)")
     p.add_argument("--assignment", help="grade only this assignment (e.g. 01_term)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the number of cores)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the number of cores plus one)")
     p.add_argument(
         "--demo",
         action="store_true",

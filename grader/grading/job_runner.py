@@ -108,13 +108,8 @@ def run_jobs(
     tries: dict[int, int] = {}
     running: dict[Connection, _Running] = {}
     while pending or running:
-        while pending and len(running) < workers:
-            job = pending.popleft()
-            _prepared(prepare, job)
-            receive, send = multiprocessing.Pipe(duplex=False)
-            process = _fork(work, job, send, receive)
-            send.close()
-            running[receive] = _Running(process, job, time.monotonic())
+        _start(pending, running, workers, work, prepare)
+        ended = []
         for ready in multiprocessing.connection.wait(list(running), timeout=0.5):
             conn = cast(Connection, ready)  # wait() returns the objects it was given: our receiving ends
             entry = running.pop(conn)
@@ -124,12 +119,17 @@ def run_jobs(
                 ok, value = False, None
             conn.close()
             entry.process.join(5)
+            ended.append((entry.job, ok, value))
+        # The freed workers start their next jobs before this process records the results (the gradebook, the
+        # feedback): a worker never waits for the recording of the job it has just finished.
+        _start(pending, running, workers, work, prepare)
+        for job, ok, value in ended:
             if ok:
-                finish(entry.job, value, None)
+                finish(job, value, None)
             elif value is not None:  # the job raised: a bug of the grader's, not worth a second try
-                finish(entry.job, None, value)
+                finish(job, None, value)
             else:
-                _retry(entry.job, "its grading process died", pending, tries, attempts, finish)
+                _retry(job, "its grading process died", pending, tries, attempts, finish)
         now = time.monotonic()
         for conn, entry in list(running.items()):
             if now - entry.started > deadline:
@@ -138,6 +138,20 @@ def run_jobs(
                 conn.close()
                 why = f"its grading did not finish within {deadline:g} s and was stopped"
                 _retry(entry.job, why, pending, tries, attempts, finish)
+
+
+def _start(
+    pending: deque, running: dict[Connection, _Running], workers: int, work: Callable[[Any], Any],
+    prepare: Callable[[Any], None] | None,
+) -> None:
+    """Fork a process for each pending job while fewer than `workers` run."""
+    while pending and len(running) < workers:
+        job = pending.popleft()
+        _prepared(prepare, job)
+        receive, send = multiprocessing.Pipe(duplex=False)
+        process = _fork(work, job, send, receive)
+        send.close()
+        running[receive] = _Running(process, job, time.monotonic())
 
 
 def _prepared(prepare: Callable[[Any], None] | None, job: Any) -> None:

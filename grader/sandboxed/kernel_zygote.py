@@ -85,6 +85,7 @@ def main() -> None:
     _STARTED_IN[0] = os.getcwd()
     _preload(PRELOADED + (FRAMEWORKS if "--frameworks" in sys.argv[2:] else ()))
     fork_server.serve(ctrl, _become_kernel, counts=(1, 2))
+    os._exit(0)  # no interpreter teardown (PyTorch's takes a second): every child is reaped already
 
 
 if __name__ == "__main__":

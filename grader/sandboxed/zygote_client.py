@@ -120,9 +120,12 @@ class Zygote:
         """CPU seconds of the zygote and of the children it has reaped (benchmarks count its children this way)."""
         return reaped_cpu_seconds(self.process.pid)
 
+    def stop(self) -> None:
+        """Tell the zygote to end (it kills and reaps any child left)."""
+        self._control.close()
+
     def close(self) -> None:
-        """Stop the zygote (it kills and reaps any child left) and reap it, so its CPU time counts as this
-        process's children's."""
+        """Stop the zygote and reap it, so its CPU time counts as this process's children's."""
         self._control.close()
         try:
             self.process.wait(timeout=10)
@@ -162,6 +165,8 @@ class Zygotes:
         return [z for z in (self.kernels, self.rechecks, self.kernels_frameworks, self.rechecks_frameworks) if z]
 
     def close(self) -> None:
+        for zygote in self.running():  # all told first, then each awaited: they end side by side
+            zygote.stop()
         for zygote in self.running():
             zygote.close()
 

@@ -32,3 +32,20 @@ def test_every_other_job_finishes() -> None:
     assert "did not finish within 2 s" in finished["hangs"][1] and "2 times" in finished["hangs"][1]
     assert "died" in finished["dies"][1] and "2 times" in finished["dies"][1]
     assert finished["raises"][1] == "ValueError: grader bug"  # a grader bug is not retried
+
+
+def test_a_freed_worker_starts_its_next_job_before_the_result_is_recorded() -> None:
+    """With one worker, is the second job's process started (`prepare` is called just before its fork) before the
+    first job's result is recorded (`finish`)? Recording (the gradebook, the feedback) takes this process a while;
+    the worker must not wait for it."""
+    prepared: list[str] = []
+    seen_at_finish: dict[str, list[str]] = {}
+    run_jobs(
+        ["a", "b"],
+        _work,
+        lambda job, result, why: seen_at_finish.setdefault(job, list(prepared)),
+        workers=1,
+        deadline=30.0,
+        prepare=prepared.append,
+    )
+    assert seen_at_finish["a"] == ["a", "b"], seen_at_finish
