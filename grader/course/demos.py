@@ -11,7 +11,10 @@ given code cell of the solution notebook (no nbgrader metadata) that, read stati
     name it did not bind, no `global`, `del`, augmented assignment of an outer name, and no call that sets shared
     state (`STATE_SETTERS`: `setrecursionlimit`, warnings filters, `matplotlib.use`, `setattr`, `exec`...; seeding
     the global random generators is allowed, see there).
-Which cells are demos is read from the source notebook only; in a submission a cell is left out when its code is, to
+A demo that changes shared state and puts it back before it ends (04e's timing demo patches `Tensor.__init__` inside a
+`with` block) is beyond what reading can tell: its author tags it `RESTORES_STATE` in the solution notebook, which
+waives the last rule only; the first two still hold, and every solution notebook is graded in the tests (full marks
+with its demos left out). Which cells are demos is read from the source notebook only; in a submission a cell is left out when its code is, to
 the character, a demo of the release (a student who edits a demo has it run). The grader marks those cells with
 nbclient's skip tag after removing any skip tag the student put on a cell (grader/grading/changes.py).
 """
@@ -24,6 +27,8 @@ from functools import cache
 import nbformat
 
 from grader.course.cells import nbgrader_meta, parse
+
+RESTORES_STATE = "demo-restores-state"  # a cell tag of the solution's author: see the module's docstring
 
 # Calls that change state shared with later cells, whatever they are called on. Seeding the global random generators
 # is not among them: no graded cell depends on their state (each seeds its own or uses a local generator, which
@@ -109,7 +114,8 @@ def demo_cells(nb: nbformat.NotebookNode) -> list[int]:
     needed: set[str] = set()  # names read by the kept cells after the one being decided
     demos = []
     for i, cell, tree in reversed(cells):
-        if tree is not None and not nbgrader_meta(cell) and _is_demo(tree, needed, data):
+        restores = RESTORES_STATE in cell.get("metadata", {}).get("tags", [])
+        if tree is not None and not nbgrader_meta(cell) and _is_demo(tree, needed, data, restores):
             demos.append(i)
             continue
         if tree is None:
@@ -118,11 +124,11 @@ def demo_cells(nb: nbformat.NotebookNode) -> list[int]:
     return sorted(demos)
 
 
-def _is_demo(tree: ast.Module, needed: set[str], data: set[str]) -> bool:
+def _is_demo(tree: ast.Module, needed: set[str], data: set[str], restores: bool = False) -> bool:
     bound, _ = _bound(tree)
     if bound & needed:
         return False
-    return not (_free(tree) & data & needed) and not _changes_shared_state(tree, bound)
+    return not (_free(tree) & data & needed) and (restores or not _changes_shared_state(tree, bound))
 
 
 @cache

@@ -59,6 +59,28 @@ def test_a_given_cell_is_a_demo_only_when_nothing_later_depends_on_it(given, tes
     assert (2 in demo_cells(_notebook(given, test, before))) is demo
 
 
+PATCH_AND_RESTORE = "saved = f.__code__\nf.__code__ = (lambda x: 0).__code__\nprint(f(3))\nf.__code__ = saved\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "test", "demo"),
+    [
+        (PATCH_AND_RESTORE, "assert f(2) == 4\n", True),  # the author's word: it puts back what it changed
+        (PATCH_AND_RESTORE, "assert saved is not None\n", False),  # a test reads a name it binds: still kept
+        ("import sys\nsys.setrecursionlimit(50)\nx = 1\n", "assert x == 1\n", False),
+    ],
+)
+def test_an_author_tagged_cell_may_change_and_restore_state_but_nothing_else(given, test, demo) -> None:
+    """A cell tagged `demo-restores-state` in the solution is a demo although it changes shared state (its author
+    vouches that it puts it back); without the tag the same cell is kept; the tag waives no other rule."""
+    from grader.course.demos import RESTORES_STATE
+
+    nb = _notebook(given, test)
+    assert 2 not in demo_cells(nb)
+    nb.cells[2].metadata["tags"] = [RESTORES_STATE]
+    assert (2 in demo_cells(nb)) is demo
+
+
 def test_a_demo_read_only_by_a_later_demo_is_left_out_with_it() -> None:
     nb = _notebook("xs = [f(i) for i in range(3)]\n", "assert f(2) == 4\n")
     nb.cells.insert(3, nbformat.v4.new_code_cell("print(xs)\n"))
