@@ -14,7 +14,8 @@ given code cell of the solution notebook (no nbgrader metadata) that, read stati
 A demo that changes shared state and puts it back before it ends (04e's timing demo patches `Tensor.__init__` inside a
 `with` block) is beyond what reading can tell: its author tags it `RESTORES_STATE` in the solution notebook, which
 waives the last rule only; the first two still hold, and every solution notebook is graded in the tests (full marks
-with its demos left out). Which cells are demos is read from the source notebook only; in a submission a cell is left out when its code is, to
+with its demos left out).
+Which cells are demos is read from the source notebook only; in a submission a cell is left out when its code is, to
 the character, a demo of the release (a student who edits a demo has it run). The grader marks those cells with
 nbclient's skip tag after removing any skip tag the student put on a cell (grader/grading/changes.py).
 """
