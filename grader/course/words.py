@@ -72,6 +72,9 @@ class English(str):
         text.words = words
         return text
 
+    def __reduce__(self):  # copied or pickled with its words (str's own would rebuild it from the text alone)
+        return English, (self.words,)
+
 
 def english(template: str, **fields: str | Words) -> English:
     """`phrase(template, **fields)` as `English` text (the template is extracted like `phrase`'s)."""

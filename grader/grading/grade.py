@@ -32,7 +32,7 @@ from grader.course.demos import demo_sources
 from grader.course.messages import printable, safe_identifier
 from grader.course.notebooks import Structure, measure_structure
 from grader.course.sources import catalogue_of, reference_namespace, reference_time, solution_failures
-from grader.course.words import english, phrase, words_of
+from grader.course.words import English, english, phrase, words_of
 from grader.errors import CourseError
 from grader.grading import lateness, roster
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
@@ -408,7 +408,7 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar, bases: d
         sub = submission[id(job)]
         try:
             if graded is None:
-                graded = GradedNotebook(_grader_failed(sub, recorder.workspace, job, str(error)))
+                graded = GradedNotebook(_grader_failed(sub, recorder.workspace, job, error))
             result = _with_intake_flags(graded.result, sub)
             result.basis = bases.get(id(job))
             if job.several > 1:
@@ -427,13 +427,15 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar, bases: d
     return finish
 
 
-def _grader_failed(sub: Submission, workspace: Path, job: GradingJob, error: str) -> JobResult:
+def _grader_failed(sub: Submission, workspace: Path, job: GradingJob, error: str | None) -> JobResult:
     """The result of a job the grader failed on (it raised, died or ran past its deadline): every exercise 0, flagged,
-    and provisional (`grader_error`: the next run grades it again)."""
-    error = printable(error, 200)
-    reason = english("the grader failed on this notebook ({error}): it is graded again on the next run", error=error)
+    and provisional (`grader_error`: the next run grades it again). The runner's own words (a deadline, a process
+    that died: `english`) reach the student in the class's language; a worker's error text as it is."""
+    text = printable(str(error), 200)
+    said = words_of(error) if isinstance(error, English) else text
+    reason = english("the grader failed on this notebook ({error}): it is graded again on the next run", error=said)
     result = problem_result(sub, workspace, job.fingerprint, reason)
-    result.grader_error = error
+    result.grader_error = text
     return result
 
 

@@ -669,3 +669,32 @@ def test_the_class_edition_is_recorded_once_in_the_workspace(tmp_path: Path, mon
         workspace.record_edition(tmp_path, "fr")
     (workspace.state_dir(tmp_path) / workspace.EDITION_FILE).write_text("fr\n")
     assert workspace.edition_lang(tmp_path) == "en"
+
+
+def test_why_the_runner_gave_up_on_a_notebook_is_said_in_the_class_edition(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the runner's own reason inside "the grader failed on this notebook (...)" (a deadline passed, the
+    grading process died, how many times) is Korean for a Korean class; `grader_error` and the review note English
+    exactly as before; a worker's error text is kept as it is."""
+    from collections import deque
+
+    from grader.grading import grade, job_runner
+    from grader.grading.records import GradingJob
+    from grader.grading.submissions import Submission
+
+    workspace = _class_of(tmp_path, monkeypatch, "ko")
+    sub = Submission("ann", "01_term", tmp_path / "ann.ipynb", "01_term")
+    job = GradingJob("ann", "01_term", "01_term", str(sub.path), "f")
+    errors: list = []
+    why = job_runner.english("its grading did not finish within {seconds} s and was stopped", seconds="8")
+    job_runner._retry(job, why, deque(), {id(job): 1}, 2, lambda job, graded, error: errors.append(error))
+    (error,) = errors
+    assert error == "its grading did not finish within 8 s and was stopped (2 times)"
+    failed = grade._grader_failed(sub, workspace, job, error)
+    assert failed.grader_error == error
+    english = f"the grader failed on this notebook ({error}): it is graded again on the next run"
+    _said_in_korean(failed, english, "8")
+    assert not re.search(r"did not|finish|stopped|times", failed.for_student(english)), failed.for_student(english)
+
+    raised = grade._grader_failed(sub, workspace, job, "TypeError: len() of unsized object")
+    assert "TypeError: len() of unsized object" in raised.for_student(raised.review[0])
