@@ -22,7 +22,8 @@ DOMAIN = "grader"
 PACKAGE = Path(__file__).resolve().parents[1]
 LOCALE_DIR = PACKAGE / "locale"
 ENGLISH = "en"
-KEYWORDS = {"say": (2,), "phrase": (1,)}  # the calls whose literal template the extractor collects
+# the calls whose literal template the extractor collects
+KEYWORDS = {"say": (2,), "phrase": (1,), "english": (1,)}
 
 
 @cache
@@ -58,6 +59,37 @@ class Words:
 def phrase(template: str, **fields: str | Words) -> Words:
     """`Words` of a catalog template (extracted like `say`'s) and its fields."""
     return Words(template, tuple(fields.items()))
+
+
+class English(str):
+    """A sentence as the instructor reads it (plain English text: the CSV, the review list, the intake report and the
+    tests compare it as before) that keeps its `Words`, for a student who reads another language (`words_of`)."""
+
+    words: Words
+
+    def __new__(cls, words: Words) -> English:
+        text = super().__new__(cls, words.render(ENGLISH))
+        text.words = words
+        return text
+
+    def __reduce__(self):  # copied or pickled with its words (str's own would rebuild it from the text alone)
+        return English, (self.words,)
+
+
+def english(template: str, **fields: str | Words) -> English:
+    """`phrase(template, **fields)` as `English` text (the template is extracted like `phrase`'s)."""
+    return English(phrase(template, **fields))
+
+
+def words_of(text: str | Words) -> str | Words:
+    """The `Words` an `English` text keeps, else `text` itself."""
+    return text.words if isinstance(text, English) else text
+
+
+def in_lang(text: str | Words, lang: str) -> str:
+    """`text` rendered in `lang` when it is (or keeps) `Words`; plain text as it is."""
+    text = words_of(text)
+    return text.render(lang) if isinstance(text, Words) else text
 
 
 def check_label_sites() -> list[tuple[str, Path, int]]:

@@ -71,6 +71,15 @@ def add_grade_parser(subparsers) -> argparse.ArgumentParser:
         help="with --scheduler: the folder of the cluster's CA and the instructor's certificate "
         "(made by bpcourse cluster-keys)",
     )
+    p.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default=None,
+        help="the language the class was released in (ko: the Korean edition, course-ko/), kept in the workspace: "
+        "a note on a notebook the grader could not read (a refused file, the grader's own failure) is said to the "
+        "student in it (default: the one kept, else $BPCOURSE_LANG, else en); a notebook read is answered in its own "
+        "language",
+    )
     defaults = Settings()
     p.add_argument(
         "--cell-cpu-seconds",
@@ -123,6 +132,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         layout=args.layout,
         due=args.due,
         confirm=None if args.yes else ask_before_regrading,
+        lang=args.lang,
     )
     return exit_status(summary)
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from grader.course.words import english
 from grader.grading.cluster_keys import ClusterKeys
 from grader.grading.job_runner import run_jobs
 from grader.grading.pipeline import grade_one
@@ -244,4 +245,5 @@ def _until(done, pending: set, futures: dict, deadline: float, finish: Finish):
                 if now - started > deadline:
                     future.cancel()
                     pending.discard(future)
-                    finish(job, None, f"its grading did not finish within {deadline:g} s on the cluster")
+                    finish(job, None, english("its grading did not finish within {seconds} s on the cluster",
+                                              seconds=f"{deadline:g}"))

@@ -32,7 +32,7 @@ from grader.course.demos import demo_sources
 from grader.course.messages import printable, safe_identifier
 from grader.course.notebooks import Structure, measure_structure
 from grader.course.sources import catalogue_of, reference_namespace, reference_time, solution_failures
-from grader.course.words import phrase
+from grader.course.words import English, english, phrase, words_of
 from grader.errors import CourseError
 from grader.grading import lateness, roster
 from grader.grading.cluster_keys import check_scheduler_address, load_keys
@@ -47,7 +47,7 @@ from grader.grading.report import print_summary, write_csv
 from grader.grading.safe_files import open_regular
 from grader.grading.submissions import Layout, Submission
 from grader.grading.worker import WorkerContext, all_source_ids, sources_of
-from grader.grading.workspace import kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
+from grader.grading.workspace import edition_lang, kernel_deny_list, prepare_workspace, state_dir, write_kernelspec
 from grader.recheck.specs import needs_frameworks
 from grader.recheck.trusted_check import unfit_checks
 
@@ -127,10 +127,10 @@ def _environment_problems(todo: list[tuple[Submission, GradingJob]], workspace: 
         source = sources_of(workspace, key[0])[key[1]]
         failures = solution_failures(source) + [f"{name}: {why}" for name, why in unfit_checks(source).items()]
         if failures:
-            problems[key] = (
-                f"grader environment: {key[1]} cannot be graded here ({printable(failures[0], 200)}); install what "
-                "it needs on the grading machine (for 04f: pip install -c constraints.txt -e '.[frameworks]') and "
-                "grade again"
+            problems[key] = english(
+                "grader environment: {notebook} cannot be graded here ({why}); install what it needs on the grading "
+                "machine (for 04f: pip install -c constraints.txt -e '.[frameworks]') and grade again",
+                notebook=key[1], why=printable(failures[0], 200),
             )
     return problems
 
@@ -240,7 +240,8 @@ def _unrecorded(sub: Submission, workspace: Path, reason: str, error: str) -> Jo
     except Exception:  # noqa: BLE001 - the row stays, with no exercise
         log.debug("no exercises for %s", sub.path, exc_info=True)
         assignment, notebook = str(sub.assignment or "?"), str(sub.notebook or sub.path.stem)
-        result = JobResult(sub.student, assignment, notebook, "", review=[reason])
+        result = JobResult(sub.student, assignment, notebook, "", lang=edition_lang(workspace))
+        result.add_review(words_of(reason))
     result.grader_error = error
     return _with_intake_flags(result, sub)
 
@@ -338,15 +339,16 @@ def _plan(found: list[Submission], workspace: Path, settings: Settings, recorder
         except Exception as err:  # noqa: BLE001 - one submission's failure is its own row, never the class's
             why = failure_words(err)
             log.debug("preparing %s failed", sub.path, exc_info=True)
-            reason = f"it could not be prepared for grading ({why}): grade it again"
+            reason = english("it could not be prepared for grading ({why}): grade it again", why=why)
             plan.results.append(_unrecorded(sub, workspace, reason, f"not prepared ({why})"))
     return plan
 
 
-def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings, layout, due):
+def _collected(submissions: Path, workspace: Path, assignment: str | None, settings: Settings, layout, due,
+               lang: str | None = None):
     """The submissions found (intake, its roster and due dates kept in the workspace), and the folders the kernels
-    may never read."""
-    known = prepare_workspace(workspace)
+    may never read. `lang`: the class's edition, recorded in the workspace (None: the one recorded)."""
+    known = prepare_workspace(workspace, lang)
     state = state_dir(workspace)
     unknown = sorted(set(due) - set(known))
     if unknown:
@@ -367,14 +369,14 @@ def _collected(submissions: Path, workspace: Path, assignment: str | None, setti
 def structure_problem(shape: Structure, settings: Settings) -> str | None:
     """Why a notebook of this structure is not run (over a bound of `settings`), or None."""
     for count, bound, what, field_name in (
-        (shape.cells, settings.max_cells, "cells", "max_cells"),
-        (shape.outputs, settings.max_outputs, "outputs", "max_outputs"),
-        (shape.metadata_bytes, settings.max_metadata_bytes, "bytes of metadata", "max_metadata_bytes"),
+        (shape.cells, settings.max_cells, phrase("cells"), "max_cells"),
+        (shape.outputs, settings.max_outputs, phrase("outputs"), "max_outputs"),
+        (shape.metadata_bytes, settings.max_metadata_bytes, phrase("bytes of metadata"), "max_metadata_bytes"),
     ):
         if count > bound:
-            return (
-                f"the notebook has more than {bound:,} {what} (Settings.{field_name}): not run (check it by hand, "
-                "or raise the bound)"
+            return english(
+                "the notebook has more than {bound} {what} (Settings.{setting}): not run (check it by hand, or raise "
+                "the bound)", bound=f"{bound:,}", what=what, setting=field_name
             )
     return None
 
@@ -406,7 +408,7 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar, bases: d
         sub = submission[id(job)]
         try:
             if graded is None:
-                graded = GradedNotebook(_grader_failed(sub, recorder.workspace, job, str(error)))
+                graded = GradedNotebook(_grader_failed(sub, recorder.workspace, job, error))
             result = _with_intake_flags(graded.result, sub)
             result.basis = bases.get(id(job))
             if job.several > 1:
@@ -414,7 +416,7 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar, bases: d
         except Exception as err:  # noqa: BLE001 - the row stays, flagged
             why = failure_words(err)
             log.debug("the result of %s could not be read", job.path, exc_info=True)
-            reason = f"its result could not be read ({why}): it is graded again on the next run"
+            reason = english("its result could not be read ({why}): it is graded again on the next run", why=why)
             graded, result = None, _unrecorded(sub, recorder.workspace, reason, f"unreadable result ({why})")
         if recorder.record(result, graded) and sub.late:
             _late_penalty(recorder.workspace, result)
@@ -425,19 +427,21 @@ def _finisher(recorder: _Recorder, todo, results: list[JobResult], bar, bases: d
     return finish
 
 
-def _grader_failed(sub: Submission, workspace: Path, job: GradingJob, error: str) -> JobResult:
+def _grader_failed(sub: Submission, workspace: Path, job: GradingJob, error: str | None) -> JobResult:
     """The result of a job the grader failed on (it raised, died or ran past its deadline): every exercise 0, flagged,
-    and provisional (`grader_error`: the next run grades it again)."""
-    error = printable(error, 200)
-    reason = f"the grader failed on this notebook ({error}): it is graded again on the next run"
+    and provisional (`grader_error`: the next run grades it again). The runner's own words (a deadline, a process
+    that died: `english`) reach the student in the class's language; a worker's error text as it is."""
+    text = printable(str(error), 200)
+    said = words_of(error) if isinstance(error, English) else text
+    reason = english("the grader failed on this notebook ({error}): it is graded again on the next run", error=said)
     result = problem_result(sub, workspace, job.fingerprint, reason)
-    result.grader_error = error
+    result.grader_error = text
     return result
 
 
 def _not_graded(todo, recorder: _Recorder, workspace: Path) -> list[JobResult]:
     """Rows for the jobs an interrupted run never finished (flagged, not recorded: the next run grades them)."""
-    reason = "not graded: the run was interrupted before this notebook was graded; grade again"
+    reason = english("not graded: the run was interrupted before this notebook was graded; grade again")
     return [
         _unrecorded(sub, workspace, reason, INTERRUPTED) for sub, job in todo if id(job) not in recorder.finished
     ]
@@ -478,10 +482,13 @@ def run_grade(
     layout: Layout | str = Layout.AUTO,
     due: list[str] | None = None,
     confirm: Confirm | None = None,
+    lang: str | None = None,
 ) -> GradeSummary:
     """Grade every submission under `submissions` into `workspace`, print the summary and return it. With
     `scheduler` (a `tls://` address), the jobs go to that Dask cluster, reached with the keys in `cluster_keys`.
-    `confirm` is asked before published grades are made again because the course changed (None: go on)."""
+    `confirm` is asked before published grades are made again because the course changed (None: go on). `lang`: the
+    language the class was released in, recorded in the workspace (None: the one recorded there, else
+    BPCOURSE_LANG's, else English): a note on a notebook the grader never read is said to the student in it."""
     settings = settings or Settings()
     keys = load_keys(cluster_keys) if scheduler and check_scheduler_address(scheduler) else None
     started = time.monotonic()
@@ -489,7 +496,7 @@ def run_grade(
     if not Path(submissions).exists():
         raise CourseError(f"{submissions}: no such file or folder; give the submissions folder or zip.")
     dues = lateness.parse_due(due or [])
-    intake, deny = _collected(Path(submissions), workspace, assignment, settings, layout, dues)
+    intake, deny = _collected(Path(submissions), workspace, assignment, settings, layout, dues, lang)
     report = write_intake_report(workspace, intake)
     recorder = _Recorder(workspace)
     plan = _plan(intake.found, workspace, settings, recorder)

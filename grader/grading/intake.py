@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from grader.course.words import Words, phrase
+from grader.course.words import Words, english, phrase, words_of
 from grader.errors import CourseError
 from grader.grading import lateness
 from grader.grading.names import shown
@@ -44,7 +44,7 @@ from grader.grading.zips import extract_zip
 
 GUESS_READ_BYTES = Settings.max_notebook_bytes  # a larger notebook is not opened to guess its assignment
 EXTRACTED: list[Path] = []  # folders a zip was unpacked into; `cleanup()` removes them once graded
-LINKED_FOLDER = "a link, not a folder of notebooks: refused, never read (copy the folder itself)"
+LINKED_FOLDER = english("a link, not a folder of notebooks: refused, never read (copy the folder itself)")
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's own files beside a collected notebook
 COURSE_ROOT_FILES = ("nbgrader_config.py", "gradebook.db")
 SPECIFIC = (Layout.CANVAS, Layout.MOODLE, Layout.BLACKBOARD, Layout.NBGRADER)
@@ -118,7 +118,7 @@ def _notebook_of(assignment: str, name: str, path: Path, source_ids) -> tuple[st
         return guess[1], None
     if len(names) == 1:
         return names[0], None
-    return None, f"'{shown(name)}' matches no notebook of {assignment}"
+    return None, english("'{name}' matches no notebook of {assignment}", name=shown(name), assignment=assignment)
 
 
 # --------------------------------------------------------------------------------------------- walking
@@ -247,7 +247,7 @@ def _is_own_file(entry: Entry, layout: Layout, assignments: list[str]) -> bool:
 
 def _why_left(entry: Entry, layout: Layout) -> str:
     if entry.problem:
-        return entry.problem
+        return str(entry.problem)
     if not _is_notebook(entry):
         return "not a notebook: not graded"
     return f"its path follows no rule of the {layout} layout: not graded (is --layout right?)"
@@ -266,8 +266,8 @@ def _assign(taken: list[Found], assignments, source_ids, only, layout: Layout, d
             problem = item.problem or LINKED_FOLDER
             sub = make_submission(item.who, assignment, item.path, problem=problem)
         elif assignment is None:
-            problem = (f"'{_origin(item.parts)}' belongs to no known assignment (unreadable?): give --assignment to "
-                       "grade it as one")
+            problem = english("'{origin}' belongs to no known assignment (unreadable?): give --assignment to grade it "
+                              "as one", origin=_origin(item.parts))
             sub = make_submission(item.who, None, item.path, None, problem, item.size)
         else:
             notebook, problem = _notebook_of(assignment, item.who.file, item.path, source_ids)
@@ -318,7 +318,7 @@ def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], 
         if owner is None:
             kept.append(sub)
         else:
-            _pass_over(owner, sub, phrase("refused: {problem}", problem=str(sub.problem)), left)
+            _pass_over(owner, sub, phrase("refused: {problem}", problem=words_of(sub.problem)), left)
     for sub in kept:
         if sub.others:
             sub.review.append(phrase(
@@ -346,9 +346,9 @@ def flag_oversized(found: list[Submission], limit: int) -> None:
     """Give every notebook over `limit` bytes a problem: it is reported, never run."""
     for sub in found:
         if sub.problem is None and sub.size is not None and sub.size > limit:
-            sub.problem = (
-                f"the notebook is {sub.size / 1024**2:.1f} MB, over the {limit / 1024**2:g} MB limit: not run "
-                "(check it by hand, or raise max_notebook_bytes)"
+            sub.problem = english(
+                "the notebook is {size} MB, over the {limit} MB limit: not run (check it by hand, or raise "
+                "max_notebook_bytes)", size=f"{sub.size / 1024**2:.1f}", limit=f"{limit / 1024**2:g}"
             )
 
 

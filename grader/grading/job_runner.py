@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
+from grader.course.words import english, words_of
 from grader.sandboxed import scratch_fs
 from grader.sandboxed.confinement import die_with_parent
 
@@ -129,14 +130,14 @@ def run_jobs(
             elif value is not None:  # the job raised: a bug of the grader's, not worth a second try
                 finish(job, None, value)
             else:
-                _retry(job, "its grading process died", pending, tries, attempts, finish)
+                _retry(job, english("its grading process died"), pending, tries, attempts, finish)
         now = time.monotonic()
         for conn, entry in list(running.items()):
             if now - entry.started > deadline:
                 del running[conn]
                 _stop(entry.process)
                 conn.close()
-                why = f"its grading did not finish within {deadline:g} s and was stopped"
+                why = english("its grading did not finish within {seconds} s and was stopped", seconds=f"{deadline:g}")
                 _retry(entry.job, why, pending, tries, attempts, finish)
 
 
@@ -168,4 +169,4 @@ def _retry(job, why: str, pending: deque, tries: dict[int, int], attempts: int, 
     if tries[id(job)] < attempts:
         pending.append(job)
     else:
-        finish(job, None, f"{why} ({tries[id(job)]} times)")
+        finish(job, None, english("{why} ({count} times)", why=words_of(why), count=str(tries[id(job)])))

@@ -20,13 +20,14 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveAutoGrades
 
 from grader.course.nbgrader_config import COURSE_ID
+from grader.course.words import Words, in_lang, phrase, words_of
 from grader.grading.records import Basis, GradedNotebook, JobResult, Settings
 from grader.grading.regrade import source_cells
 from grader.grading.report import write_feedback
 from grader.grading.submissions import Submission
 from grader.grading.verdicts import all_failed
 from grader.grading.worker import sources_of
-from grader.grading.workspace import db_url, state_dir
+from grader.grading.workspace import db_url, edition_lang, state_dir
 from grader.recheck.specs import contract_path, probes_path
 
 log = logging.getLogger(__name__)
@@ -123,17 +124,24 @@ def _record_grades(workspace: Path, url: str, result: JobResult, graded: GradedN
         gb.db.commit()
 
 
-def problem_result(sub: Submission, workspace: Path, fingerprint: str, reason: str | None = None) -> JobResult:
+def problem_result(sub: Submission, workspace: Path, fingerprint: str, reason: str | Words | None = None) -> JobResult:
     """A result for a submission that cannot be handed to a worker at all (no matching notebook, etc.), or that the
-    grader failed on: every exercise 0 with `reason` (default: the submission's problem)."""
-    reason = str(sub.problem) if reason is None else reason
+    grader failed on: every exercise 0 with `reason` (default: the submission's problem). Its notebook was never read,
+    so the student's language is the class's edition (`edition_lang`): `reason` is English in `review`, and in that
+    language as every exercise's cause and in `said` when it is (or keeps) `Words`."""
+    reason = words_of(sub.problem if reason is None else reason)
+    lang = edition_lang(workspace)
     if sub.assignment is None:
-        return JobResult(sub.student, "?", sub.path.stem, fingerprint, review=[f"{sub.path.name}: {reason}"])
+        result = JobResult(sub.student, "?", sub.path.stem, fingerprint, lang=lang)
+        result.add_review(phrase("{file}: {reason}", file=sub.path.name, reason=reason)
+                          if isinstance(reason, Words) else f"{sub.path.name}: {reason}")
+        return result
 
     sources = sources_of(workspace, sub.assignment)
     source = sources.get(str(sub.notebook)) or next(iter(sources.values()))
-    result = JobResult(sub.student, sub.assignment, source.name, fingerprint, review=[reason])
-    result.exercises = all_failed(source, reason)
+    result = JobResult(sub.student, sub.assignment, source.name, fingerprint, lang=lang)
+    result.add_review(reason)
+    result.exercises = all_failed(source, in_lang(reason, lang))
     return result
 
 

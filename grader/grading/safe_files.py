@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.course.words import english
 from grader.errors import CourseError
 from grader.grading.names import shown
 
-LINK = "a link, not a notebook"
-HARD_LINK = "a hard link (one of several names of one file), not a notebook: refused, never read (copy the file)"
+LINK = english("a link, not a notebook")
+HARD_LINK = english("a hard link (one of several names of one file), not a notebook: refused, never read (copy the "
+                    "file)")
 
 def kind_of(mode: int, links: int = 1) -> str | None:
     """None for a regular file with one link (`links`: st_nlink), else why it is refused (the words of the
@@ -24,14 +26,14 @@ def kind_of(mode: int, links: int = 1) -> str | None:
     if stat.S_ISLNK(mode):
         return LINK
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe), not a notebook"
+        return english("a FIFO (named pipe), not a notebook")
     if stat.S_ISSOCK(mode):
-        return "a socket, not a notebook"
+        return english("a socket, not a notebook")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device file, not a notebook"
+        return english("a device file, not a notebook")
     if stat.S_ISDIR(mode):
-        return "a folder, not a notebook"
-    return "not a regular file"
+        return english("a folder, not a notebook")
+    return english("not a regular file")
 
 
 def open_regular(path: Path) -> int:

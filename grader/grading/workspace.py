@@ -20,6 +20,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
+from bp_helpers.i18n import LANGUAGES, course_lang
 from grader.course.nbgrader_config import COURSE_ID, config_file_text, course_config, ensure_alembic_on_path, sqlite_url
 from grader.course.paths import assignments, contracts_dir, repo_root, solutions_dir
 from grader.course.release import generate_assignment
@@ -83,11 +84,43 @@ def source_digest(assignment: str) -> str:
     return _tree_digest(solutions_dir() / assignment) + own
 
 
-def prepare_workspace(workspace: Path) -> list[str]:
-    """Create or refresh the grading workspace; run generate_assignment only for changed sources (in-process)."""
+EDITION_FILE = "edition"  # .bpcourse/edition: the language the class was released in ("en", "ko")
+
+
+def record_edition(workspace: Path, lang: str | None = None) -> str:
+    """Keep the language of the edition the class was released in: `lang` when given (`bpcourse grade --lang`),
+    else the one already recorded, else the course's (`BPCOURSE_LANG`, else English), recorded once. Returns it."""
+    path = state_dir(workspace) / EDITION_FILE
+    if lang is None:
+        recorded = edition_lang(workspace)
+        if path.is_file():
+            return recorded
+        lang = recorded
+    if lang not in LANGUAGES:
+        raise CourseError(f"--lang {lang}: the course has {', '.join(LANGUAGES)}.")
+    if not path.is_file() or path.read_text(encoding="utf-8").strip() != lang:
+        path.write_text(lang + "\n", encoding="utf-8")
+    return lang
+
+
+def edition_lang(workspace: Path) -> str:
+    """The language of the edition the class was released in (`record_edition`): what a student reads of a result
+    whose notebook was never read (a refused file, the grader's own failure) is said in it. Unrecorded, or a value
+    the course has no catalog for: the course's language (`BPCOURSE_LANG`, else English)."""
+    try:
+        lang = (state_dir(workspace) / EDITION_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return course_lang()
+    return lang if lang in LANGUAGES else course_lang()
+
+
+def prepare_workspace(workspace: Path, lang: str | None = None) -> list[str]:
+    """Create or refresh the grading workspace; run generate_assignment only for changed sources (in-process). The
+    class's edition is recorded there (`record_edition`: `lang`, else the one recorded, else the course's)."""
     workspace = _outside_checkout(workspace)
     state = state_dir(workspace)
     state.mkdir(parents=True, exist_ok=True)
+    record_edition(workspace, lang)
     write_config(workspace)
     ids = assignments(solutions_dir())
     if not ids:

@@ -14,6 +14,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from grader.course.words import english, phrase, words_of
 from grader.errors import CourseError
 from grader.grading.names import shown
 from grader.grading.safe_files import Entry, kind_of
@@ -29,10 +30,13 @@ def _entry_refusal(member: zipfile.ZipInfo, name: str) -> str | None:
     """Why a zip entry is refused: an absolute path or `..` (traversal), or a link or other special file."""
     parts = re.split(r"[/\\]", name)
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-        return f"zip entry '{shown(name)}' points outside the export (absolute path or '..'): refused"
+        return english("zip entry '{name}' points outside the export (absolute path or '..'): refused",
+                       name=shown(name))
     mode = member.external_attr >> 16
     if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-        return f"zip entry '{shown(name)}' is {kind_of(mode) or 'not a regular file'}: refused"
+        kind = kind_of(mode)
+        return english("zip entry '{name}' is {kind}: refused", name=shown(name),
+                       kind=words_of(kind) if kind else phrase("not a regular file"))
     return None
 
 
@@ -132,7 +136,8 @@ def _entry(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, parts: tuple
         return Entry(parts, target.with_suffix(""), None, member.file_size, when)  # listed, never unpacked
     if refusal is None and member.file_size > MAX_ZIP_MEMBER_BYTES:
         mb, most = member.file_size / 1024**2, MAX_ZIP_MEMBER_BYTES // 1024**2
-        refusal = f"zip entry of {mb:.0f} MB, over the {most} MB an entry may hold: refused"
+        refusal = english("zip entry of {mb} MB, over the {most} MB an entry may hold: refused", mb=f"{mb:.0f}",
+                          most=str(most))
     if refusal is None:
         refusal = _unpack(zf, member, name, target)
     return Entry(parts, target, refusal, None if refusal else target.stat().st_size, when)
@@ -149,9 +154,10 @@ def _unpack(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, target: Pat
             while chunk := src.read(1024 * 1024):
                 written += len(chunk)
                 if written > limit:
-                    return f"zip entry '{shown(name)}' unpacks past its declared size: refused"
+                    return english("zip entry '{name}' unpacks past its declared size: refused", name=shown(name))
                 dst.write(chunk)
     except (RuntimeError, NotImplementedError, zipfile.BadZipFile, EOFError, OSError) as err:
         # encrypted, an unknown compression method, a bad CRC or a damaged stream: this entry only
-        return f"zip entry '{shown(name)}' could not be unpacked ({type(err).__name__}): refused"
+        return english("zip entry '{name}' could not be unpacked ({error}): refused", name=shown(name),
+                       error=type(err).__name__)
     return None

@@ -515,3 +515,186 @@ def test_an_odd_submitted_name_is_said_in_the_students_language() -> None:
     korean = result.for_student(english)
     assert HANGUL.search(korean) and "ann/lee\\x07" in korean, korean
     assert not re.search(r"\b(?:holds|graded|check|control|separator)\b", korean), korean
+
+
+def _class_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> Path:
+    """A workspace of a class released in `lang` (recorded as `bpcourse grade --lang` records it), whose notebook
+    01_term has one graded exercise and one written answer (no nbgrader: its sources are stand-ins)."""
+    from types import SimpleNamespace
+
+    from grader.grading import grade, journal, workspace
+
+    monkeypatch.delenv("BPCOURSE_LANG", raising=False)
+    workspace.state_dir(tmp_path).mkdir(parents=True, exist_ok=True)
+    assert workspace.record_edition(tmp_path, lang) == lang == workspace.edition_lang(tmp_path)
+    source = SimpleNamespace(name="01_term", exercises=[SimpleNamespace(grade_id="ex1", points=2.0)],
+                             manual={"written1": 1.0})
+    monkeypatch.setattr(journal, "sources_of", lambda ws, assignment: {"01_term": source})
+    monkeypatch.setattr(grade, "sources_of", lambda ws, assignment: {"01_term": source})
+    return tmp_path
+
+
+def _said_in_korean(result, english: str, kept: str = "") -> None:
+    """`english` is the result's review note as the instructor reads it, and the student reads it in Korean (as the
+    note and as every exercise's cause), with `kept` (a name or an error's words) in it."""
+    assert result.lang == "ko" and result.review[0] == english, (result.review, english)
+    for korean in [result.for_student(english)] + [ex.cause for ex in result.exercises]:
+        assert HANGUL.search(korean) and kept in korean, korean
+        assert not re.search(r"\b(?:not|graded|refused|could|grader|notebook|link|over)\b", korean), korean
+
+
+def test_why_a_submission_cannot_be_graded_is_said_in_the_class_edition(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: a submission that cannot be graded at all (a hard link, an oversized notebook, no known assignment,
+    a notebook over a structure bound, a refused zip entry) is never read, so its reason is said in the language the
+    class was released in (`.bpcourse/edition`), as every exercise's cause and as the note; English for the
+    instructor exactly as before, and for a class released in English."""
+    import zipfile
+
+    from grader.course.notebooks import Structure
+    from grader.course.words import english
+    from grader.grading import grade, intake, safe_files, zips
+    from grader.grading.journal import problem_result
+    from grader.grading.records import Settings
+    from grader.grading.submissions import Submission
+
+    workspace = _class_of(tmp_path, monkeypatch, "ko")
+    oversized = Submission("ann", "01_term", tmp_path / "ann.ipynb", "01_term", size=3 * 1024**2)
+    intake.flag_oversized([oversized], 2 * 1024**2)
+    settings = Settings(max_cells=10)
+    cases = [
+        (safe_files.HARD_LINK, "a hard link (one of several names of one file), not a notebook: refused, never read "
+                               "(copy the file)", ""),
+        (oversized.problem, "the notebook is 3.0 MB, over the 2 MB limit: not run (check it by hand, or raise "
+                            "max_notebook_bytes)", "3.0 MB"),
+        (grade.structure_problem(Structure(11, 0, 0), settings),
+         "the notebook has more than 10 cells (Settings.max_cells): not run (check it by hand, or raise the bound)",
+         "Settings.max_cells"),
+        (intake.LINKED_FOLDER, "a link, not a folder of notebooks: refused, never read (copy the folder itself)", ""),
+        (zips._entry_refusal(zipfile.ZipInfo("../x.ipynb"), "../x.ipynb"),
+         "zip entry '../x.ipynb' points outside the export (absolute path or '..'): refused", "'../x.ipynb'"),
+    ]
+    for problem, text, kept in cases:
+        assert problem == text  # the English text, as intake's report, the CSV and the tests compare it
+        sub = Submission("ann", "01_term", tmp_path / "ann.ipynb", "01_term", problem=problem)
+        _said_in_korean(problem_result(sub, workspace, ""), text, kept)
+    nowhere = Submission("bo", None, tmp_path / "bo.ipynb", None, problem=english(
+        "'{origin}' belongs to no known assignment (unreadable?): give --assignment to grade it as one",
+        origin="bo.ipynb"))
+    unknown = problem_result(nowhere, workspace, "")
+    english = ("bo.ipynb: 'bo.ipynb' belongs to no known assignment (unreadable?): give --assignment to grade it as "
+               "one")
+    assert unknown.assignment == "?" and unknown.review == [english] and unknown.lang == "ko"
+    assert HANGUL.search(unknown.for_student(english)), unknown.for_student(english)
+
+    english_class = _class_of(tmp_path / "en", monkeypatch, "en")
+    sub = Submission("ann", "01_term", tmp_path / "ann.ipynb", "01_term", problem=safe_files.HARD_LINK)
+    result = problem_result(sub, english_class, "")
+    assert result.lang == "en" and result.review == [str(safe_files.HARD_LINK)] and not result.said
+    assert {ex.cause for ex in result.exercises} == {str(safe_files.HARD_LINK)}
+
+
+def test_the_graders_own_failures_are_said_in_the_class_edition(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: a result the grader could not make (its result unreadable, an environment that cannot grade the
+    notebook, the grader failing on it, a run interrupted before it) is said in the class's edition: English in the
+    review list exactly as before, Korean as the note and every cause on a Korean class's feedback page; the error's
+    words (failure_words, printable) kept as they were."""
+    import errno
+    from types import SimpleNamespace
+
+    from grader.grading import grade
+    from grader.grading.records import GradingJob
+    from grader.grading.submissions import Submission
+
+    workspace = _class_of(tmp_path, monkeypatch, "ko")
+    monkeypatch.setattr(grade, "record", lambda *args: None)
+    sub = Submission("ann", "01_term", tmp_path / "ann.ipynb", "01_term")
+    job = GradingJob("ann", "01_term", "01_term", str(sub.path), "f")
+    recorder = grade._Recorder(workspace)
+
+    class Unreadable:
+        @property
+        def result(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "secret"))
+
+    results: list = []
+    grade._finisher(recorder, [(sub, job)], results, SimpleNamespace(update=lambda n: None), {})(job, Unreadable(),
+                                                                                              None)
+    _said_in_korean(results[0], "its result could not be read (ENOSPC: No space left on device): it is graded again "
+                                "on the next run", "ENOSPC: No space left on device")
+    assert "secret" not in str(results[0].review)
+
+    failed = grade._grader_failed(sub, workspace, job, "TimeoutError")
+    _said_in_korean(failed, "the grader failed on this notebook (TimeoutError): it is graded again on the next run",
+                    "TimeoutError")
+
+    monkeypatch.setattr(grade, "solution_failures", lambda source: ["ImportError: No module named 'torch'"])
+    monkeypatch.setattr(grade, "unfit_checks", lambda source: {})
+    plan = grade._Plan(recorder)
+    plan.todo = [(sub, job)]
+    grade._hold_back(plan, workspace)
+    assert not plan.todo and len(plan.results) == 1
+    _said_in_korean(plan.results[0], "grader environment: 01_term cannot be graded here (ImportError: No module "
+                    "named 'torch'); install what it needs on the grading machine (for 04f: pip install -c "
+                    "constraints.txt -e '.[frameworks]') and grade again", "ImportError: No module named 'torch'")
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "secret"))
+
+    monkeypatch.setattr(grade, "_plan_one", disk_full)
+    (unprepared,) = grade._plan([sub], workspace, grade.Settings(), recorder).results
+    _said_in_korean(unprepared, "it could not be prepared for grading (ENOSPC: No space left on device): grade it "
+                                "again", "ENOSPC")
+
+    (interrupted,) = grade._not_graded([(sub, job)], grade._Recorder(workspace), workspace)
+    _said_in_korean(interrupted, "not graded: the run was interrupted before this notebook was graded; grade again")
+    assert interrupted.grader_error == grade.INTERRUPTED
+
+
+def test_the_class_edition_is_recorded_once_in_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the workspace keeps the language the class was released in (`bpcourse grade --lang`, else the
+    course's BPCOURSE_LANG the first time): a later run without either keeps it; an unknown value reads as the
+    course's language."""
+    from grader.grading import workspace
+
+    workspace.state_dir(tmp_path).mkdir()
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")
+    assert workspace.edition_lang(tmp_path) == "ko"  # nothing recorded yet: the course's
+    assert workspace.record_edition(tmp_path) == "ko"
+    monkeypatch.delenv("BPCOURSE_LANG")
+    assert workspace.record_edition(tmp_path) == "ko" == workspace.edition_lang(tmp_path)  # recorded once, kept
+    assert workspace.record_edition(tmp_path, "en") == "en" == workspace.edition_lang(tmp_path)
+    with pytest.raises(workspace.CourseError):
+        workspace.record_edition(tmp_path, "fr")
+    (workspace.state_dir(tmp_path) / workspace.EDITION_FILE).write_text("fr\n")
+    assert workspace.edition_lang(tmp_path) == "en"
+
+
+def test_why_the_runner_gave_up_on_a_notebook_is_said_in_the_class_edition(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the runner's own reason inside "the grader failed on this notebook (...)" (a deadline passed, the
+    grading process died, how many times) is Korean for a Korean class; `grader_error` and the review note English
+    exactly as before; a worker's error text is kept as it is."""
+    from collections import deque
+
+    from grader.grading import grade, job_runner
+    from grader.grading.records import GradingJob
+    from grader.grading.submissions import Submission
+
+    workspace = _class_of(tmp_path, monkeypatch, "ko")
+    sub = Submission("ann", "01_term", tmp_path / "ann.ipynb", "01_term")
+    job = GradingJob("ann", "01_term", "01_term", str(sub.path), "f")
+    errors: list = []
+    why = job_runner.english("its grading did not finish within {seconds} s and was stopped", seconds="8")
+    job_runner._retry(job, why, deque(), {id(job): 1}, 2, lambda job, graded, error: errors.append(error))
+    (error,) = errors
+    assert error == "its grading did not finish within 8 s and was stopped (2 times)"
+    failed = grade._grader_failed(sub, workspace, job, error)
+    assert failed.grader_error == error
+    english = f"the grader failed on this notebook ({error}): it is graded again on the next run"
+    _said_in_korean(failed, english, "8")
+    assert not re.search(r"did not|finish|stopped|times", failed.for_student(english)), failed.for_student(english)
+
+    raised = grade._grader_failed(sub, workspace, job, "TypeError: len() of unsized object")
+    assert "TypeError: len() of unsized object" in raised.for_student(raised.review[0])
