@@ -73,7 +73,8 @@ def _cmd_start(args: argparse.Namespace) -> int:
         translated = released(course_dir().parent, args.lang)
         english = sorted(p.stem for p in course_dir().glob("*/*.ipynb") if p.stem not in translated)
         if english:
-            print("  " + say(args.lang, "in English until translated: {names}", names=", ".join(english)))
+            names = ", ".join(english)  # not a literal inside the call: Babel's extractor took it for the message
+            print("  " + say(args.lang, "in English until translated: {names}", names=names))
     for line in report.lines(args.lang):
         print(f"  {line}")
     if args.no_lab:
