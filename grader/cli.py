@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.course.words import english, error_words, say
 from grader.errors import CourseError
 from grader.grading.command import add_cluster_keys_parser, add_export_parser, add_grade_parser, add_review_parser
 from grader.student.explore import add_explore_parser
@@ -50,7 +51,6 @@ def _student_dir(args: argparse.Namespace) -> Path:
 
 def _cmd_start(args: argparse.Namespace) -> int:
     from grader.course.paths import course_dir, edition_dir
-    from grader.course.words import say
     from grader.student.lab import open_lab
     from grader.student.start import copy_course, fresh_copy
 
@@ -59,7 +59,8 @@ def _cmd_start(args: argparse.Namespace) -> int:
     os.environ["BPCOURSE_LANG"] = args.lang
     dest = _student_dir(args)
     if dest.exists() and not dest.is_dir():
-        raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
+        raise CourseError(english("{dest} is a file: name a folder for your copy of the course (or omit it).",
+                                  dest=str(dest)))
     if args.fresh:
         fresh = fresh_copy(course_dir(), dest, args.fresh, edition)
         print(say(args.lang, "fresh copy: {notebook}", notebook=fresh.notebook))
@@ -71,9 +72,9 @@ def _cmd_start(args: argparse.Namespace) -> int:
         from grader.course.i18n import released
 
         translated = released(course_dir().parent, args.lang)
-        english = sorted(p.stem for p in course_dir().glob("*/*.ipynb") if p.stem not in translated)
-        if english:
-            names = ", ".join(english)  # not a literal inside the call: Babel's extractor took it for the message
+        untranslated = sorted(p.stem for p in course_dir().glob("*/*.ipynb") if p.stem not in translated)
+        if untranslated:
+            names = ", ".join(untranslated)  # not a literal inside the call: Babel's extractor took it for the message
             print("  " + say(args.lang, "in English until translated: {names}", names=names))
     for line in report.lines(args.lang):
         print(f"  {line}")
@@ -83,16 +84,25 @@ def _cmd_start(args: argparse.Namespace) -> int:
     return open_lab(dest, no_browser=args.no_browser)
 
 
+def _said_lang(args: argparse.Namespace) -> str:
+    """The language a command answers a person in: its --lang (`start`), else the course's (BPCOURSE_LANG)."""
+    from bp_helpers.i18n import LANGUAGES, course_lang
+
+    lang = getattr(args, "lang", None)
+    return lang if lang in LANGUAGES else course_lang()
+
+
 def not_a_notebook(path: Path) -> str | None:
     """Why `path` cannot be a notebook, judged by its name before anything reads it; None if it may be one."""
     if not path.is_file() or path.suffix.lower() == ".ipynb":
         return None  # a missing file or a folder: the notebook reader names those
     if path.suffix.lower() == ".py":
-        return (
-            f"{path} is a Python file, not a notebook: give the .ipynb notebook you work in "
-            f"(e.g. {DEFAULT_STUDENT_DIR}/01_term/01_term.ipynb); a script has no graded cells to check."
-        )
-    return f"{path} is not a notebook (a notebook's name ends in .ipynb): give the .ipynb file you work in."
+        return english(
+            "{path} is a Python file, not a notebook: give the .ipynb notebook you work in "
+            "(e.g. {example}); a script has no graded cells to check.",
+            path=str(path), example=f"{DEFAULT_STUDENT_DIR}/01_term/01_term.ipynb")
+    return english("{path} is not a notebook (a notebook's name ends in .ipynb): give the .ipynb file you work in.",
+                   path=str(path))
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -290,10 +300,13 @@ def main(argv: list[str] | None = None) -> int:
             use_course(Path(args.course))
         return args.func(args)
     except CourseError as err:
-        print(f"bpcourse {args.command}: error: {err}", file=sys.stderr)
+        lang = _said_lang(args)
+        word = say(lang, "error")
+        print(f"bpcourse {args.command}: {word}: {error_words(err, lang)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"bpcourse {args.command}: interrupted", file=sys.stderr)
+        word = say(_said_lang(args), "interrupted")
+        print(f"bpcourse {args.command}: {word}", file=sys.stderr)
         return 130
 
 

@@ -15,6 +15,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from tqdm.auto import tqdm
 
 from grader.course.paths import assignments, solutions_dir
+from grader.course.words import english
 from grader.errors import CourseError
 
 CELL_TIMEOUT_S = 120  # a solution notebook's slowest cell takes seconds
@@ -23,33 +24,36 @@ CELL_TIMEOUT_S = 120  # a solution notebook's slowest cell takes seconds
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook, turning every way it can be broken into a `CourseError`."""
     if not path.exists():
-        raise CourseError(f"{path}: no such file; check the path (run `ls` in its folder).")
+        raise CourseError(english("{path}: no such file; check the path (run `ls` in its folder).", path=str(path)))
     if path.is_dir():
-        raise CourseError(f"{path} is a folder: give the path of one .ipynb notebook inside it.")
+        raise CourseError(english("{path} is a folder: give the path of one .ipynb notebook inside it.",
+                                  path=str(path)))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise CourseError(f"{path} is not a notebook (not UTF-8 text): give a .ipynb file.") from None
+        raise CourseError(english("{path} is not a notebook (not UTF-8 text): give a .ipynb file.",
+                                  path=str(path))) from None
     if not text.strip():
-        raise CourseError(
-            f"{path} is empty: restore it from a backup, or start it over with `bpcourse start --fresh {path}` "
-            "(which keeps this file beside the fresh copy)."
-        )
+        raise CourseError(english(
+            "{path} is empty: restore it from a backup, or start it over with `bpcourse start --fresh {path}` "
+            "(which keeps this file beside the fresh copy).", path=str(path)))
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
-        raise CourseError(
-            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}): the file is damaged; re-save it "
-            f"from JupyterLab, restore it from a backup, or start it over with `bpcourse start --fresh {path}`."
-        ) from None
+        raise CourseError(english(
+            "{path} is not valid JSON (line {line}, column {column}): the file is damaged; re-save it "
+            "from JupyterLab, restore it from a backup, or start it over with `bpcourse start --fresh {path}`.",
+            path=str(path), line=str(err.lineno), column=str(err.colno))) from None
     if not isinstance(raw, dict) or "cells" not in raw:
-        raise CourseError(f"{path} is JSON but not a Jupyter notebook (no 'cells'): give a .ipynb file.")
+        raise CourseError(english("{path} is JSON but not a Jupyter notebook (no 'cells'): give a .ipynb file.",
+                                  path=str(path)))
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as err:  # nbformat raises several types for a malformed notebook
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CourseError(f"{path} is not a valid notebook ({first_line}): re-save it from JupyterLab.") from None
+        raise CourseError(english("{path} is not a valid notebook ({reason}): re-save it from JupyterLab.",
+                                  path=str(path), reason=first_line)) from None
     return nb
 
 
@@ -138,10 +142,9 @@ def find_source(nb: nbformat.NotebookNode, origin: Path) -> SourceNotebook:
                 best = (overlap, SourceNotebook(assignment, source_path))
     if best is None:
         known = ", ".join(assignments(src_root)) or "none"
-        raise CourseError(
-            f"{origin} is not a notebook of any known assignment (its graded cells match none of: {known}); "
-            "check it is a course notebook from `bpcourse start`."
-        )
+        raise CourseError(english(
+            "{origin} is not a notebook of any known assignment (its graded cells match none of: {known}); "
+            "check it is a course notebook from `bpcourse start`.", origin=str(origin), known=known))
     return best[1]
 
 

@@ -92,6 +92,11 @@ def in_lang(text: str | Words, lang: str) -> str:
     return text.render(lang) if isinstance(text, Words) else text
 
 
+def error_words(err: Exception, lang: str) -> str:
+    """A `CourseError`'s message in `lang` when it was raised with `english(...)`, else as it is."""
+    return in_lang(err.args[0], lang) if len(err.args) == 1 and isinstance(err.args[0], str) else str(err)
+
+
 def check_label_sites() -> list[tuple[str, Path, int]]:
     """Every label of a check made through a probe, where a contract names the probe: (label, file, line). The label
     is the probe's name as words (`probe="train_alone"`: "train alone"), as recheck/compare.signature shows it, a

@@ -250,6 +250,8 @@ def _fork_check(connection: socket.socket, listener: socket.socket, request: dic
 def _check_one(connection: socket.socket, request: dict) -> None:
     import io
 
+    from bp_helpers.i18n import course_lang
+    from grader.course.words import error_words
     from grader.student import check
 
     def send(message: dict) -> None:
@@ -266,8 +268,8 @@ def _check_one(connection: socket.socket, request: dict) -> None:
     try:
         send({"out": check.header_line(notebook, str(request.get("shown") or notebook))})
         report = check.run_check(notebook, progress=lambda index, count: send({"cell": index, "cells": count}))
-    except CourseError as err:
-        send({"error": str(err)})
+    except CourseError as err:  # in the student's language, as the command's own process would say it
+        send({"error": error_words(err, course_lang())})
         return
     out = io.StringIO()
     check.print_report(report, out)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course.words import say
+from grader.course.words import english, say
 from grader.errors import CourseError
 
 DELIVERED_DIRNAME = ".bpcourse/delivered"
@@ -68,11 +68,12 @@ def copy_course(release_root: Path, dest: Path, edition: Path | None = None) -> 
         edition: a translated release (`course-ko/`) whose notebooks replace their English ones (None: English).
     """
     if dest.exists() and not dest.is_dir():
-        raise CourseError(f"{dest} is a file: name a folder for your copy of the course (or omit it).")
+        raise CourseError(english("{dest} is a file: name a folder for your copy of the course (or omit it).",
+                                  dest=str(dest)))
     report = CopyReport()
     delivered_root = dest / DELIVERED_DIRNAME
-    for english in sorted(p for p in release_root.rglob("*") if p.is_file()):
-        rel = english.relative_to(release_root)
+    for original in sorted(p for p in release_root.rglob("*") if p.is_file()):
+        rel = original.relative_to(release_root)
         if any(part.startswith(".") for part in rel.parts):
             continue
         src = edition_file(release_root, rel, edition)
@@ -118,7 +119,8 @@ def _release_notebook(release_root: Path, name: str) -> Path:
         if len(found) == 1:
             return found[0]
     names = ", ".join(p.name for p in candidates) or "none"
-    raise CourseError(f"{name} is not a course notebook: give one of {names} (or its path in your folder).")
+    raise CourseError(english("{name} is not a course notebook: give one of {names} (or its path in your folder).",
+                               name=name, names=names))
 
 
 def _kept_name(path: Path) -> Path:
@@ -129,7 +131,7 @@ def _kept_name(path: Path) -> Path:
         candidate = path.with_name(f"{path.stem}.before-fresh-{stamp}{suffix}{path.suffix}")
         if not candidate.exists():
             return candidate
-    raise CourseError(f"too many earlier copies beside {path}: move some away and try again.")
+    raise CourseError(english("too many earlier copies beside {path}: move some away and try again.", path=str(path)))
 
 
 def fresh_copy(release_root: Path, dest: Path, notebook: str, edition: Path | None = None) -> FreshCopy:
@@ -143,9 +145,10 @@ def fresh_copy(release_root: Path, dest: Path, notebook: str, edition: Path | No
     """
     given = Path(notebook)
     if given.is_dir():
-        raise CourseError(f"{given} is a folder: give the path of one .ipynb notebook inside it.")
-    english = _release_notebook(release_root, given.name if given.is_file() else notebook)
-    rel = english.relative_to(release_root)
+        raise CourseError(english("{path} is a folder: give the path of one .ipynb notebook inside it.",
+                                  path=str(given)))
+    original = _release_notebook(release_root, given.name if given.is_file() else notebook)
+    rel = original.relative_to(release_root)
     src = edition_file(release_root, rel, edition)
     target = given if given.is_file() else dest / rel
     kept = None

@@ -63,6 +63,39 @@ def test_check_bad_input_is_one_line(tmp_path: Path, case: str, capsys) -> None:
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+KOREAN_BAD_INPUTS = {
+    "missing": (None, "그런 파일이 없습니다", "no such file"),
+    "folder": ("<dir>", "폴더입니다", "is a folder"),
+    "json_not_notebook": ('{"a": 1}', "Jupyter 노트북이 아닙니다", "not a Jupyter notebook"),
+    "python_file": ("print(1)", "Python 파일입니다", "is a Python file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KOREAN_BAD_INPUTS))
+def test_check_says_what_is_wrong_in_the_students_language(tmp_path: Path, case: str, capsys, monkeypatch) -> None:
+    """Issue 25: a Korean student's `bpcourse check` (BPCOURSE_LANG=ko, as `make start COURSE_LANG=ko` sets it)
+    names a broken or missing file in Korean, whether the check server or the command itself finds it."""
+    content, korean, english = KOREAN_BAD_INPUTS[case]
+    monkeypatch.setenv("BPCOURSE_LANG", "ko")
+    path = tmp_path / ("student.py" if case == "python_file" else "student.ipynb")
+    if content == "<dir>":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    done = run_here(capsys, "check", str(path))
+    assert done.returncode == 2
+    assert korean in done.stderr and "오류" in done.stderr and english not in done.stderr, done.stderr
+
+
+def test_start_says_what_is_wrong_in_the_chosen_language(tmp_path: Path, capsys, monkeypatch) -> None:
+    """`bpcourse start --lang ko` on a file where the course folder should go: the refusal in Korean."""
+    monkeypatch.setenv("BPCOURSE_LANG", "en")  # `start` sets it for the course's kernels: monkeypatch restores it
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    done = run_here(capsys, "start", str(target), "--lang", "ko", "--no-lab")
+    assert done.returncode == 2 and "파일입니다" in done.stderr and "is a file" not in done.stderr, done.stderr
+
+
 @pytest.mark.slow
 def test_check_passes_solutions_and_fails_release(tmp_path: Path) -> None:
     """Does `bpcourse check` pass a solution notebook and fail the untouched release, naming why?"""
