@@ -318,7 +318,7 @@ def _one_each(items: list[tuple[Submission, Found]]) -> tuple[list[Submission], 
         if owner is None:
             kept.append(sub)
         else:
-            _pass_over(owner, sub, phrase("refused: {problem}", problem=words_of(sub.problem)), left)
+            _pass_over(owner, sub, phrase("refused: {problem}", problem=words_of(sub.problem or "")), left)
     for sub in kept:
         if sub.others:
             sub.review.append(phrase(

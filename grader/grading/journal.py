@@ -129,7 +129,7 @@ def problem_result(sub: Submission, workspace: Path, fingerprint: str, reason: s
     grader failed on: every exercise 0 with `reason` (default: the submission's problem). Its notebook was never read,
     so the student's language is the class's edition (`edition_lang`): `reason` is English in `review`, and in that
     language as every exercise's cause and in `said` when it is (or keeps) `Words`."""
-    reason = words_of(sub.problem if reason is None else reason)
+    reason = words_of((sub.problem or "") if reason is None else reason)
     lang = edition_lang(workspace)
     if sub.assignment is None:
         result = JobResult(sub.student, "?", sub.path.stem, fingerprint, lang=lang)
