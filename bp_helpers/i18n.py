@@ -52,13 +52,13 @@ def _messages(lang: str) -> gettext.NullTranslations:
     return first
 
 
-def _(message: str, **fields: object) -> str:
+def _(message: str, /, **fields: object) -> str:
     """`message` (a template with `{named}` fields) in the course's language, its fields filled in."""
     text = _messages(course_lang()).gettext(message)
     return text.format(**fields) if fields else text
 
 
-def translate(lang: str, message: str, **fields: object) -> str:
+def translate(lang: str, message: str, /, **fields: object) -> str:
     """`message` (a `_()` template of the helpers or the test cells) in `lang`, its fields filled in: what `_()` says
     where the course's language is `lang` (the grader renders a helper's English message in a student's language)."""
     text = _messages(lang).gettext(message)

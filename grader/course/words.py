@@ -31,7 +31,7 @@ def _translations(lang: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
-def say(lang: str, message: str, **fields: object) -> str:
+def say(lang: str, message: str, /, **fields: object) -> str:
     """`message` (a template with `{named}` fields) in `lang` (English when it has no translation), filled in; a
     field that is `Words` is rendered in `lang` too."""
     text = message if lang == ENGLISH else _translations(lang).gettext(message)
@@ -56,7 +56,7 @@ class Words:
         return self.render(ENGLISH)
 
 
-def phrase(template: str, **fields: str | Words) -> Words:
+def phrase(template: str, /, **fields: str | Words) -> Words:
     """`Words` of a catalog template (extracted like `say`'s) and its fields."""
     return Words(template, tuple(fields.items()))
 
@@ -76,7 +76,7 @@ class English(str):
         return English, (self.words,)
 
 
-def english(template: str, **fields: str | Words) -> English:
+def english(template: str, /, **fields: str | Words) -> English:
     """`phrase(template, **fields)` as `English` text (the template is extracted like `phrase`'s)."""
     return English(phrase(template, **fields))
 

@@ -698,3 +698,15 @@ def test_why_the_runner_gave_up_on_a_notebook_is_said_in_the_class_edition(tmp_p
 
     raised = grade._grader_failed(sub, workspace, job, "TypeError: len() of unsized object")
     assert "TypeError: len() of unsized object" in raised.for_student(raised.review[0])
+
+
+def test_a_field_may_be_called_message_or_lang() -> None:
+    """`say`'s own parameters are positional-only: a phrase whose field is called `message` (the re-check's "the spec
+    does not fit the solution ({error}: {message})") or `lang` renders instead of raising TypeError (CI caught it in
+    `bpcourse grade`'s environment check)."""
+    from grader.course.words import phrase
+
+    words = phrase("the spec does not fit the solution ({error}: {message})", error="ValueError", message="bad shape")
+    assert str(words) == "the spec does not fit the solution (ValueError: bad shape)"
+    assert "bad shape" in words.render("ko")
+    assert phrase("{lang} {message}", lang="a", message="b").render("en") == "a b"
